@@ -1,0 +1,90 @@
+"""The inference face of an autoencoder: numpy in, numpy out, no gradients, CPU by default."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+
+from .autoencoder import AEConfig, Autoencoder, build_model
+from .checkpoint import CheckpointError, check_state, save_checkpoint
+from .data import to_float
+
+
+class AutoencoderModel:
+    """Wraps an Autoencoder for encoding, decoding and sampling with numpy arrays.
+
+    It owns its module, so the GUI can give it a snapshot of a model that is training
+    elsewhere without ever touching that model.
+    """
+
+    family = "autoencoder"
+
+    def __init__(self, config: AEConfig, meta: dict | None = None, device: str = "cpu"):
+        self.config = config
+        self.meta = dict(meta or {})
+        self.device = torch.device(device)
+        self.module: Autoencoder = build_model(config).to(self.device).eval()
+
+    # ---------------------------------------------------------------- weights
+    @classmethod
+    def from_state(cls, state: dict[str, np.ndarray], meta: dict, source: str = "<memory>",
+                   device: str = "cpu") -> "AutoencoderModel":
+        try:
+            config = AEConfig.from_dict(meta["config"])
+        except (TypeError, ValueError, KeyError) as exc:
+            raise CheckpointError(f"{source}: bad autoencoder configuration ({exc}).") from exc
+        model = cls(config, meta, device)
+        model.load_state(state, source)
+        return model
+
+    def expected_state(self) -> dict:
+        return {k: (tuple(v.shape), np.dtype(str(v.dtype).replace("torch.", "")))
+                for k, v in self.module.state_dict().items()}
+
+    def load_state(self, state: dict[str, np.ndarray], source: str | os.PathLike = "<memory>") -> None:
+        check_state(state, self.expected_state(), source)
+        tensors = {k: torch.from_numpy(np.array(v, copy=True)) for k, v in state.items()}
+        self.module.load_state_dict(tensors)
+
+    def state_numpy(self) -> dict[str, np.ndarray]:
+        return {k: v.detach().cpu().numpy().copy() for k, v in self.module.state_dict().items()}
+
+    def save(self, directory: str | os.PathLike, **extra_meta) -> None:
+        meta = {**self.meta, **extra_meta, "family": self.family, "config": self.config.to_dict()}
+        save_checkpoint(directory, self.state_numpy(), meta)
+
+    # ---------------------------------------------------------------- inference
+    @property
+    def latent_dim(self) -> int:
+        return self.config.latent_dim
+
+    @property
+    def variational(self) -> bool:
+        return self.config.variational
+
+    @torch.inference_mode()
+    def encode(self, images) -> np.ndarray:
+        """N×28×28 uint8 (0–255) or float (0–1) → N×d latent codes (the mean for a VAE)."""
+        x = torch.from_numpy(to_float(images)).to(self.device)
+        out = [self.module.encode(x[i:i + 2048])[0] for i in range(0, len(x), 2048)]
+        return torch.cat(out).cpu().numpy() if out else np.zeros((0, self.latent_dim), np.float32)
+
+    @torch.inference_mode()
+    def decode(self, z) -> np.ndarray:
+        """N×d latent codes → N×28×28 float32 images in [0, 1]."""
+        z = np.asarray(z, dtype=np.float32)
+        if z.ndim == 1:
+            z = z[None]
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"expected N×{self.latent_dim} latent codes, got shape {z.shape}")
+        if not np.isfinite(z).all():
+            raise ValueError("latent codes contain NaN or infinite values")
+        zt = torch.from_numpy(z).to(self.device)
+        out = [self.module.decode(zt[i:i + 2048])[:, 0] for i in range(0, len(zt), 2048)]
+        return torch.cat(out).cpu().numpy() if out else np.zeros((0, 28, 28), np.float32)
+
+    def sample(self, n: int, seed: int | None = None, latents: np.ndarray | None = None) -> np.ndarray:
+        """Decode n draws from the prior. See `prior_draws` for what 'prior' means for an AE."""
+        from .latent import prior_draws
+        return self.decode(prior_draws(self, n, seed=seed, latents=latents))

@@ -1,0 +1,276 @@
+"""Datasets: MNIST-style IDX folders, found locally or downloaded through torchvision.
+
+A dataset is named ("mnist", "fashion-mnist") or given as a folder path. Named datasets are
+searched for in a list of roots (explicit folder, app setting, $PLAYGROUND_DATA, the user
+cache); if none has them and downloading is allowed, torchvision fetches them.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+ENV_VAR = "PLAYGROUND_DATA"
+DEFAULT_ROOT = Path.home() / ".cache" / "generative-playground" / "data"
+
+DIGITS = tuple(str(i) for i in range(10))
+FASHION = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+           "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+
+# name -> (class names, folder names that may hold it, torchvision class name)
+KNOWN = {
+    "mnist": (DIGITS, ("mnist", "MNIST", "MNIST/raw", "mnist/raw"), "MNIST"),
+    "fashion-mnist": (FASHION, ("fashion-mnist", "FashionMNIST", "FashionMNIST/raw",
+                                "fashion-mnist/raw", "fashion_mnist"), "FashionMNIST"),
+}
+
+# When a folder holds only one split, this share of it trains and the rest is held out.
+SINGLE_SPLIT_TRAIN_FRACTION = 0.8
+
+_IMAGES_MAGIC, _LABELS_MAGIC = 2051, 2049
+
+
+class DataError(Exception):
+    """A dataset could not be found or read. The message says what to do about it."""
+
+
+@dataclass(frozen=True)
+class Split:
+    images: np.ndarray  # N×28×28 uint8
+    labels: np.ndarray  # N int64
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    classes: tuple[str, ...]
+    train: Split
+    test: Split
+    source: str  # where it was read from, and how it was split
+    notes: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- IDX files
+
+def read_idx(path: str | os.PathLike, expect_magic: int) -> np.ndarray:
+    """Read one IDX file (optionally gzipped), checking magic, dimensions and length."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise DataError(f"{path}: cannot read this file ({exc}).") from exc
+    if len(raw) < 8:
+        raise DataError(f"{path}: file is {len(raw)} bytes, too short for an IDX header.")
+    magic = int.from_bytes(raw[:4], "big")
+    if magic != expect_magic:
+        kind = {_IMAGES_MAGIC: "an image", _LABELS_MAGIC: "a label"}.get(expect_magic, "an IDX")
+        raise DataError(f"{path}: wrong magic number {magic} (expected {expect_magic}); "
+                        f"this is not {kind} file in IDX format.")
+    if raw[2] != 0x08:
+        raise DataError(f"{path}: element type 0x{raw[2]:02x} is not unsigned bytes (0x08).")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DataError(f"{path}: truncated header.")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    expected = int(np.prod(shape, dtype=np.int64)) if shape else 0
+    payload = len(raw) - header
+    if payload != expected:
+        what = "truncated" if payload < expected else "longer than its header says"
+        raise DataError(f"{path}: file is {what}: header says {shape} = {expected} bytes "
+                        f"of data, found {payload}.")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def _find(folder: Path, stem: str) -> Path | None:
+    for name in (stem, stem + ".gz"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def _read_pair(folder: Path, prefix: str) -> Split | None:
+    img_path = _find(folder, f"{prefix}-images-idx3-ubyte")
+    lbl_path = _find(folder, f"{prefix}-labels-idx1-ubyte")
+    if img_path is None and lbl_path is None:
+        return None
+    if img_path is None or lbl_path is None:
+        missing = f"{prefix}-images-idx3-ubyte" if img_path is None else f"{prefix}-labels-idx1-ubyte"
+        raise DataError(f"{folder}: found one {prefix} file but not {missing}[.gz].")
+    images = read_idx(img_path, _IMAGES_MAGIC)
+    labels = read_idx(lbl_path, _LABELS_MAGIC)
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise DataError(f"{img_path}: images are {images.shape[1:]}, expected 28×28.")
+    if labels.ndim != 1:
+        raise DataError(f"{lbl_path}: labels have shape {labels.shape}, expected a vector.")
+    if len(images) != len(labels):
+        raise DataError(f"{folder}: {len(images)} {prefix} images but {len(labels)} labels.")
+    if len(labels) and labels.max() > 9:
+        raise DataError(f"{lbl_path}: label {int(labels.max())} is outside 0–9.")
+    return Split(np.ascontiguousarray(images), labels.astype(np.int64))
+
+
+def has_idx_files(folder: Path) -> bool:
+    return any(_find(folder, f"{p}-images-idx3-ubyte") for p in ("train", "t10k"))
+
+
+def read_folder(folder: str | os.PathLike, name: str | None = None) -> Dataset:
+    """Read a folder of IDX files: train-* and optionally t10k-*.
+
+    A folder with only one split (say, only the t10k files) is split in order: the first
+    80% trains, the last 20% is held out.
+    """
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise DataError(f"{folder}: no such folder.")
+    train, test = _read_pair(folder, "train"), _read_pair(folder, "t10k")
+    if train is None and test is None:
+        raise DataError(f"{folder}: no IDX files here. Expected train-images-idx3-ubyte and "
+                        "train-labels-idx1-ubyte (optionally gzipped), plus t10k-* for testing.")
+    name = name or _guess_name(folder)
+    classes = KNOWN[name][0] if name in KNOWN else DIGITS
+    if train is not None and test is not None:
+        return Dataset(name, classes, train, test, f"{folder} (train: train-*, test: t10k-*)")
+    only = train if train is not None else test
+    cut = int(round(len(only) * SINGLE_SPLIT_TRAIN_FRACTION))
+    which = "train" if train is not None else "t10k"
+    return Dataset(
+        name, classes,
+        Split(only.images[:cut], only.labels[:cut]),
+        Split(only.images[cut:], only.labels[cut:]),
+        f"{folder} ({which}-* only: first {cut} train, last {len(only) - cut} held out)",
+    )
+
+
+def _guess_name(folder: Path) -> str:
+    low = str(folder).lower()
+    return "fashion-mnist" if "fashion" in low else "mnist"
+
+
+# --------------------------------------------------------------------------- lookup
+
+def search_roots(data_dir: str | os.PathLike | None = None) -> list[Path]:
+    """Folders searched for named datasets, in order."""
+    roots = []
+    if data_dir:
+        roots.append(Path(data_dir).expanduser())
+    if os.environ.get(ENV_VAR):
+        roots.append(Path(os.environ[ENV_VAR]).expanduser())
+    roots.append(DEFAULT_ROOT)
+    return roots
+
+
+def _candidates(name: str, roots: Iterable[Path]) -> list[Path]:
+    subdirs = KNOWN[name][1]
+    out = []
+    for root in roots:
+        out.extend(root / sub for sub in subdirs)
+        out.append(root)  # the root itself may be the dataset folder
+    return out
+
+
+ProgressFn = Callable[[str, float], None]
+
+
+def load_dataset(spec: str, data_dir: str | os.PathLike | None = None, *,
+                 download: bool = False, progress: ProgressFn | None = None) -> Dataset:
+    """Load a dataset by name ("mnist", "fashion-mnist") or by folder path.
+
+    Raises DataError with the places searched and how to fix it when nothing is found.
+    """
+    key = spec.strip().lower().replace("_", "-")
+    if key not in KNOWN:
+        return read_folder(spec)
+    roots = search_roots(data_dir)
+    for folder in _candidates(key, roots):
+        if folder.is_dir() and has_idx_files(folder) and _plausibly(key, folder, roots):
+            return read_folder(folder, key)
+    tried = [str(p) for p in roots]
+    if download:
+        target = roots[0]
+        try:
+            folder = download_dataset(key, target, progress)
+        except DataError as exc:
+            raise DataError(f"{exc}\n\n{_how_to_fix(key, tried)}") from exc
+        return read_folder(folder, key)
+    raise DataError(f"{_pretty(key)} was not found.\n\n{_how_to_fix(key, tried)}")
+
+
+def _plausibly(key: str, folder: Path, roots: Sequence[Path]) -> bool:
+    # A bare root may hold either dataset; only trust it if its name does not point elsewhere.
+    if folder not in roots:
+        return True
+    return _guess_name(folder) == key
+
+
+def _pretty(key: str) -> str:
+    return {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}[key]
+
+
+def _how_to_fix(key: str, tried: list[str]) -> str:
+    looked = "\n".join(f"  • {t}" for t in tried)
+    sub = KNOWN[key][1][0]
+    return (f"Looked in:\n{looked}\n\nTo fix it, do one of:\n"
+            f"  • go online once and let the app download {_pretty(key)};\n"
+            f"  • put the IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], "
+            f"optionally t10k-*) in a folder named '{sub}' inside one of the folders above;\n"
+            f"  • set {ENV_VAR}=/path/to/data, or choose the data folder in Settings;\n"
+            f"  • or give the folder itself as the dataset.")
+
+
+def download_dataset(key: str, root: Path, progress: ProgressFn | None = None) -> Path:
+    """Download through torchvision into root/<TorchvisionName>/raw and return that folder."""
+    try:
+        from torchvision import datasets as tv_datasets
+        from torchvision.datasets.utils import download_and_extract_archive
+    except Exception as exc:  # ImportError, or a torchvision build that does not match torch
+        raise DataError(f"Cannot download {_pretty(key)}: torchvision is unavailable ({exc}).") from exc
+    cls = getattr(tv_datasets, KNOWN[key][2])
+    raw = Path(root) / KNOWN[key][2] / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    resources = cls.resources
+    for i, (filename, md5) in enumerate(resources):
+        if progress:
+            progress(f"Downloading {filename}", i / len(resources))
+        last_error = None
+        for mirror in cls.mirrors:
+            try:
+                download_and_extract_archive(mirror + filename, download_root=str(raw),
+                                             filename=filename, md5=md5)
+                last_error = None
+                break
+            except Exception as exc:  # network errors come in many types
+                last_error = exc
+        if last_error is not None:
+            raise DataError(f"Could not download {_pretty(key)} ({filename}): {last_error}")
+    if progress:
+        progress("Downloaded", 1.0)
+    return raw
+
+
+# --------------------------------------------------------------------------- tensors
+
+def to_float(images: np.ndarray) -> np.ndarray:
+    """uint8 0–255 or float 0–1 images → float32 in [0, 1], shape N×28×28."""
+    arr = np.asarray(images)
+    if arr.ndim == 2:
+        arr = arr[None]
+    if arr.ndim == 4 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 3 or arr.shape[1:] != (28, 28):
+        raise ValueError(f"expected N×28×28 images, got shape {arr.shape}")
+    if arr.dtype == np.uint8:
+        return arr.astype(np.float32) / 255.0
+    arr = arr.astype(np.float32)
+    if not np.isfinite(arr).all():
+        raise ValueError("images contain NaN or infinite values")
+    return np.clip(arr, 0.0, 1.0)

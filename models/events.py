@@ -1,0 +1,83 @@
+"""Small, immutable events that training and sampling jobs yield.
+
+They hold Python numbers and numpy arrays only, so they can cross threads (and, in the GUI,
+Qt signals) without sharing any tensor with the job that made them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Step:
+    """One optimiser step finished."""
+    step: int              # 1-based, counted over the whole run
+    total_steps: int
+    epoch: int             # 1-based
+    epochs: int
+    losses: dict[str, float]
+    elapsed_s: float       # wall time since the run started, pauses excluded
+    images_per_s: float
+
+    @property
+    def fraction(self) -> float:
+        return self.step / max(1, self.total_steps)
+
+    @property
+    def eta_s(self) -> float:
+        """Seconds left, extrapolated from the pace so far."""
+        if self.step <= 0:
+            return float("nan")
+        return self.elapsed_s * (self.total_steps - self.step) / self.step
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Inputs and their reconstructions, N×28×28 float32 in [0, 1]."""
+    step: int
+    inputs: np.ndarray
+    outputs: np.ndarray
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A copy of the weights and the latent codes of a fixed set of held-out images."""
+    step: int
+    state: dict[str, np.ndarray]
+    latents: np.ndarray    # N×d
+    labels: np.ndarray     # N
+
+
+@dataclass(frozen=True)
+class DatasetReady:
+    """The job's data is loaded; `images` / `labels` are the held-out codes' images, in order."""
+    name: str
+    classes: tuple[str, ...]
+    source: str
+    images: np.ndarray     # N×28×28 uint8
+    labels: np.ndarray     # N
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    epoch: int
+    epochs: int
+    train_losses: dict[str, float]
+    test_losses: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Status:
+    """A line of text for the user, with an optional fraction done (downloads, set-up)."""
+    message: str
+    fraction: float | None = None
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    steps: int
+    epochs_done: float
+    test_losses: dict[str, float] = field(default_factory=dict)
+    stopped_early: bool = False

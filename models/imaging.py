@@ -1,0 +1,49 @@
+"""Image helpers shared by the app and the CLI: tiling, conversion, PNG and GIF export."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+def to_uint8(images: np.ndarray) -> np.ndarray:
+    return (np.clip(np.asarray(images, np.float32), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def tile(images: np.ndarray, ncols: int, pad: int = 0, fill: float = 1.0) -> np.ndarray:
+    """N×H×W → one (rows·H)×(ncols·W) mosaic, row-major, with `pad` pixels of `fill` between."""
+    images = np.asarray(images)
+    n, h, w = images.shape
+    ncols = max(1, min(ncols, n)) if n else 1
+    nrows = max(1, -(-n // ncols))
+    out = np.full((nrows * (h + pad) - pad, ncols * (w + pad) - pad), fill, dtype=images.dtype)
+    for i in range(n):
+        r, c = divmod(i, ncols)
+        out[r * (h + pad):r * (h + pad) + h, c * (w + pad):c * (w + pad) + w] = images[i]
+    return out
+
+
+def save_png(image: np.ndarray, path: str | os.PathLike, scale: int = 1) -> Path:
+    from PIL import Image
+    img = Image.fromarray(to_uint8(image), mode="L")
+    if scale > 1:
+        img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+    path = Path(path)
+    img.save(path)
+    return path
+
+
+def save_gif(frames: np.ndarray, path: str | os.PathLike, fps: float = 20.0, scale: int = 4,
+             loop: bool = True) -> Path:
+    """Animated GIF of N×H×W frames in [0, 1]."""
+    from PIL import Image
+    if len(frames) == 0:
+        raise ValueError("no frames to save")
+    imgs = [Image.fromarray(f, mode="L") for f in to_uint8(frames)]
+    if scale > 1:
+        imgs = [im.resize((im.width * scale, im.height * scale), Image.NEAREST) for im in imgs]
+    path = Path(path)
+    imgs[0].save(path, save_all=True, append_images=imgs[1:], duration=max(20, int(1000 / fps)),
+                 loop=0 if loop else 1)
+    return path

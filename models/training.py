@@ -1,0 +1,213 @@
+"""The autoencoder training job: a generator that yields events after every optimiser step.
+
+Whoever drives it (the GUI worker, the CLI, a test) decides when to stop: closing the
+generator between two steps leaves the model with the weights of the last finished step.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass
+from typing import Generator
+
+import numpy as np
+import torch
+
+from .autoencoder import AEConfig, build_model, loss_terms
+from .data import Dataset, load_dataset, to_float
+from .device import pick_device
+from .events import DatasetReady, EpochEnd, Preview, Snapshot, Status, Step, TrainResult
+
+
+class TrainingDiverged(Exception):
+    """A loss became NaN or infinite. The model keeps the weights from before that step."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 1e-3
+    beta: float = 1.0
+    seed: int = 0
+    preview_every_s: float = 0.5     # reconstructions for the live grid
+    snapshot_every_s: float = 1.5    # weights + latent codes for the live scatter
+    eval_points: int = 2000          # held-out images encoded for the scatter
+    preview_images: int = 8
+
+    def __post_init__(self):
+        if not 1 <= self.epochs <= 10_000:
+            raise ValueError(f"epochs must be in 1..10000, not {self.epochs}")
+        if not 1 <= self.batch_size <= 65_536:
+            raise ValueError(f"batch size must be in 1..65536, not {self.batch_size}")
+        if not (math.isfinite(self.lr) and 0 < self.lr <= 1):
+            raise ValueError(f"learning rate must be in (0, 1], not {self.lr}")
+        if not (math.isfinite(self.beta) and 0 <= self.beta <= 1000):
+            raise ValueError(f"β must be in [0, 1000], not {self.beta}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def state_to_numpy(model: torch.nn.Module) -> dict[str, np.ndarray]:
+    return {k: v.detach().to("cpu", copy=True).numpy() for k, v in model.state_dict().items()}
+
+
+@torch.no_grad()
+def evaluate(model, images: torch.Tensor, beta: float, batch_size: int = 1000,
+             seed: int = 1234) -> dict[str, float]:
+    """Per-image test losses; the VAE's sampled z uses a fixed seed so runs compare."""
+    was_training = model.training
+    model.eval()
+    gen = torch.Generator(device=images.device).manual_seed(seed)
+    totals: dict[str, float] = {}
+    for i in range(0, len(images), batch_size):
+        batch = images[i:i + batch_size]
+        for k, v in loss_terms(model, batch, beta, gen).items():
+            totals[k] = totals.get(k, 0.0) + float(v) * len(batch)
+    model.train(was_training)
+    return {k: v / max(1, len(images)) for k, v in totals.items()}
+
+
+@torch.no_grad()
+def encode_means(model, images: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
+    was_training = model.training
+    model.eval()
+    out = [model.encode(images[i:i + batch_size])[0] for i in range(0, len(images), batch_size)]
+    model.train(was_training)
+    return torch.cat(out).cpu().numpy() if out else np.zeros((0, model.config.latent_dim), np.float32)
+
+
+class AutoencoderTrainer:
+    """Owns a model and its optimiser; `run()` is the training job.
+
+    `dataset` may be a loaded Dataset or a name / folder, which `run()` then loads first (so
+    that loading, and downloading, happen on the job's thread).
+    """
+
+    def __init__(self, model_config: AEConfig, train_config: TrainConfig, dataset: Dataset | str,
+                 device: str | torch.device = "auto", data_dir: str | None = None,
+                 download: bool = True):
+        self.model_config = model_config
+        self.config = train_config
+        self.dataset = dataset if isinstance(dataset, Dataset) else None
+        self._dataset_spec = dataset if isinstance(dataset, str) else None
+        self._data_dir, self._download = data_dir, download
+        self.device = device if isinstance(device, torch.device) else pick_device(device)
+        torch.manual_seed(train_config.seed)
+        self.model = build_model(model_config).to(self.device)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=train_config.lr)
+        self.steps_done = 0
+        self.last_test_losses: dict[str, float] = {}
+
+    def state_numpy(self) -> dict[str, np.ndarray]:
+        """A copy of the weights. Only call it while `run()` is not executing."""
+        return state_to_numpy(self.model)
+
+    def run(self) -> Generator[object, None, TrainResult]:
+        cfg, dev = self.config, self.device
+        if self.dataset is None:
+            yield Status(f"Loading {self._dataset_spec}…")
+            self.dataset = load_dataset(self._dataset_spec, self._data_dir, download=self._download)
+        ds = self.dataset
+        eval_n = min(cfg.eval_points, len(ds.test))
+        yield DatasetReady(ds.name, ds.classes, ds.source, ds.test.images[:eval_n].copy(),
+                           ds.test.labels[:eval_n].copy())
+        train_x = torch.from_numpy(to_float(self.dataset.train.images)).to(dev)
+        test_x = torch.from_numpy(to_float(self.dataset.test.images)).to(dev)
+        eval_x, eval_y = test_x[:eval_n], self.dataset.test.labels[:eval_n].copy()
+        preview_x = test_x[:cfg.preview_images]
+        n = len(train_x)
+        if n == 0:
+            raise ValueError("the training split is empty")
+        steps_per_epoch = math.ceil(n / cfg.batch_size)
+        total = steps_per_epoch * cfg.epochs
+        shuffle = torch.Generator().manual_seed(cfg.seed)
+        noise = torch.Generator(device=dev).manual_seed(cfg.seed + 1)
+
+        self.model.train()
+        busy = 0.0                    # seconds spent computing, pauses excluded
+        images_seen = 0
+        last_preview = last_snapshot = -math.inf
+        yield self._snapshot(eval_x, eval_y)
+        for epoch in range(1, cfg.epochs + 1):
+            perm = torch.randperm(n, generator=shuffle).to(dev)
+            sums: dict[str, float] = {}
+            for b in range(steps_per_epoch):
+                t0 = time.perf_counter()
+                batch = train_x[perm[b * cfg.batch_size:(b + 1) * cfg.batch_size]]
+                terms = loss_terms(self.model, batch, cfg.beta, noise)
+                losses = {k: float(v.detach()) for k, v in terms.items()}
+                if not all(math.isfinite(v) for v in losses.values()):
+                    raise TrainingDiverged(
+                        f"The loss became {losses['loss']} at step {self.steps_done + 1} "
+                        f"(epoch {epoch}). Training stopped; the model keeps the weights of "
+                        f"step {self.steps_done}. Try a smaller learning rate.")
+                self.optimizer.zero_grad(set_to_none=True)
+                terms["loss"].backward()
+                self.optimizer.step()
+                self.steps_done += 1
+                images_seen += len(batch)
+                for k, v in losses.items():
+                    sums[k] = sums.get(k, 0.0) + v * len(batch)
+                busy += time.perf_counter() - t0
+                yield Step(self.steps_done, total, epoch, cfg.epochs, losses, busy,
+                           images_seen / max(busy, 1e-9))
+                if busy - last_preview >= cfg.preview_every_s:
+                    t0 = time.perf_counter()
+                    last_preview = busy
+                    yield self._preview(preview_x)
+                    busy += time.perf_counter() - t0
+                if busy - last_snapshot >= cfg.snapshot_every_s:
+                    t0 = time.perf_counter()
+                    last_snapshot = busy
+                    yield self._snapshot(eval_x, eval_y)
+                    busy += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            self.last_test_losses = evaluate(self.model, test_x, cfg.beta)
+            train_losses = {k: v / n for k, v in sums.items()}
+            yield EpochEnd(epoch, cfg.epochs, train_losses, dict(self.last_test_losses))
+            yield self._preview(preview_x)
+            yield self._snapshot(eval_x, eval_y)
+            busy += time.perf_counter() - t0
+        return TrainResult(self.steps_done, self.steps_done / steps_per_epoch,
+                           dict(self.last_test_losses))
+
+    @torch.no_grad()
+    def _preview(self, x: torch.Tensor) -> Preview:
+        self.model.eval()
+        mu, _ = self.model.encode(x)
+        out = self.model.decode(mu)[:, 0]
+        self.model.train()
+        return Preview(self.steps_done, x.cpu().numpy().copy(), out.cpu().numpy())
+
+    def _snapshot(self, eval_x: torch.Tensor, eval_y: np.ndarray) -> Snapshot:
+        return Snapshot(self.steps_done, self.state_numpy(), encode_means(self.model, eval_x), eval_y)
+
+
+def checkpoint_meta(trainer: AutoencoderTrainer, result: TrainResult | None = None) -> dict:
+    """Everything a checkpoint records besides the weights, with its quality figures."""
+    from .latent import latent_box
+    from .metrics import knn_accuracy
+
+    ds, dev = trainer.dataset, trainer.device
+    train_x = torch.from_numpy(to_float(ds.train.images)).to(dev)
+    test_x = torch.from_numpy(to_float(ds.test.images)).to(dev)
+    train_z, test_z = encode_means(trainer.model, train_x), encode_means(trainer.model, test_x)
+    test_losses = evaluate(trainer.model, test_x, trainer.config.beta)
+    metrics = {f"test_{k}": v for k, v in test_losses.items()}
+    if len(train_z) >= 5 and len(test_z):
+        metrics["knn5_accuracy"] = knn_accuracy(train_z, ds.train.labels, test_z, ds.test.labels)
+    steps_per_epoch = math.ceil(len(ds.train) / trainer.config.batch_size)
+    return {
+        "family": "autoencoder",
+        "config": trainer.model_config.to_dict(),
+        "training": trainer.config.to_dict(),
+        "dataset": {"name": ds.name, "source": ds.source, "classes": list(ds.classes),
+                    "train_size": len(ds.train), "test_size": len(ds.test)},
+        "epochs": round(trainer.steps_done / steps_per_epoch, 3),
+        "steps": trainer.steps_done,
+        "stopped_early": bool(result.stopped_early) if result else False,
+        "metrics": metrics,
+        "latent_box": latent_box(train_z, margin=0.0).tolist(),
+    }

@@ -1,0 +1,132 @@
+"""Command line: `playground` opens the app; `playground train ...` trains headless.
+
+The train command never imports Qt, so it runs on servers and in CI.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="playground",
+        description="Generative Playground. With no command, opens the app.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command")
+
+    gui = sub.add_parser("gui", help="open the app (the default)")
+    gui.add_argument("--device", default=None, choices=["auto", "cpu", "cuda", "mps"])
+
+    train = sub.add_parser("train", help="train a model headless and save a checkpoint")
+    train.add_argument("model", choices=["ae", "vae"], help="autoencoder or variational autoencoder")
+    train.add_argument("--dataset", default="mnist",
+                       help="mnist, fashion-mnist, or a folder of IDX files (default: mnist)")
+    train.add_argument("--data-dir", default=None,
+                       help="where to look for (and download) named datasets "
+                            "(default: $PLAYGROUND_DATA, then ~/.cache/generative-playground/data)")
+    train.add_argument("--no-download", action="store_true",
+                       help="never download; fail with a message if the data is not found")
+    train.add_argument("--arch", default="conv", choices=["conv", "mlp"],
+                       help="conv: small CNN (default); mlp: the pytorch/examples VAE 784-400-d")
+    train.add_argument("--latent-dim", type=_positive_int, default=2)
+    train.add_argument("--epochs", type=_positive_int, default=10)
+    train.add_argument("--batch-size", type=_positive_int, default=128)
+    train.add_argument("--lr", type=_finite_float, default=1e-3)
+    train.add_argument("--beta", type=_finite_float, default=1.0, help="weight of the KL term")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    train.add_argument("--out", required=True, help="folder to write the checkpoint into")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.version:
+        from . import __version__
+        print(f"generative-playground {__version__}")
+        return 0
+    if args.command == "train":
+        return train_command(args)
+    from .app import run_app
+    return run_app(device=getattr(args, "device", None))
+
+
+def train_command(args) -> int:
+    from tqdm import tqdm
+
+    from models import CheckpointError, DataError, load_dataset, save_checkpoint
+    from models.autoencoder import AEConfig
+    from models.events import EpochEnd, Status, Step
+    from models.training import AutoencoderTrainer, TrainConfig, TrainingDiverged, checkpoint_meta
+
+    def report(message: str, fraction: float | None) -> None:
+        print(f"{message} ({fraction:.0%})" if fraction is not None else message, file=sys.stderr)
+
+    try:
+        model_config = AEConfig(kind=args.model, arch=args.arch, latent_dim=args.latent_dim)
+        train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                                   beta=args.beta, seed=args.seed)
+        dataset = load_dataset(args.dataset, args.data_dir, download=not args.no_download,
+                               progress=report)
+        trainer = AutoencoderTrainer(model_config, train_config, dataset, args.device)
+    except (ValueError, DataError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Training {args.model.upper()} ({args.arch}, latent {args.latent_dim}) on {dataset.source} "
+          f"with {trainer.device}", file=sys.stderr)
+
+    job = trainer.run()
+    result = None
+    bar = tqdm(total=None, unit="step", dynamic_ncols=True, file=sys.stderr)
+    try:
+        for event in job:
+            if isinstance(event, Step):
+                bar.total = event.total_steps
+                bar.set_description(f"epoch {event.epoch}/{event.epochs}")
+                bar.set_postfix({k: f"{v:.2f}" for k, v in event.losses.items()}, refresh=False)
+                bar.update(1)
+            elif isinstance(event, EpochEnd):
+                bar.write("epoch {}: test {}".format(
+                    event.epoch, ", ".join(f"{k} {v:.2f}" for k, v in event.test_losses.items())))
+            elif isinstance(event, Status):
+                bar.write(event.message)
+    except KeyboardInterrupt:
+        job.close()
+        bar.write("Interrupted: saving the weights of the last finished step.")
+        from models.events import TrainResult
+        result = TrainResult(trainer.steps_done, 0.0, stopped_early=True)
+    except TrainingDiverged as exc:
+        bar.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        bar.close()
+    meta = checkpoint_meta(trainer, result)
+    try:
+        save_checkpoint(args.out, trainer.state_numpy(), meta)
+    except (OSError, CheckpointError) as exc:
+        print(f"error: could not save the checkpoint to {args.out}: {exc}", file=sys.stderr)
+        return 1
+    figures = ", ".join(f"{k} {v:.4g}" for k, v in meta["metrics"].items())
+    print(f"Saved {args.out} ({figures})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,39 @@
+"""Test set-up: headless Qt, the shared MNIST test set, and no network."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_MNIST = ROOT.parent / "shared" / "datasets" / "mnist"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path_factory):
+    # Named datasets resolve to the shared MNIST; nothing may download or touch ~/.cache.
+    monkeypatch.setenv("PLAYGROUND_DATA", str(SHARED_MNIST.parent))
+    monkeypatch.setattr("models.data.DEFAULT_ROOT", tmp_path_factory.mktemp("no-cache"))
+
+    def _no_download(*args, **kwargs):
+        raise AssertionError("tests must never download")
+    monkeypatch.setattr("models.data.download_dataset", _no_download)
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    from models.data import load_dataset
+    if not SHARED_MNIST.is_dir():
+        pytest.fail(f"the shared MNIST test set is missing at {SHARED_MNIST}")
+    return load_dataset(str(SHARED_MNIST))
+
+
+@pytest.fixture(scope="session")
+def small_mnist(mnist):
+    """512 training and 256 held-out images: enough to train for a few steps in a second."""
+    from models.data import Dataset, Split
+    return Dataset("mnist", mnist.classes, Split(mnist.train.images[:512], mnist.train.labels[:512]),
+                   Split(mnist.test.images[:256], mnist.test.labels[:256]), "shared MNIST (subset)")
