@@ -1,0 +1,86 @@
+"""The main window: one tab per model family, menus, settings, and a clean shutdown."""
+from __future__ import annotations
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget
+
+from models.data import ENV_VAR, search_roots
+from models.device import available
+
+from . import __version__
+from . import settings as app_settings
+from .panels.autoencoder.panel import AutoencoderPanel
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, device: str | None = None):
+        super().__init__()
+        self.setWindowTitle("Generative Playground")
+        device = device or app_settings.get_str("device", "auto")
+        if device != "auto" and device not in available():
+            device = "auto"
+        self.data_dir = app_settings.get_str("data_dir") or None
+        self.tabs = QTabWidget()
+        self.autoencoder = AutoencoderPanel(device=device, data_dir=self.data_dir)
+        self.autoencoder.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
+        self.tabs.addTab(self.autoencoder, AutoencoderPanel.title)
+        self.setCentralWidget(self.tabs)
+        self._menus(device)
+        self.resize(1400, 860)
+        geometry = app_settings.settings().value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        self._show_device(device)
+
+    def _menus(self, device: str) -> None:
+        file = self.menuBar().addMenu("&File")
+        for text, key, slot in (("&Open checkpoint…", QKeySequence.StandardKey.Open,
+                                 lambda: self.autoencoder.open_checkpoint()),
+                                ("&Save checkpoint…", QKeySequence.StandardKey.Save,
+                                 lambda: self.autoencoder.save_checkpoint()),
+                                ("Set &data folder…", None, self.choose_data_dir),
+                                ("&Quit", QKeySequence.StandardKey.Quit, self.close)):
+            act = QAction(text, self)
+            if key is not None:
+                act.setShortcut(key)
+            act.triggered.connect(slot)
+            file.addAction(act)
+        dev = self.menuBar().addMenu("&Device")
+        group = QActionGroup(self)
+        for choice in ["auto"] + available():
+            act = QAction(choice if choice != "auto" else f"auto ({available()[0]})", self, checkable=True)
+            act.setChecked(choice == device)
+            act.triggered.connect(lambda _=False, c=choice: self.set_device(c))
+            group.addAction(act)
+            dev.addAction(act)
+        helpm = self.menuBar().addMenu("&Help")
+        about = QAction("&About", self)
+        about.triggered.connect(lambda: QMessageBox.about(
+            self, "Generative Playground",
+            f"Generative Playground {__version__}\nLearn generative models by using them."))
+        helpm.addAction(about)
+
+    def set_device(self, device: str) -> None:
+        app_settings.set_str("device", device)
+        self.autoencoder.set_device(device)
+        self._show_device(device)
+
+    def _show_device(self, device: str) -> None:
+        self.statusBar().showMessage(f"Training device: {device if device != 'auto' else available()[0]} "
+                                     f"(change it in the Device menu; it applies to the next run)")
+
+    def choose_data_dir(self) -> None:
+        start = self.data_dir or str(search_roots()[-1])
+        folder = QFileDialog.getExistingDirectory(
+            self, f"Data folder (holds mnist/, fashion-mnist/; same as ${ENV_VAR})", start)
+        if folder:
+            self.data_dir = folder
+            app_settings.set_str("data_dir", folder)
+            self.autoencoder.set_data_dir(folder)
+            self.statusBar().showMessage(f"Data folder: {folder}", 6000)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        # Stop any job and wait for its thread before Qt tears the widgets down.
+        self.autoencoder.shutdown()
+        app_settings.settings().setValue("window/geometry", self.saveGeometry())
+        super().closeEvent(event)

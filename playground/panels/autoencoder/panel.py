@@ -1,0 +1,412 @@
+"""The autoencoder panel: train AEs and VAEs live and explore their latent spaces."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QHBoxLayout, QLabel,
+                               QMessageBox, QPushButton, QScrollArea, QSplitter, QStackedWidget,
+                               QTabWidget, QToolButton, QVBoxLayout, QWidget)
+
+from models import CheckpointError, DataError, load_checkpoint
+from models.autoencoder import AEConfig
+from models.autoencoder_api import AutoencoderModel
+from models.data import read_folder
+from models.events import DatasetReady, EpochEnd, Preview, Snapshot, Status, Step
+from models.latent import latent_box
+from models.training import AutoencoderTrainer, TrainConfig
+
+from ... import settings as app_settings
+from ...latent_plot import LatentPlot
+from ...widgets import ImageView
+from ...worker import JobRunner
+from .compare import CompareView
+from .morph import MorphTool
+from .space import LatentSpace
+from .tools import AttributeTool, GridTool, SampleTool
+from .training_view import TrainingView
+
+ROOT = Path(__file__).resolve().parents[3]
+CHECKPOINTS = ROOT / "checkpoints"
+SAMPLE_DATA = ROOT / "assets" / "datasets" / "mnist-sample"
+PRETRAINED = {"VAE · pretrained (MNIST, 2-D)": "mnist-vae-2d",
+              "AE · pretrained (MNIST, 2-D)": "mnist-ae-2d"}
+
+
+def load_sample_images() -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """The bundled held-out MNIST digits, so the plot has real data before any download."""
+    ds = read_folder(SAMPLE_DATA, "mnist")
+    return (np.concatenate([ds.train.images, ds.test.images]),
+            np.concatenate([ds.train.labels, ds.test.labels]), ds.classes)
+
+
+class AutoencoderPanel(QWidget):
+    message = Signal(str)   # for the status bar
+    title = "Autoencoders"
+
+    def __init__(self, parent=None, device: str = "auto", data_dir: str | None = None):
+        super().__init__(parent)
+        self.device, self.data_dir = device, data_dir
+        self.models: dict[str, AutoencoderModel] = {}
+        self.display = load_sample_images()
+        self.space: LatentSpace | None = None
+        self.runner = JobRunner(self)
+        self._trainer: AutoencoderTrainer | None = None
+        self._training_name: str | None = None
+        self._job_data: DatasetReady | None = None
+        self._last_step = 0
+        self._build()
+        self._connect()
+        self.training.set_values(app_settings.get_json("autoencoder/hyperparameters", {}))
+        for name, folder in PRETRAINED.items():
+            try:
+                self.models[name] = load_checkpoint(CHECKPOINTS / folder)
+            except CheckpointError as exc:
+                self.message.emit(f"Could not load a pretrained model: {exc}")
+        self._refresh_model_list()
+        if self.models:
+            self.select_model(next(iter(self.models)))
+
+    # ------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        self.model_box = QComboBox()
+        self.model_box.setMinimumContentsLength(28)
+        self.model_box.setToolTip("Which model the plot and tools use")
+        self.open_btn = QPushButton("Open…")
+        self.open_btn.setToolTip("Load a checkpoint folder or .safetensors file (Ctrl+O)")
+        self.save_btn = QPushButton("Save…")
+        self.save_btn.setToolTip("Save the selected model as a checkpoint (Ctrl+S)")
+        self.modes = QButtonGroup(self)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Model"))
+        bar.addWidget(self.model_box)
+        bar.addWidget(self.open_btn)
+        bar.addWidget(self.save_btn)
+        bar.addSpacing(16)
+        for mode, text, key, tip in (("explore", "Explore", "E", "Click or drag to decode (E)"),
+                                     ("lasso", "Lasso", "L", "Draw around points to select them (L)"),
+                                     ("box", "Box", "B", "Drag a rectangle to select points (B)")):
+            b = QToolButton(text=text, checkable=True, toolTip=tip)
+            b.setShortcut(QKeySequence(key))
+            b.setProperty("mode", mode)
+            self.modes.addButton(b)
+            bar.addWidget(b)
+            if mode == "explore":
+                b.setChecked(True)
+        bar.addStretch(1)
+        self.compare_btn = QPushButton("Compare AE ↔ VAE")
+        self.compare_btn.setCheckable(True)
+        self.compare_btn.setShortcut(QKeySequence("Ctrl+K"))
+        self.compare_btn.setToolTip("Show the autoencoder and the VAE side by side (Ctrl+K)")
+        bar.addWidget(self.compare_btn)
+
+        self.training = TrainingView()
+        scroll = QScrollArea()
+        scroll.setWidget(self.training)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(350)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        self.plot = LatentPlot()
+        self.compare = CompareView()
+        self.center = QStackedWidget()
+        self.center.addWidget(self.plot)
+        self.center.addWidget(self.compare)
+
+        self.image = ImageView(min_side=180)
+        self.sample_tool, self.grid_tool = SampleTool(), GridTool()
+        self.attr_tool, self.morph_tool = AttributeTool(), MorphTool()
+        self.tools = QTabWidget()
+        for tool, name in ((self.sample_tool, "Sample"), (self.grid_tool, "Grid"),
+                           (self.attr_tool, "Attributes"), (self.morph_tool, "Morph")):
+            self.tools.addTab(tool, name)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.image, 2)
+        rl.addWidget(self.tools, 5)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        for w in (scroll, self.center, right):
+            split.addWidget(w)
+        split.setStretchFactor(1, 3)
+        split.setStretchFactor(2, 2)
+        split.setSizes([360, 620, 420])
+        lay = QVBoxLayout(self)
+        lay.addLayout(bar)
+        lay.addWidget(split, 1)
+        self._grid_timer = QTimer(self, singleShot=True, interval=120)
+
+    def _connect(self) -> None:
+        self.model_box.currentTextChanged.connect(self.select_model)
+        self.open_btn.clicked.connect(lambda: self.open_checkpoint())
+        self.save_btn.clicked.connect(lambda: self.save_checkpoint())
+        self.modes.buttonClicked.connect(lambda b: self.plot.set_mode(b.property("mode")))
+        self.compare_btn.toggled.connect(self.show_compare)
+        self.plot.pointPicked.connect(self.decode_at)
+        self.plot.selectionMade.connect(self._selection_made)
+        self.plot.endpointPicked.connect(self._endpoint_picked)
+        self.plot.view.sigRangeChanged.connect(lambda *_: self._follow_grid())
+        self.sample_tool.pointsDrawn.connect(self.plot.set_prior_points)
+        self.grid_tool.rangeWanted.connect(self.render_grid)
+        self._grid_timer.timeout.connect(self.render_grid)
+        self.morph_tool.pickRequested.connect(lambda w: self.plot.set_mode(f"pick-{w}"))
+        self.morph_tool.endpointsChanged.connect(self._morph_endpoints)
+        self.tools.currentChanged.connect(self._tool_changed)
+        self.training.trainRequested.connect(self.start_training)
+        self.training.pauseRequested.connect(self.toggle_pause)
+        self.training.stopRequested.connect(self.runner.stop)
+        self.runner.events.connect(self._on_events)
+        self.runner.finished.connect(self._on_finished)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.stateChanged.connect(self.training.set_state)
+
+    # ------------------------------------------------------------------ models
+    def _refresh_model_list(self, select: str | None = None) -> None:
+        self.model_box.blockSignals(True)
+        current = select or self.model_box.currentText()
+        self.model_box.clear()
+        self.model_box.addItems(list(self.models))
+        if current in self.models:
+            self.model_box.setCurrentText(current)
+        self.model_box.blockSignals(False)
+
+    def active_name(self) -> str:
+        return self.model_box.currentText()
+
+    def select_model(self, name: str, latents: np.ndarray | None = None) -> None:
+        if name not in self.models:
+            return
+        if self.model_box.currentText() != name:
+            self._refresh_model_list(select=name)
+        images, labels, classes = self.display
+        self.space = LatentSpace.build(self.models[name], images, labels, classes, latents)
+        self._space_changed(autorange=True)
+
+    def _space_changed(self, autorange: bool = False) -> None:
+        space = self.space
+        self.plot.set_points(space.plane, space.labels, space.classes)
+        xl, yl = space.axis_names()
+        self.plot.plot.setLabel("bottom", xl)
+        self.plot.plot.setLabel("left", yl)
+        if autorange:
+            self.plot.auto_range()
+            self.plot.set_prior_points(None)
+            self.plot.set_selection(None)
+        for tool in (self.sample_tool, self.grid_tool, self.attr_tool, self.morph_tool):
+            tool.set_space(space)
+        if self.attr_tool.base_z is not None and len(self.attr_tool.base_z) == space.model.latent_dim:
+            x, y = space.to_plane(self.attr_tool.base_z)[0]
+        else:
+            x, y = 0.0, 0.0
+        self.decode_at(float(x), float(y))
+        if self.compare_btn.isChecked():
+            self.show_compare(True)
+
+    def decode_at(self, x: float, y: float) -> None:
+        """Decode a point of the plane and show it: the click-to-sample path, kept tiny."""
+        if self.space is None:
+            return
+        z = self.space.to_latent([x, y])
+        self.image.set_image(self.space.model.decode(z)[0])
+        self.image.set_caption(f"z = ({x:.2f}, {y:.2f})" if self.space.projection.is_identity
+                               else f"plane ({x:.2f}, {y:.2f})")
+        self.plot.set_cursor(x, y)
+        self.attr_tool.set_base(z[0])
+
+    def render_grid(self) -> None:
+        xr, yr = self.plot.visible_range()
+        self.grid_tool.render(xr, yr)
+
+    def _follow_grid(self) -> None:
+        if self.grid_tool.follow.isChecked():
+            self._grid_timer.start()
+
+    def _selection_made(self, mask) -> None:
+        self.plot.set_selection(mask)
+        self.attr_tool.set_selection(mask)
+        self.tools.setCurrentWidget(self.attr_tool)
+
+    def _endpoint_picked(self, which: str, x: float, y: float) -> None:
+        self.morph_tool.set_endpoint(which, self.space.to_latent([x, y])[0])
+        checked = self.modes.checkedButton()
+        self.plot.set_mode(checked.property("mode") if checked else "explore")
+
+    def _morph_endpoints(self, a, b) -> None:
+        if self.tools.currentWidget() is self.morph_tool:
+            self.plot.set_endpoints(a, b)
+
+    def _tool_changed(self) -> None:
+        """Each tool's marks show only while it is open, so the plot stays readable."""
+        tool = self.tools.currentWidget()
+        if tool is self.morph_tool:
+            self.morph_tool.refresh()
+        else:
+            self.morph_tool.stop()
+            self.plot.set_endpoints(None, None)
+        if tool is not self.sample_tool:
+            self.plot.set_prior_points(None)
+
+    def show_compare(self, on: bool) -> None:
+        self.center.setCurrentWidget(self.compare if on else self.plot)
+        if not on:
+            return
+        images, labels, classes = self.display
+        picks = {}
+        for kind in ("ae", "vae"):
+            names = [n for n, m in self.models.items() if m.config.kind == kind]
+            if names:  # prefer the selected model, else the last of that kind
+                name = self.active_name() if self.active_name() in names else names[-1]
+                picks[kind] = LatentSpace.build(self.models[name], images, labels, classes)
+        self.compare.set_spaces(picks.get("ae"), picks.get("vae"))
+        self.compare.render_grids()
+
+    # ------------------------------------------------------------------ checkpoints
+    def open_checkpoint(self, path: str | None = None) -> bool:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", str(CHECKPOINTS),
+                                                  "Checkpoints (*.safetensors config.json);;All files (*)")
+            if path.endswith("config.json"):
+                path = str(Path(path).parent)
+        if not path:
+            return False
+        try:
+            model = load_checkpoint(path)
+        except CheckpointError as exc:
+            QMessageBox.warning(self, "Cannot open checkpoint", str(exc))
+            return False
+        if getattr(model, "family", None) != "autoencoder":
+            QMessageBox.warning(self, "Cannot open checkpoint", f"{path} is not an autoencoder.")
+            return False
+        name = f"{model.config.kind.upper()} · {Path(path).name}"
+        self.models[name] = model
+        self._refresh_model_list(select=name)
+        self.select_model(name)
+        self.message.emit(f"Loaded {path}")
+        return True
+
+    def save_checkpoint(self, directory: str | None = None) -> bool:
+        if self.space is None:
+            return False
+        if self.runner.busy and self.active_name() == self._training_name:
+            QMessageBox.information(self, "Save", "Stop or finish training first; then save its weights.")
+            return False
+        if directory is None:
+            directory, _ = QFileDialog.getSaveFileName(self, "Save checkpoint as folder", "my-autoencoder")
+        if not directory:
+            return False
+        try:
+            self.space.model.save(directory)
+        except (OSError, CheckpointError) as exc:
+            QMessageBox.warning(self, "Save failed", f"Could not save to {directory}:\n{exc}")
+            return False
+        self.message.emit(f"Saved {directory}")
+        return True
+
+    # ------------------------------------------------------------------ training
+    def start_training(self) -> None:
+        if self.runner.busy:
+            return
+        v = self.training.values()
+        app_settings.set_json("autoencoder/hyperparameters", v)
+        try:
+            config = AEConfig(kind=v["kind"], arch=v["arch"], latent_dim=v["latent_dim"])
+            tcfg = TrainConfig(epochs=v["epochs"], batch_size=v["batch_size"], lr=v["lr"],
+                               beta=v["beta"] if v["kind"] == "vae" else 0.0)
+            self._trainer = AutoencoderTrainer(config, tcfg, v["dataset"], self.device,
+                                               data_dir=self.data_dir)
+        except ValueError as exc:
+            QMessageBox.warning(self, "Cannot train", str(exc))
+            return
+        name = f"{config.kind.upper()} · training ({config.arch}, d={config.latent_dim})"
+        self._training_name, self._job_data, self._last_step = name, None, 0
+        self.models[name] = AutoencoderModel(config, {"family": "autoencoder"})
+        self._refresh_model_list(select=name)
+        self.training.begin()
+        self.training.set_status(f"Starting on {self._trainer.device}…")
+        self.runner.start(self._trainer.run)
+
+    def toggle_pause(self) -> None:
+        (self.runner.resume if self.runner.paused else self.runner.pause)()
+
+    def _on_events(self, events: list) -> None:
+        snapshot = None
+        for ev in events:
+            if isinstance(ev, Step):
+                self._last_step = ev.step
+                self.training.show_step(ev)
+            elif isinstance(ev, Preview):
+                self.training.show_preview(ev)
+            elif isinstance(ev, Snapshot):
+                snapshot = ev               # only the newest one matters
+            elif isinstance(ev, EpochEnd):
+                self.training.show_epoch(ev, self._last_step)
+            elif isinstance(ev, DatasetReady):
+                self._job_data = ev
+            elif isinstance(ev, Status):
+                self.training.set_status(ev.message)
+        self.training.redraw()
+        if snapshot is not None:
+            self._apply_snapshot(snapshot)
+
+    def _apply_snapshot(self, snap: Snapshot) -> None:
+        model = self.models.get(self._training_name)
+        if model is None:
+            return
+        model.load_state(snap.state)
+        if self.active_name() == self._training_name and self._job_data is not None:
+            data = self._job_data
+            images, labels = data.images[:len(snap.latents)], snap.labels
+            self.space = LatentSpace(model, images, labels, data.classes, snap.latents,
+                                     self.space.projection.fit(snap.latents))
+            self._space_changed()
+
+    def _finish_model(self, stopped_early: bool) -> None:
+        name, trainer = self._training_name, self._trainer
+        if name is None or trainer is None:
+            return
+        if trainer.steps_done == 0:      # nothing was learned: do not list an untrained model
+            self.models.pop(name, None)
+            self._refresh_model_list()
+            if self.active_name():
+                self.select_model(self.active_name())
+            return
+        model = self.models[name]
+        model.load_state(trainer.state_numpy())
+        data = self._job_data
+        final = name.replace("training", "stopped" if stopped_early else "trained")
+        self.models = {final if k == name else k: m for k, m in self.models.items()}
+        if data is not None:
+            self.display = (data.images, data.labels, data.classes)
+        self.select_model(final)
+        model.meta.update({"family": "autoencoder", "config": model.config.to_dict(),
+                           "training": trainer.config.to_dict(), "steps": trainer.steps_done,
+                           "dataset": {"name": data.name, "source": data.source} if data else {},
+                           "metrics": {f"test_{k}": v for k, v in trainer.last_test_losses.items()},
+                           "latent_box": latent_box(self.space.latents, 0.0).tolist(),
+                           "stopped_early": stopped_early})
+        self._training_name = None
+
+    def _on_finished(self, result) -> None:
+        stopped = result is None
+        self._finish_model(stopped)
+        self.training.set_status("Stopped; the weights of the last finished step are kept."
+                                 if stopped else "Finished.")
+        self.message.emit("Training stopped" if stopped else "Training finished")
+
+    def _on_failed(self, message: str) -> None:
+        self._finish_model(True)
+        self.training.set_status("Training failed.")
+        QMessageBox.warning(self, "Training failed", message)
+
+    def set_device(self, device: str) -> None:
+        self.device = device
+
+    def set_data_dir(self, data_dir: str | None) -> None:
+        self.data_dir = data_dir
+
+    def shutdown(self) -> bool:
+        self.morph_tool.stop()
+        return self.runner.shutdown()

@@ -1,0 +1,231 @@
+"""The training side of the autoencoder panel: hyperparameters, controls, progress, curves."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from models.events import EpochEnd, Preview, Step
+from models.imaging import tile
+
+from ...widgets import ImageView, format_duration
+
+CHOOSE_FOLDER = "Choose folder…"
+
+
+class LossCurves(QWidget):
+    """Reconstruction (and total) on top, KL below, per step; test losses as dots per epoch."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.layout_ = pg.GraphicsLayoutWidget()
+        self.layout_.setBackground("w")
+        self.top = self.layout_.addPlot(row=0, col=0)
+        self.bottom = self.layout_.addPlot(row=1, col=0)
+        self.bottom.setXLink(self.top)
+        for plot, label in ((self.top, "recon / image"), (self.bottom, "KL / image")):
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            plot.setLabel("left", label)
+            plot.addLegend(offset=(-5, 5), labelTextColor="#222")
+        self.bottom.setLabel("bottom", "step")
+        self.curves = {
+            "loss": self.top.plot(pen=pg.mkPen("#999", width=1), name="total"),
+            "recon": self.top.plot(pen=pg.mkPen("#1f77b4", width=1.5), name="reconstruction"),
+            "kl": self.bottom.plot(pen=pg.mkPen("#d62728", width=1.5), name="KL"),
+        }
+        self.test_dots = {
+            "recon": self.top.plot(pen=None, symbol="o", symbolSize=7, symbolBrush="#1f77b4", name="test"),
+            "kl": self.bottom.plot(pen=None, symbol="o", symbolSize=7, symbolBrush="#d62728", name="test"),
+        }
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.layout_)
+        self.clear()
+
+    def clear(self) -> None:
+        self.steps: list[int] = []
+        self.values: dict[str, list[float]] = {k: [] for k in self.curves}
+        self.test: dict[str, tuple[list[int], list[float]]] = {k: ([], []) for k in self.test_dots}
+        self._dirty = True
+        self.redraw()
+
+    def add_step(self, step: int, losses: dict[str, float]) -> None:
+        self.steps.append(step)
+        for k in self.values:
+            self.values[k].append(losses.get(k, np.nan))
+        self._dirty = True
+
+    def add_test(self, step: int, losses: dict[str, float]) -> None:
+        for k, (xs, ys) in self.test.items():
+            if k in losses:
+                xs.append(step)
+                ys.append(losses[k])
+        self._dirty = True
+
+    def redraw(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        x = np.asarray(self.steps, float)
+        for k, curve in self.curves.items():
+            y = np.asarray(self.values[k], float)
+            ok = np.isfinite(y)
+            curve.setData(x[ok], y[ok])
+        for k, dots in self.test_dots.items():
+            dots.setData(*self.test[k])
+        has_kl = any(np.isfinite(self.values["kl"]))
+        self.bottom.setVisible(has_kl or not self.steps)
+
+    def point_count(self) -> int:
+        return len(self.steps)
+
+
+class TrainingView(QWidget):
+    trainRequested = Signal()
+    pauseRequested = Signal()
+    stopRequested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        box = QGroupBox("Train a fresh model")
+        form = QFormLayout(box)
+        self.kind = QComboBox()
+        self.kind.addItem("VAE (variational)", "vae")
+        self.kind.addItem("AE (plain)", "ae")
+        self.kind.setToolTip("A VAE encodes a distribution and is pulled towards the prior N(0, I) "
+                             "by the KL term; a plain AE encodes a point and has no prior.")
+        self.arch = QComboBox()
+        self.arch.addItem("Small CNN", "conv")
+        self.arch.addItem("MLP 784-400-d (pytorch/examples)", "mlp")
+        self.dataset = QComboBox()
+        self.dataset.addItems(["mnist", "fashion-mnist", CHOOSE_FOLDER])
+        self.dataset.setToolTip("A named dataset, or a folder with train-images-idx3-ubyte etc.")
+        self.dataset.activated.connect(self._maybe_choose_folder)
+        self.latent = QSpinBox(minimum=1, maximum=64, value=2)
+        self.latent.setToolTip("Latent dimension. Above 2 the plot shows a PCA projection.")
+        self.beta = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=100.0, singleStep=0.1)
+        self.beta.setValue(1.0)
+        self.beta.setToolTip("β, the weight of the KL term (VAE only). β = 1 is the ELBO.")
+        self.lr = QDoubleSpinBox(decimals=5, minimum=1e-5, maximum=1.0, singleStep=1e-4)
+        self.lr.setValue(1e-3)
+        self.batch = QSpinBox(minimum=8, maximum=4096, value=128, singleStep=32)
+        self.epochs = QSpinBox(minimum=1, maximum=1000, value=10)
+        for label, w in (("Model", self.kind), ("Architecture", self.arch), ("Dataset", self.dataset),
+                         ("Latent dim", self.latent), ("β (KL weight)", self.beta),
+                         ("Learning rate", self.lr), ("Batch size", self.batch), ("Epochs", self.epochs)):
+            form.addRow(label, w)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+
+        self.train_btn = QPushButton("Train")
+        self.train_btn.setShortcut(QKeySequence("Ctrl+T"))
+        self.train_btn.setToolTip("Train a fresh model with these settings (Ctrl+T)")
+        self.pause_btn = QPushButton("Pause")
+        self.pause_btn.setShortcut(QKeySequence("Ctrl+P"))
+        self.pause_btn.setToolTip("Pause or resume training (Ctrl+P)")
+        self.stop_btn = QPushButton("Stop")
+        self.stop_btn.setShortcut(QKeySequence("Ctrl+."))
+        self.stop_btn.setToolTip("Stop after the current batch and keep the weights (Ctrl+.)")
+        self.train_btn.clicked.connect(self.trainRequested)
+        self.pause_btn.clicked.connect(self.pauseRequested)
+        self.stop_btn.clicked.connect(self.stopRequested)
+        buttons = QHBoxLayout()
+        for b in (self.train_btn, self.pause_btn, self.stop_btn):
+            buttons.addWidget(b)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.status = QLabel("Ready.")
+        self.status.setWordWrap(True)
+        self.curves = LossCurves()
+        self.recon = ImageView(min_side=90, caption="held-out inputs (top) · reconstructions (bottom)")
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(box)
+        lay.addLayout(buttons)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.status)
+        lay.addWidget(self.curves, 3)
+        lay.addWidget(self.recon, 2)
+        self.set_state("idle")
+
+    # ------------------------------------------------------------------ settings
+    def values(self) -> dict:
+        return {"kind": self.kind.currentData(), "arch": self.arch.currentData(),
+                "dataset": self.dataset.currentText(), "latent_dim": self.latent.value(),
+                "beta": self.beta.value(), "lr": self.lr.value(), "batch_size": self.batch.value(),
+                "epochs": self.epochs.value()}
+
+    def set_values(self, v: dict) -> None:
+        def pick(combo, data):
+            i = combo.findData(data)
+            if i >= 0:
+                combo.setCurrentIndex(i)
+        pick(self.kind, v.get("kind"))
+        pick(self.arch, v.get("arch"))
+        ds = v.get("dataset")
+        if ds and ds != CHOOSE_FOLDER:
+            if self.dataset.findText(ds) < 0:
+                self.dataset.insertItem(self.dataset.count() - 1, ds)
+            self.dataset.setCurrentText(ds)
+        for w, key, cast in ((self.latent, "latent_dim", int), (self.beta, "beta", float),
+                             (self.lr, "lr", float), (self.batch, "batch_size", int),
+                             (self.epochs, "epochs", int)):
+            try:
+                w.setValue(cast(v[key]))
+            except (KeyError, TypeError, ValueError):
+                pass
+
+    def _kind_changed(self) -> None:
+        self.beta.setEnabled(self.kind.currentData() == "vae")
+
+    def _maybe_choose_folder(self) -> None:
+        if self.dataset.currentText() != CHOOSE_FOLDER:
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Folder with IDX files")
+        if folder:
+            self.set_values({"dataset": folder})
+        else:
+            self.dataset.setCurrentIndex(0)
+
+    # ------------------------------------------------------------------ state
+    def set_state(self, state: str) -> None:
+        """"idle", "running" or "paused"."""
+        busy = state != "idle"
+        self.train_btn.setEnabled(not busy)
+        self.pause_btn.setEnabled(busy)
+        self.stop_btn.setEnabled(busy)
+        self.pause_btn.setText("Resume" if state == "paused" else "Pause")
+        for w in (self.kind, self.arch, self.dataset, self.latent, self.lr, self.batch, self.epochs):
+            w.setEnabled(not busy)
+        self.beta.setEnabled(not busy and self.kind.currentData() == "vae")
+
+    def begin(self) -> None:
+        self.curves.clear()
+        self.progress.setValue(0)
+        self.recon.set_image(None)
+
+    def show_step(self, ev: Step) -> None:
+        self.curves.add_step(ev.step, ev.losses)
+        self.progress.setValue(int(1000 * ev.fraction))
+        self.status.setText(f"Epoch {ev.epoch}/{ev.epochs} · step {ev.step}/{ev.total_steps} · "
+                            f"{ev.images_per_s:,.0f} img/s · loss {ev.losses['loss']:.1f} · "
+                            f"ETA {format_duration(ev.eta_s)}")
+
+    def show_epoch(self, ev: EpochEnd, step: int) -> None:
+        self.curves.add_test(step, ev.test_losses)
+
+    def show_preview(self, ev: Preview) -> None:
+        both = np.concatenate([ev.inputs, ev.outputs])
+        self.recon.set_image(tile(both, ncols=len(ev.inputs), pad=1))
+
+    def redraw(self) -> None:
+        self.curves.redraw()
+
+    def set_status(self, text: str) -> None:
+        self.status.setText(text)

@@ -1,0 +1,85 @@
+"""Small widgets shared by the panels."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from models.imaging import to_uint8
+
+# Ten well-separated class colours (Okabe-Ito + Tableau), used by every latent plot and legend.
+CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+
+def gray_qimage(image: np.ndarray) -> QImage:
+    """A QImage that owns a copy of a 2-D float [0, 1] or uint8 image."""
+    arr = np.ascontiguousarray(image if image.dtype == np.uint8 else to_uint8(image))
+    h, w = arr.shape
+    return QImage(arr.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+
+
+class ImageView(QWidget):
+    """Shows a greyscale image scaled with nearest-neighbour, keeping its aspect ratio.
+
+    Painting a 28×28 QImage is far cheaper than a full image item, which keeps
+    click-to-sample within one frame.
+    """
+
+    def __init__(self, min_side: int = 140, parent: QWidget | None = None, caption: str = ""):
+        super().__init__(parent)
+        self._image: QImage | None = None
+        self._array: np.ndarray | None = None
+        self._caption = caption
+        self._min_side = min_side
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+    def sizeHint(self) -> QSize:
+        return QSize(self._min_side, self._min_side)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self._min_side // 2, self._min_side // 2)
+
+    def set_image(self, image: np.ndarray | None) -> None:
+        self._array = None if image is None else np.asarray(image)
+        self._image = None if image is None else gray_qimage(self._array)
+        self.update()
+
+    def image(self) -> np.ndarray | None:
+        return self._array
+
+    def set_caption(self, text: str) -> None:
+        self._caption = text
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        p = QPainter(self)
+        p.fillRect(self.rect(), self.palette().window())
+        caption_h = 18 if self._caption else 0
+        area = self.rect().adjusted(2, 2, -2, -2 - caption_h)
+        if self._image is not None and area.width() > 0 and area.height() > 0:
+            iw, ih = self._image.width(), self._image.height()
+            scale = min(area.width() / iw, area.height() / ih)
+            w, h = iw * scale, ih * scale
+            target = QRectF(area.x() + (area.width() - w) / 2, area.y() + (area.height() - h) / 2, w, h)
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+            p.drawImage(target, self._image)
+        elif area.width() > 0:
+            p.setPen(QColor("#888"))
+            p.drawText(area, Qt.AlignmentFlag.AlignCenter, "—")
+        if self._caption:
+            p.setPen(self.palette().windowText().color())
+            p.drawText(self.rect().adjusted(0, 0, 0, -2), Qt.AlignmentFlag.AlignHCenter
+                       | Qt.AlignmentFlag.AlignBottom, self._caption)
+        p.end()
+
+
+def format_duration(seconds: float) -> str:
+    if not np.isfinite(seconds) or seconds < 0:
+        return "–"
+    seconds = int(round(seconds))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
