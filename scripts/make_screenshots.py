@@ -14,6 +14,15 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+def settle(app, ms: int = 300) -> None:
+    """Let layouts, auto-ranges and debounced redraws finish before grabbing."""
+    import time
+    end = time.perf_counter() + ms / 1000
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--out", default=str(ROOT / "docs"))
@@ -36,6 +45,7 @@ def main() -> int:
     win.show()
     panel = win.autoencoder
     app.processEvents()
+    settle(app)
     panel.decode_at(0.8, -0.6)
     panel.sample_tool.draw()
     panel.tools.setCurrentWidget(panel.sample_tool)
@@ -49,7 +59,7 @@ def main() -> int:
     win.grab().save(str(out / "autoencoder-morph.png"))
 
     panel.compare_btn.setChecked(True)
-    app.processEvents()
+    settle(app)
     win.grab().save(str(out / "autoencoder-compare.png"))
     panel.compare_btn.setChecked(False)
     print(f"wrote {out}/autoencoder.png, autoencoder-morph.png, autoencoder-compare.png")

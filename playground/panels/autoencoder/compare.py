@@ -1,6 +1,7 @@
 """AE and VAE side by side on the same held-out images: where is the latent space empty?"""
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from models.imaging import tile
@@ -19,9 +20,13 @@ class _Side:
         self.space: LatentSpace | None = None
         self.plot = LatentPlot(title)
         self.image = ImageView(min_side=120)
-        self.grid = ImageView(min_side=160, caption="decoded grid over the visible region")
+        self.grid = ImageView(min_side=160, caption="visible region")
+        self.plot.legend.hide()  # the main plot has the legend; here it would hide data
         self.plot.pointPicked.connect(self.decode_at)
-        self.plot.view.sigRangeChangedManually.connect(lambda *_: self.render_grid())
+        # auto-range settles after layout, so re-decode shortly after any range change
+        self._timer = QTimer(singleShot=True, interval=60)
+        self._timer.timeout.connect(self.render_grid)
+        self.plot.view.sigRangeChanged.connect(lambda *_: self._timer.start())
 
     def set_space(self, space: LatentSpace | None) -> None:
         self.space = space
@@ -55,7 +60,7 @@ class CompareView(QWidget):
         lay = QGridLayout(self)
         note = QLabel("Click or drag in either plane. The AE packs codes wherever it likes, leaving gaps "
                       "that decode to nonsense; the VAE's KL term pulls codes towards N(0, I), so the "
-                      "plane around the origin is filled and every point decodes to something digit-like.")
+                      "plane around the origin is filled and every point decodes to something digit-like. Colours are the classes, as in the main plot.")
         note.setWordWrap(True)
         lay.addWidget(note, 0, 0, 1, 4)
         for col, side in enumerate(self.sides.values()):

@@ -150,8 +150,10 @@ class TrainingView(QWidget):
         lay.addLayout(buttons)
         lay.addWidget(self.progress)
         lay.addWidget(self.status)
+        self.curves.setMinimumHeight(200)
+        self.recon.setMinimumHeight(70)
+        lay.addWidget(self.recon, 1)
         lay.addWidget(self.curves, 3)
-        lay.addWidget(self.recon, 2)
         self.set_state("idle")
 
     # ------------------------------------------------------------------ settings

@@ -1,0 +1,129 @@
+"""Helpers shared by the benchmark scripts: paths, arguments, machine line, percentiles.
+
+Nothing here imports Qt or torch at module level, so each script decides when those load
+(cold_start.py in particular must not pay for them in the parent).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "mnist"
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def parse_args(description: str, extra=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--data", default=str(DEFAULT_DATA),
+                   help=f"folder with the MNIST IDX files (default: {DEFAULT_DATA})")
+    if extra is not None:
+        extra(p)
+    args = p.parse_args()
+    args.data = str(Path(args.data).expanduser().resolve())
+    if not Path(args.data).is_dir():
+        p.error(f"no data folder at {args.data}; pass --data")
+    return args
+
+
+def isolate_settings() -> str:
+    """Point the app's QSettings at a throw-away ini so user settings are never touched."""
+    path = str(Path(tempfile.mkdtemp(prefix="gp-bench-")) / "settings.ini")
+    os.environ["PLAYGROUND_SETTINGS"] = path
+    return path
+
+
+def offscreen() -> None:
+    """Must run before PySide6 is imported."""
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine_line() -> str:
+    import torch
+    cores = os.cpu_count()
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = cores
+    return (f"machine: cpu={cpu_model()!r} cores={cores} (usable {usable}) "
+            f"python={platform.python_version()} torch={torch.__version__} "
+            f"torch.get_num_threads()={torch.get_num_threads()}")
+
+
+def none_refs() -> int:
+    return sys.getrefcount(None)
+
+
+def none_leak_per_void_call(n: int = 2000) -> float:
+    """References to None lost per call of a void Qt method (0 on a healthy PySide6).
+
+    PySide6 6.12.0's abi3 wheels, on Python < 3.12 (where None is not immortal), return None
+    from every void method without taking a reference to it, so each call drops None's count
+    by one; when it reaches zero the interpreter aborts with
+    "Fatal Python error: none_dealloc: deallocating None".
+    """
+    from PySide6.QtCore import QPointF
+    p = QPointF()
+    before = sys.getrefcount(None)
+    for _ in range(n):
+        p.setX(1.0)
+    return (before - sys.getrefcount(None)) / n
+
+
+_BALLAST = 1 << 40
+
+
+def guard_none_refcount(enable: bool = True) -> str:
+    """Detect the PySide6 None-refcount leak and, if asked, keep this process alive despite it.
+
+    The workaround adds 2**40 to None's reference count (CPython < 3.12 keeps it in the
+    object's first word), which is never given back, so the leak can no longer reach zero.
+    It changes no timing: the leak's decrements happen either way. Returns a line to print.
+    """
+    import PySide6
+    leak = none_leak_per_void_call()
+    ident = (f"PySide6 {PySide6.__version__} on Python {platform.python_version()}: "
+             f"{leak:.2f} reference(s) to None lost per void Qt call")
+    if leak < 0.5:
+        return f"none-refcount check: OK ({ident})"
+    if sys.version_info >= (3, 12):
+        return f"none-refcount check: leak present but harmless, None is immortal ({ident})"
+    if not enable:
+        return (f"none-refcount check: BUG ({ident}); workaround DISABLED, this process will "
+                f"abort once about {none_refs():,} more void calls have been made")
+    import ctypes
+    ctypes.c_ssize_t.from_address(id(None)).value += _BALLAST
+    return (f"none-refcount check: BUG ({ident}); without a workaround this process would abort "
+            "with 'none_dealloc: deallocating None' -- workaround applied (None's refcount "
+            "raised by 2**40) so the benchmark can finish")
+
+
+def none_refs_lost_since(start: int) -> int:
+    """How many references to None were lost since `start` (a none_refs() value)."""
+    return start - sys.getrefcount(None)
+
+
+def percentile(values, q: float) -> float:
+    import numpy as np
+    return float(np.percentile(np.asarray(values, float), q)) if len(values) else float("nan")
+
+
+def verdict(ok: bool) -> str:
+    return "meets target" if ok else "MISSES target"

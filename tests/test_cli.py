@@ -1,0 +1,180 @@
+"""`playground train`: the headless command line."""
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import models
+from models import load_checkpoint
+from models.autoencoder_api import AutoencoderModel
+from models.device import available, pick_device
+from playground.cli import main
+
+N_TRAIN, N_TEST = 480, 120
+
+
+def _write_idx(path: Path, arr: np.ndarray) -> None:
+    arr = np.ascontiguousarray(arr, np.uint8)
+    header = (0x0800 | arr.ndim).to_bytes(4, "big") + b"".join(int(s).to_bytes(4, "big") for s in arr.shape)
+    path.write_bytes(gzip.compress(header + arr.tobytes(), compresslevel=1))
+
+
+@pytest.fixture(scope="module")
+def small_folder(mnist, tmp_path_factory) -> Path:
+    """The first 600 shared images as a folder of IDX files: 480 train-*, 120 t10k-*."""
+    folder = tmp_path_factory.mktemp("small-idx")
+    x, y = mnist.train.images[:N_TRAIN + N_TEST], mnist.train.labels[:N_TRAIN + N_TEST]
+    _write_idx(folder / "train-images-idx3-ubyte.gz", x[:N_TRAIN])
+    _write_idx(folder / "train-labels-idx1-ubyte.gz", y[:N_TRAIN])
+    _write_idx(folder / "t10k-images-idx3-ubyte.gz", x[N_TRAIN:])
+    _write_idx(folder / "t10k-labels-idx1-ubyte.gz", y[N_TRAIN:])
+    return folder
+
+
+def _train_args(dataset, out, *extra) -> list[str]:
+    return ["train", "vae", "--dataset", str(dataset), "--epochs", "1", "--out", str(out),
+            "--device", "cpu", "--no-download", "--latent-dim", "2", *extra]
+
+
+# --------------------------------------------------------------------------- a real run
+
+def test_train_writes_a_loadable_checkpoint(small_folder, tmp_path, capsys):
+    out = tmp_path / "runs" / "vae"
+    assert main(_train_args(small_folder, out)) == 0
+    captured = capsys.readouterr()
+    assert f"Saved {out}" in captured.out
+    assert "knn5_accuracy" in captured.out
+
+    meta = json.loads((out / "config.json").read_text())
+    assert meta["family"] == "autoencoder"
+    assert meta["app_version"] == models.__version__
+    assert meta["config"]["kind"] == "vae" and meta["config"]["latent_dim"] == 2
+    assert meta["config"]["arch"] == "conv"
+    assert meta["dataset"]["name"] == "mnist"
+    assert meta["dataset"]["train_size"] == N_TRAIN and meta["dataset"]["test_size"] == N_TEST
+    assert str(small_folder) in meta["dataset"]["source"]
+    assert meta["training"]["epochs"] == 1
+    assert meta["steps"] == -(-N_TRAIN // 128) and meta["epochs"] == 1.0
+    metrics = meta["metrics"]
+    assert {"knn5_accuracy", "test_loss", "test_recon", "test_kl"} <= set(metrics)
+    assert 0 <= metrics["knn5_accuracy"] <= 1
+    assert metrics["test_loss"] == pytest.approx(metrics["test_recon"] + metrics["test_kl"], rel=1e-6)
+
+    model = load_checkpoint(out)
+    assert isinstance(model, AutoencoderModel) and model.latent_dim == 2 and model.variational
+    assert np.asarray(meta["latent_box"]).shape == (2, 2)
+    images = model.decode(np.zeros((1, 2), np.float32))
+    assert images.shape == (1, 28, 28) and np.isfinite(images).all()
+
+
+def test_train_honours_model_options(small_folder, tmp_path):
+    out = tmp_path / "ae"
+    args = ["train", "ae", "--dataset", str(small_folder), "--epochs", "1", "--out", str(out),
+            "--device", "cpu", "--no-download", "--arch", "mlp", "--latent-dim", "3",
+            "--batch-size", "200", "--beta", "0.5", "--seed", "3"]
+    assert main(args) == 0
+    meta = json.loads((out / "config.json").read_text())
+    assert meta["config"] == {"kind": "ae", "arch": "mlp", "latent_dim": 3, "hidden": 400}
+    assert meta["training"]["batch_size"] == 200 and meta["training"]["seed"] == 3
+    assert meta["training"]["beta"] == 0.5
+    assert meta["steps"] == 3  # ceil(480 / 200)
+    assert "test_kl" not in meta["metrics"]  # a plain autoencoder has no KL term
+    model = load_checkpoint(out)
+    assert not model.variational and model.latent_dim == 3
+
+
+# --------------------------------------------------------------------------- refusing bad input
+
+@pytest.mark.parametrize("bad,option", [
+    (["--epochs", "0"], "--epochs"), (["--epochs", "two"], "--epochs"),
+    (["--lr", "nan"], "--lr"), (["--lr", "inf"], "--lr"), (["--beta", "nan"], "--beta"),
+    (["--latent-dim", "0"], "--latent-dim"), (["--batch-size", "-4"], "--batch-size"),
+    (["--device", "tpu"], "--device"), (["--arch", "resnet"], "--arch"),
+])
+def test_bad_arguments_exit_through_argparse(small_folder, tmp_path, capsys, bad, option):
+    with pytest.raises(SystemExit) as info:
+        main(_train_args(small_folder, tmp_path / "out", *bad))
+    assert info.value.code == 2
+    assert option in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_model_and_missing_out_exit(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", "gan", "--out", "x"])
+    assert info.value.code == 2
+    with pytest.raises(SystemExit) as info:
+        main(["train", "vae"])
+    assert info.value.code == 2
+    assert "--out" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bad,words", [
+    (["--lr", "0"], "learning rate"), (["--lr", "5"], "learning rate"),
+    (["--latent-dim", "300"], "latent_dim"), (["--beta", "-1"], "β"),
+])
+def test_values_the_models_refuse_exit_2(small_folder, tmp_path, capsys, bad, words):
+    assert main(_train_args(small_folder, tmp_path / "out", *bad)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and words in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_named_dataset_exits_2_with_a_message(tmp_path, monkeypatch, capsys):
+    empty = tmp_path / "no-data-here"
+    empty.mkdir()
+    monkeypatch.setenv("PLAYGROUND_DATA", str(empty))
+    assert main(_train_args("mnist", tmp_path / "out")) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "MNIST was not found" in err
+    assert str(empty) in err and "PLAYGROUND_DATA" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_broken_dataset_folder_exits_2(tmp_path, capsys):
+    (tmp_path / "train-images-idx3-ubyte").write_bytes(b"\x00\x00\x08\x03" + bytes(4))
+    (tmp_path / "train-labels-idx1-ubyte").write_bytes(b"\x00\x00\x08\x01" + bytes(4))
+    assert main(_train_args(tmp_path, tmp_path / "out")) == 2
+    assert "truncated header" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_without_cuda_exits_2(small_folder, tmp_path, capsys):
+    args = _train_args(small_folder, tmp_path / "out")
+    args[args.index("--device") + 1] = "cuda"
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "'cuda' is not available" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"generative-playground {models.__version__}"
+
+
+# --------------------------------------------------------------------------- devices
+
+def test_pick_device():
+    assert available()[-1] == "cpu"
+    assert pick_device("auto") == torch.device(available()[0])
+    assert pick_device(None) == pick_device("auto")
+    assert pick_device("cpu") == pick_device("CPU") == torch.device("cpu")
+    with pytest.raises(ValueError, match="bogus"):
+        pick_device("bogus")
+
+
+@pytest.mark.skipif(torch.cuda.is_available() or torch.backends.mps.is_available(),
+                    reason="this machine has an accelerator")
+def test_auto_is_the_cpu_here():
+    assert available() == ["cpu"]
+    assert pick_device("auto") == torch.device("cpu")
+    with pytest.raises(ValueError, match="not available"):
+        pick_device("cuda")
+    with pytest.raises(ValueError, match="not available"):
+        pick_device("mps")

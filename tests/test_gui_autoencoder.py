@@ -1,0 +1,524 @@
+"""GUI tests of the autoencoder panel, driven through real widgets and real mouse events.
+
+Everything runs offscreen (conftest sets QT_QPA_PLATFORM), on the CPU, with settings in a
+temporary ini file and training on a 600-image IDX folder written into a temporary folder.
+"""
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtWidgets import QMessageBox, QPushButton
+
+from gui_helpers import SMALL_FOLDER_IMAGES, drag_move, view_to_viewport, viewport_to_view, write_idx_folder
+
+pytestmark = pytest.mark.gui
+
+ROOT = Path(__file__).resolve().parents[1]
+VAE_NAME = "VAE · pretrained (MNIST, 2-D)"
+AE_NAME = "AE · pretrained (MNIST, 2-D)"
+PRETRAINED_NAMES = [VAE_NAME, AE_NAME]
+
+
+# --------------------------------------------------------------------------- fixtures
+
+@pytest.fixture(autouse=True)
+def settings_file(tmp_path, monkeypatch):
+    """Every test gets its own settings file, so none reads or writes the user's settings."""
+    path = tmp_path / "settings" / "playground.ini"
+    path.parent.mkdir()
+    monkeypatch.setenv("PLAYGROUND_SETTINGS", str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def small_folder(tmp_path_factory, mnist):
+    """The first 600 training images of the shared MNIST as an IDX folder (480 train, 120 held out)."""
+    folder = tmp_path_factory.mktemp("small-mnist")
+    return write_idx_folder(folder, mnist.train.images[:SMALL_FOLDER_IMAGES],
+                            mnist.train.labels[:SMALL_FOLDER_IMAGES].astype(np.uint8))
+
+
+@pytest.fixture
+def messages(monkeypatch):
+    """QMessageBox.warning / information record their calls instead of blocking on a modal dialog."""
+    calls: list[tuple[str, str, str]] = []
+
+    def recorder(kind):
+        def record(parent, title, text, *args, **kwargs):
+            calls.append((kind, title, text))
+            return QMessageBox.StandardButton.Ok
+        return record
+
+    for kind in ("warning", "information", "critical"):
+        monkeypatch.setattr(QMessageBox, kind, recorder(kind))
+    return calls
+
+
+@pytest.fixture
+def make_window(qtbot, messages):
+    """Create shown MainWindows; every one is closed (which stops its job) when the test ends."""
+    from playground.main_window import MainWindow
+    windows = []
+
+    def make():
+        window = MainWindow(device="cpu")
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+        # close() waited for the job's thread; its queued "finished" still has to arrive
+        qtbot.waitUntil(lambda: not window.autoencoder.runner.busy, timeout=5000)
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()
+
+
+@pytest.fixture
+def panel(window):
+    return window.autoencoder
+
+
+def _button(parent, text: str) -> QPushButton:
+    found = [b for b in parent.findChildren(QPushButton) if b.text().startswith(text)]
+    assert len(found) == 1, f"expected one button '{text}…', found {[b.text() for b in found]}"
+    return found[0]
+
+
+def _left():
+    from PySide6.QtCore import Qt
+    return Qt.MouseButton.LeftButton
+
+
+def _frame(view) -> np.ndarray:
+    img = view.image()
+    assert img is not None
+    return np.array(img, copy=True)
+
+
+def _weights_differ(a: dict, b: dict) -> bool:
+    if set(a) != set(b):
+        return True
+    return any(a[k].shape != b[k].shape or not np.allclose(a[k], b[k]) for k in a)
+
+
+def _train_values(folder: Path, **extra) -> dict:
+    return {"kind": "vae", "arch": "conv", "latent_dim": 2, "dataset": str(folder), "epochs": 1,
+            "batch_size": 64, "lr": 1e-3, "beta": 1.0, **extra}
+
+
+# --------------------------------------------------------------------------- 1. start-up
+
+def test_panel_opens_with_the_pretrained_vae(panel):
+    assert "VAE" in panel.model_box.currentText()
+    assert "pretrained" in panel.model_box.currentText()
+    assert [panel.model_box.itemText(i) for i in range(panel.model_box.count())] == PRETRAINED_NAMES
+    assert panel.space.model.variational is True
+    points = panel.plot.points()
+    assert points.shape[1] == 2
+    assert 1900 <= len(points) <= 2100
+    assert np.isfinite(points).all()
+    shown = panel.image.image()
+    assert shown is not None and shown.shape == (28, 28)
+    assert float(shown.max() - shown.min()) > 0.1
+
+
+# --------------------------------------------------------------------------- 2. mouse on the plot
+
+def test_clicks_and_drags_on_the_plot_decode_where_the_mouse_is(panel, qtbot):
+    plot, viewport = panel.plot, panel.plot.plot.viewport()
+    before = _frame(panel.image)
+    shown = [before]
+    for x, y in ((-2.0, 1.0), (2.0, -1.0)):
+        pos = view_to_viewport(plot, x, y)
+        assert viewport.rect().contains(pos), f"({x}, {y}) is outside the visible plot"
+        with qtbot.waitSignal(plot.pointPicked, timeout=1000) as picked:
+            qtbot.mousePress(viewport, _left(), pos=pos)
+        qtbot.mouseRelease(viewport, _left(), pos=pos)
+        px, py = picked.args
+        # the click decodes the point under the mouse (within a pixel or two of the target)
+        assert abs(px - x) < 0.1 and abs(py - y) < 0.1
+        image = _frame(panel.image)
+        assert image.shape == (28, 28)
+        assert not np.allclose(image, shown[-1], atol=1e-3)
+        np.testing.assert_allclose(image, panel.space.model.decode([[px, py]])[0], atol=1e-5)
+        assert panel.image._caption == f"z = ({px:.2f}, {py:.2f})"
+        cx, cy = plot._cursor.getData()
+        assert len(cx) == 1 and cx[0] == pytest.approx(px) and cy[0] == pytest.approx(py)
+        shown.append(image)
+
+    # a drag decodes continuously: every move shows a new image
+    start = view_to_viewport(plot, -2.0, -2.0)
+    qtbot.mousePress(viewport, _left(), pos=start)
+    last = _frame(panel.image)
+    seen = [last]
+    for x in (-1.0, 0.0, 1.0, 2.0):
+        pos = view_to_viewport(plot, x, x / 2)
+        drag_move(viewport, pos)
+        now = _frame(panel.image)
+        assert not np.allclose(now, last, atol=1e-3), f"the image did not change when dragging to x={x}"
+        cx, _ = plot._cursor.getData()
+        assert cx[0] == pytest.approx(viewport_to_view(plot, pos)[0], abs=1e-3)
+        last = now
+        seen.append(now)
+    qtbot.mouseRelease(viewport, _left(), pos=view_to_viewport(plot, 2.0, 1.0))
+    assert len({a.tobytes() for a in seen}) == len(seen)
+
+
+# --------------------------------------------------------------------------- 3. attributes
+
+def test_class_attribute_slider_moves_the_code(panel, qtbot):
+    tool = panel.attr_tool
+    panel.tools.setCurrentWidget(tool)
+    tool.cls.setCurrentIndex(7)
+    qtbot.mouseClick(_button(tool, "Add class attribute"), _left())
+    assert len(tool.rows) == 1
+    row = tool.rows[0]
+    base = tool.base_z.copy()
+    at_zero = _frame(tool.result_view)
+    np.testing.assert_allclose(at_zero, panel.space.model.decode(base[None])[0], atol=1e-5)
+
+    row.slider.setValue(300)
+    assert row.alpha == pytest.approx(3.0)
+    moved = _frame(tool.result_view)
+    assert not np.allclose(moved, at_zero, atol=1e-3)
+
+    z, labels = panel.space.latents, panel.space.labels
+    v = z[labels == 7].mean(0) - z[labels != 7].mean(0)
+    assert np.linalg.norm(v) > 0.1
+    expected = panel.space.model.decode((base + 3.0 * v)[None])[0]
+    np.testing.assert_allclose(moved, expected, atol=1e-4)
+    # the base image stays the base
+    np.testing.assert_allclose(_frame(tool.base_view), at_zero, atol=1e-6)
+
+
+# --------------------------------------------------------------------------- 4. morph
+
+def test_morph_slider_play_and_export(panel, qtbot, tmp_path):
+    from models.latent import slerp
+    tool, space = panel.morph_tool, panel.space
+    model = space.model
+    i = int(np.flatnonzero(space.labels == 0)[0])
+    j = int(np.flatnonzero(space.labels == 1)[0])
+    tool.set_index("a", i)
+    tool.set_index("b", j)
+    za, zb = space.latents[i], space.latents[j]
+
+    tool.slider.setValue(0)
+    at_a = _frame(tool.frame)
+    np.testing.assert_allclose(at_a, model.decode(za[None])[0], atol=1e-5)
+    tool.slider.setValue(1000)
+    at_b = _frame(tool.frame)
+    np.testing.assert_allclose(at_b, model.decode(zb[None])[0], atol=1e-5)
+    assert not np.allclose(at_a, at_b, atol=1e-2)
+    tool.slider.setValue(500)
+    middle = _frame(tool.frame)
+    np.testing.assert_allclose(middle, model.decode((0.5 * za + 0.5 * zb)[None])[0], atol=1e-5)
+    assert not np.allclose(middle, at_a, atol=1e-3) and not np.allclose(middle, at_b, atol=1e-3)
+
+    tool.spherical.setChecked(True)
+    spherical = _frame(tool.frame)
+    np.testing.assert_allclose(spherical, model.decode(slerp(za, zb, 0.5)[None])[0], atol=1e-5)
+
+    # Play moves the slider on a timer; pressing it again stops it
+    start = tool.slider.value()
+    qtbot.mouseClick(tool.play_btn, _left())
+    assert tool.play_btn.isChecked() and tool._timer.isActive()
+    qtbot.waitUntil(lambda: tool.slider.value() != start, timeout=3000)
+    qtbot.mouseClick(tool.play_btn, _left())
+    assert not tool.play_btn.isChecked() and not tool._timer.isActive()
+    np.testing.assert_allclose(_frame(tool.frame),
+                               model.decode(slerp(za, zb, tool.slider.value() / 1000)[None])[0], atol=1e-5)
+
+    strip, gif = tmp_path / "morph.png", tmp_path / "morph.gif"
+    tool.export_strip(str(strip))
+    tool.export_gif(str(gif))
+    with Image.open(strip) as im:
+        im.load()
+        assert im.format == "PNG"
+        assert im.width > 5 * im.height      # ten frames side by side
+    with Image.open(gif) as im:
+        assert im.format == "GIF"
+        assert getattr(im, "n_frames", 1) > 1
+
+
+# --------------------------------------------------------------------------- 5. box selection
+
+def test_box_selection_with_the_mouse_feeds_the_attribute_tool(panel, qtbot):
+    plot, viewport = panel.plot, panel.plot.plot.viewport()
+    box_btn = [b for b in panel.modes.buttons() if b.property("mode") == "box"][0]
+    qtbot.mouseClick(box_btn, _left())
+    assert plot.mode == "box"
+    assert not panel.attr_tool.add_sel.isEnabled()
+
+    corners = [view_to_viewport(plot, -1.0, -1.0), view_to_viewport(plot, 1.0, 1.0)]
+    with qtbot.waitSignal(plot.selectionMade, timeout=2000) as made:
+        qtbot.mousePress(viewport, _left(), pos=corners[0])
+        for t in (0.25, 0.5, 0.75):
+            drag_move(viewport, corners[0] + (corners[1] - corners[0]) * t)
+        drag_move(viewport, corners[1])
+        qtbot.mouseRelease(viewport, _left(), pos=corners[1])
+    mask = np.asarray(made.args[0])
+    xy = plot.points()
+    assert mask.dtype == bool and mask.shape == (len(xy),)
+    assert 0 < mask.sum() < len(xy)
+    # points clearly inside the box are selected, points clearly outside are not
+    inside = (np.abs(xy) < 0.95).all(1)
+    outside = (np.abs(xy) > 1.05).any(1)
+    assert inside.any() and outside.any()
+    assert mask[inside].all() and not mask[outside].any()
+
+    add = panel.attr_tool.add_sel
+    assert add.isEnabled()
+    assert f"({int(mask.sum())} points)" in add.text()
+    assert panel.tools.currentWidget() is panel.attr_tool
+    qtbot.mouseClick(add, _left())
+    assert len(panel.attr_tool.rows) == 1
+    z = panel.space.latents
+    np.testing.assert_allclose(panel.attr_tool.rows[0].vector, z[mask].mean(0) - z[~mask].mean(0), atol=1e-5)
+
+
+# --------------------------------------------------------------------------- 6. prior samples
+
+def test_prior_sampling_for_the_vae_and_the_ae(panel, qtbot):
+    from models.latent import latent_box
+    tool = panel.sample_tool
+    n = tool.count.value()
+    with qtbot.waitSignal(tool.pointsDrawn, timeout=1000) as drawn:
+        qtbot.mouseClick(tool.draw_btn, _left())
+    mosaic = _frame(tool.view)
+    side = math.ceil(math.sqrt(n))
+    assert mosaic.shape == (side * 28 + (side - 1) * 2, side * 28 + (side - 1) * 2)
+    assert mosaic.std() > 0.05
+    xy = np.asarray(drawn.args[0])
+    assert xy.shape == (n, 2)
+    px, py = panel.plot._prior.getData()
+    assert len(px) == n and len(panel.plot._prior_labels) == n
+    np.testing.assert_allclose(np.c_[px, py], xy, atol=1e-6)
+
+    panel.model_box.setCurrentText(AE_NAME)
+    assert panel.space.model.variational is False
+    assert len(panel.plot._prior.getData()[0]) == 0     # old marks go with the old model
+    with qtbot.waitSignal(tool.pointsDrawn, timeout=1000) as drawn:
+        tool.draw()
+    xy = np.asarray(drawn.args[0])
+    assert xy.shape == (n, 2)
+    lo, hi = latent_box(panel.space.latents, 0.0)
+    assert ((xy >= lo - 1e-5) & (xy <= hi + 1e-5)).all()
+    assert len(panel.plot._prior.getData()[0]) == n
+
+
+# --------------------------------------------------------------------------- 7. manifold grid
+
+def test_manifold_grid_decodes_the_visible_region(panel, qtbot):
+    from models.latent import grid_points
+    tool = panel.grid_tool
+    tool.n.setValue(7)
+    tool.rangeWanted.emit()
+    mosaic = _frame(tool.view)
+    assert mosaic.shape == (7 * 28, 7 * 28)
+    xr, yr = panel.plot.visible_range()
+    top_left = panel.space.model.decode(grid_points(xr, yr, 7)[:1])[0]
+    np.testing.assert_allclose(mosaic[:28, :28], top_left, atol=1e-5)
+    tool.n.setValue(4)
+    qtbot.mouseClick(tool.btn, _left())
+    assert _frame(tool.view).shape == (4 * 28, 4 * 28)
+
+
+# --------------------------------------------------------------------------- 8. training
+
+def test_a_short_training_run_adds_a_trained_model(panel, qtbot, small_folder):
+    import torch
+    from models.autoencoder import AEConfig, build_model
+    from models.training import state_to_numpy
+    pretrained = panel.models[VAE_NAME].state_numpy()
+    panel.training.set_values(_train_values(small_folder))
+    assert panel.training.curves.point_count() == 0
+    with qtbot.waitSignal(panel.runner.finished, timeout=60000) as done:
+        qtbot.mouseClick(panel.training.train_btn, _left())
+    assert done.args[0] is not None
+    assert panel.training.curves.point_count() > 0
+    names = [panel.model_box.itemText(i) for i in range(panel.model_box.count())]
+    trained = [n for n in names if "trained" in n and "pretrained" not in n]
+    assert len(trained) == 1 and trained[0].startswith("VAE"), names
+    assert not any("training" in n for n in names)
+    assert panel.model_box.currentText() == trained[0]
+    assert panel.space.model is panel.models[trained[0]]
+    weights = panel.models[trained[0]].state_numpy()
+    assert _weights_differ(weights, pretrained)
+    torch.manual_seed(0)          # the trainer's seed: the weights it started from
+    initial = state_to_numpy(build_model(AEConfig(kind="vae", arch="conv", latent_dim=2)))
+    assert _weights_differ(weights, initial)
+    assert all(np.isfinite(w).all() for w in weights.values())
+    assert panel.training.train_btn.isEnabled()
+
+
+def _start_long_run(panel, qtbot, folder, min_points: int = 3):
+    panel.training.set_values(_train_values(folder, epochs=50))
+    qtbot.mouseClick(panel.training.train_btn, _left())
+    assert panel.runner.busy
+    qtbot.waitUntil(lambda: panel.training.curves.point_count() > min_points, timeout=30000)
+
+
+def test_stop_ends_the_job_quickly_and_keeps_the_weights(panel, qtbot, small_folder):
+    _start_long_run(panel, qtbot, small_folder)
+    assert not panel.training.train_btn.isEnabled() and panel.training.stop_btn.isEnabled()
+    with qtbot.waitSignal(panel.runner.finished, timeout=2000) as done:
+        qtbot.mouseClick(panel.training.stop_btn, _left())
+    assert done.args[0] is None
+    names = [panel.model_box.itemText(i) for i in range(panel.model_box.count())]
+    stopped = [n for n in names if "stopped" in n]
+    assert len(stopped) == 1 and stopped[0].startswith("VAE"), names
+    assert panel.active_name() == stopped[0]
+    assert not any("training" in n for n in names)
+    weights = panel.models[stopped[0]].state_numpy()
+    assert all(np.isfinite(w).all() for w in weights.values())
+    assert panel.models[stopped[0]].meta["stopped_early"] is True
+    assert panel.training.train_btn.isEnabled()
+    assert not panel.training.stop_btn.isEnabled()
+
+
+def test_pause_and_resume(panel, qtbot, small_folder):
+    _start_long_run(panel, qtbot, small_folder)
+    states = []
+    panel.runner.stateChanged.connect(states.append)
+    with qtbot.waitSignal(panel.runner.stateChanged, timeout=5000,
+                          check_params_cb=lambda s: s == "paused"):
+        qtbot.mouseClick(panel.training.pause_btn, _left())
+    assert panel.runner.paused
+    assert panel.training.pause_btn.text() == "Resume"
+    # the job is parked at a yield: wait until every step it finished has reached the curve
+    trainer = panel._trainer
+    qtbot.waitUntil(lambda: panel.training.curves.steps[-1] == trainer.steps_done, timeout=2000)
+    paused_at, steps_at = panel.training.curves.point_count(), trainer.steps_done
+    qtbot.wait(300)
+    assert panel.training.curves.point_count() == paused_at
+    assert trainer.steps_done == steps_at
+    with qtbot.waitSignal(panel.runner.stateChanged, timeout=5000,
+                          check_params_cb=lambda s: s == "running"):
+        qtbot.mouseClick(panel.training.pause_btn, _left())
+    assert panel.training.pause_btn.text() == "Pause"
+    qtbot.waitUntil(lambda: panel.training.curves.point_count() > paused_at, timeout=10000)
+    with qtbot.waitSignal(panel.runner.finished, timeout=2000) as done:
+        qtbot.mouseClick(panel.training.stop_btn, _left())
+    assert done.args[0] is None
+    assert states[:2] == ["paused", "running"] and states[-1] == "idle"
+
+
+# --------------------------------------------------------------------------- 11. errors
+
+def test_errors_become_messages(panel, qtbot, tmp_path, messages):
+    missing = tmp_path / "no-such-folder"
+    panel.training.set_values(_train_values(missing))
+    with qtbot.waitSignal(panel.runner.failed, timeout=10000):
+        panel.start_training()
+    assert len(messages) == 1
+    kind, _, text = messages[0]
+    assert kind == "warning" and str(missing) in text
+    names = [panel.model_box.itemText(i) for i in range(panel.model_box.count())]
+    assert names == PRETRAINED_NAMES
+    assert panel.training.train_btn.isEnabled()
+
+    garbage = tmp_path / "garbage.safetensors"
+    garbage.write_bytes(os.urandom(300))
+    messages.clear()
+    assert panel.open_checkpoint(str(garbage)) is False
+    assert len(messages) == 1 and messages[0][0] == "warning" and str(garbage) in messages[0][2]
+    assert [panel.model_box.itemText(i) for i in range(panel.model_box.count())] == PRETRAINED_NAMES
+    assert panel.active_name() == VAE_NAME
+
+    messages.clear()
+    ck = tmp_path / "ck"
+    assert panel.save_checkpoint(str(ck)) is True
+    assert (ck / "model.safetensors").is_file() and (ck / "config.json").is_file()
+    assert panel.open_checkpoint(str(ck)) is True
+    assert messages == []
+    assert panel.active_name() == "VAE · ck"
+    z = np.random.default_rng(0).standard_normal((8, 2)).astype(np.float32)
+    np.testing.assert_array_equal(panel.models["VAE · ck"].decode(z), panel.models[VAE_NAME].decode(z))
+    assert panel.space.model is panel.models["VAE · ck"]
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+# --------------------------------------------------------------------------- 12. closing mid-run
+
+CLOSE_SCRIPT = textwrap.dedent("""
+    import sys
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    from playground.main_window import MainWindow
+
+    app = QApplication(sys.argv)
+    window = MainWindow(device="cpu")
+    window.show()
+    panel = window.autoencoder
+    panel.training.set_values({"dataset": sys.argv[1], "epochs": 50, "batch_size": 64})
+    panel.start_training()
+    assert panel.runner.busy
+
+    def close():
+        if panel.training.curves.point_count() == 0:   # still loading: close once it trains
+            QTimer.singleShot(100, close)
+            return
+        print("steps shown:", panel.training.curves.point_count(), flush=True)
+        print("busy at close:", panel.runner.busy, flush=True)
+        window.close()
+        app.quit()
+
+    QTimer.singleShot(1500, close)
+    sys.exit(app.exec())
+""")
+
+
+def test_closing_the_window_mid_training_exits_cleanly(tmp_path, small_folder, settings_file):
+    script = tmp_path / "close_mid_training.py"
+    script.write_text(CLOSE_SCRIPT)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PLAYGROUND_SETTINGS=str(settings_file),
+               PLAYGROUND_DATA=os.environ["PLAYGROUND_DATA"])
+    env.pop("PYTHONSTARTUP", None)
+    proc = subprocess.run([sys.executable, str(script), str(small_folder)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    shown = [int(line.split(":")[1]) for line in proc.stdout.splitlines() if line.startswith("steps shown:")]
+    assert shown and 0 < shown[0] < 50 * 8, proc.stdout       # closed while the job was training
+    assert "busy at close: True" in proc.stdout
+    assert "QThread: Destroyed" not in proc.stderr and "QThread destroyed" not in proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert not list(tmp_path.rglob("*.tmp"))
+    assert settings_file.is_file()     # the window saved its geometry on the way out
+
+
+# --------------------------------------------------------------------------- 13. settings
+
+def test_hyperparameters_persist_when_train_is_pressed(make_window, qtbot, small_folder):
+    from playground import settings as app_settings
+    first = make_window()
+    defaults = first.autoencoder.training.values()
+    wanted = _train_values(small_folder, kind="ae", arch="mlp", latent_dim=3, lr=0.002,
+                           batch_size=40, epochs=7, beta=1.0)
+    assert all(defaults[k] != wanted[k] for k in ("kind", "arch", "latent_dim", "lr", "batch_size",
+                                                   "epochs", "dataset"))
+    first.autoencoder.training.set_values(wanted)
+    assert first.autoencoder.training.values() == wanted
+    assert app_settings.get_json("autoencoder/hyperparameters", None) is None   # not saved yet
+    qtbot.mouseClick(first.autoencoder.training.train_btn, _left())
+    assert first.autoencoder.runner.busy
+    first.close()
+    qtbot.waitUntil(lambda: not first.autoencoder.runner.busy, timeout=5000)
+
+    second = make_window()
+    assert second.autoencoder.training.values() == wanted
