@@ -9,6 +9,7 @@ over the 784 pixels, and every loss is reported per image.
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import asdict, dataclass
 
 import torch
@@ -30,6 +31,14 @@ class AEConfig:
     def __post_init__(self):
         if self.hidden is None:
             object.__setattr__(self, "hidden", DEFAULT_HIDDEN.get(self.arch, 400))
+        for name in ("latent_dim", "hidden"):
+            value = getattr(self, name)
+            if isinstance(value, bool):
+                raise ValueError(f"{name} must be an integer, not {value!r}")
+            try:
+                object.__setattr__(self, name, operator.index(value))
+            except TypeError:
+                raise ValueError(f"{name} must be an integer, not {value!r}") from None
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
         if self.arch not in ARCHITECTURES:

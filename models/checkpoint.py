@@ -1,8 +1,10 @@
 """Checkpoints: a folder with model.safetensors (weights) and config.json (everything else).
 
-The JSON is also embedded in the safetensors header, so a lone weights file loads too.
-Saving is atomic; loading validates everything before a single weight is used and never
-unpickles anything.
+The JSON is also embedded in the safetensors header, and that copy is the one loading
+trusts: the weights file is written first, in one atomic rename, so even a save interrupted
+before config.json is replaced leaves a folder whose weights and configuration agree.
+config.json is the readable copy, and the configuration of weights made elsewhere.
+Loading validates everything before a single weight is used and never unpickles anything.
 """
 from __future__ import annotations
 
@@ -139,8 +141,8 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dic
 
 
 def _read_meta(config: Path | None, embedded: str | None, weights: Path) -> dict:
-    source, text = (config, None) if config is not None else (weights, embedded)
-    if config is not None:
+    source, text = (weights, embedded) if embedded is not None else (config, None)
+    if text is None and config is not None:
         try:
             text = config.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -66,7 +67,7 @@ def read_idx(path: str | os.PathLike, expect_magic: int) -> np.ndarray:
         raw = path.read_bytes()
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
         raise DataError(f"{path}: cannot read this file ({exc}).") from exc
     if len(raw) < 8:
         raise DataError(f"{path}: file is {len(raw)} bytes, too short for an IDX header.")
@@ -152,8 +153,8 @@ def read_folder(folder: str | os.PathLike, name: str | None = None) -> Dataset:
 
 
 def _guess_name(folder: Path) -> str:
-    low = str(folder).lower()
-    return "fashion-mnist" if "fashion" in low else "mnist"
+    near = f"{folder.parent.name}/{folder.name}".lower()
+    return "fashion-mnist" if "fashion" in near else "mnist"
 
 
 # --------------------------------------------------------------------------- lookup

@@ -25,9 +25,10 @@ def knn_accuracy(train_z: np.ndarray, train_y: np.ndarray, test_z: np.ndarray,
         order = np.take_along_axis(d2, idx, 1).argsort(1)
         idx = np.take_along_axis(idx, order, 1)          # k neighbours, nearest first
         votes = train_y[idx]
-        counts = np.zeros((len(q), n_classes))
-        np.add.at(counts, (np.arange(len(q))[:, None], votes), 1.0)
-        # break ties by nearness: a small bonus that decays with neighbour rank
-        counts[np.arange(len(q))[:, None], votes] += np.linspace(1e-3, 1e-4, k)[None]
-        correct += int((counts.argmax(1) == test_y[i:i + chunk]).sum())
+        rows = np.arange(len(q))
+        counts = np.zeros((len(q), n_classes), np.int64)
+        np.add.at(counts, (rows[:, None], votes), 1)
+        tied = counts == counts.max(1, keepdims=True)
+        first = tied[rows[:, None], votes].argmax(1)     # nearest neighbour in a top class
+        correct += int((votes[rows, first] == test_y[i:i + chunk]).sum())
     return correct / max(1, len(test_z))

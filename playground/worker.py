@@ -64,6 +64,7 @@ class JobRunner(QObject):
         self._worker: _Worker | None = None
         self._pending: list = []
         self._stopped = False
+        self._silenced = False
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_INTERVAL_MS)
         self._timer.timeout.connect(self._flush)
@@ -88,7 +89,7 @@ class JobRunner(QObject):
         worker.finished.connect(self._on_finished)
         worker.paused.connect(self._on_paused)
         worker.resumed.connect(self._on_resumed)
-        self._worker, self._stopped = worker, False
+        self._worker, self._stopped, self._silenced = worker, False, False
         self._result, self._error = None, None
         self._timer.start()
         worker.start()
@@ -117,6 +118,8 @@ class JobRunner(QObject):
         done = QThreadPool.globalInstance().waitForDone(timeout_ms)
         self._timer.stop()
         self._pending.clear()
+        if done:  # signals the worker queued before it ended are ignored from here on
+            self._worker, self._silenced = None, True
         return done
 
     # ------------------------------------------------------------------ delivery
@@ -126,22 +129,34 @@ class JobRunner(QObject):
             self.events.emit(batch)
 
     def _on_yielded(self, event) -> None:
+        if self._silenced:
+            return
         self._pending.append(event)
 
     def _on_paused(self) -> None:
+        if self._silenced:
+            return
         self.stateChanged.emit("paused")
 
     def _on_resumed(self) -> None:
+        if self._silenced:
+            return
         self.stateChanged.emit("running")
 
     def _on_returned(self, value) -> None:
+        if self._silenced:
+            return
         self._result = value
 
     def _on_errored(self, exc: BaseException) -> None:
+        if self._silenced:
+            return
         self._error = exc
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
 
     def _on_finished(self) -> None:
+        if self._silenced:
+            return
         self._timer.stop()
         self._flush()
         self._worker = None

@@ -203,10 +203,6 @@ def test_config_rejects_bad_values(kwargs):
         AEConfig(**kwargs)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG models/autoencoder.py AEConfig.__post_init__: validates "
-                   "int(latent_dim) / int(hidden) but stores the raw value, so 2.5 or '2' pass and "
-                   "build_model then fails with a TypeError from torch",
-                   raises=pytest.fail.Exception)
 @pytest.mark.parametrize("bad", [2.5, "2"])
 def test_config_rejects_non_integer_latent_dim(bad):
     with pytest.raises((ValueError, TypeError)):

@@ -50,6 +50,13 @@ def _embedded_meta(folder: Path) -> dict:
     return {"playground": (folder / CONFIG).read_text()}
 
 
+def _write_meta(folder: Path, text: str) -> None:
+    """Put the same metadata text in config.json and in the weights' header, as a save would."""
+    (folder / CONFIG).write_text(text)
+    state = load_file(str(folder / WEIGHTS))
+    save_file(state, str(folder / WEIGHTS), metadata={"playground": text})
+
+
 # --------------------------------------------------------------------------- round trips
 
 @pytest.mark.parametrize("kind,arch,latent_dim", [("vae", "conv", 2), ("ae", "mlp", 5)])
@@ -96,12 +103,25 @@ def test_lone_weights_file_carries_its_metadata(saved, tmp_path):
     assert load_checkpoint(lone.parent).meta["note"] == "first"
 
 
-def test_config_json_beside_the_weights_wins_over_the_embedded_copy(saved):
-    folder, _ = saved
+def test_the_embedded_copy_wins_over_config_json(saved):
+    # The weights file is replaced in one rename, so its own copy of the configuration is the
+    # one that always matches the weights; config.json is the readable mirror.
+    folder, model = saved
     meta = json.loads((folder / CONFIG).read_text())
     meta["note"] = "edited"
+    meta["config"]["latent_dim"] = 3
     (folder / CONFIG).write_text(json.dumps(meta))
-    assert load_checkpoint(folder).meta["note"] == "edited"
+    loaded = load_checkpoint(folder)
+    assert loaded.meta.get("note") != "edited"
+    np.testing.assert_array_equal(loaded.decode(_z(2)), model.decode(_z(2)))
+
+
+def test_config_json_is_used_for_weights_without_embedded_metadata(saved):
+    folder, model = saved
+    save_file(load_file(str(folder / WEIGHTS)), str(folder / WEIGHTS))  # strip the header copy
+    assert load_checkpoint(folder).latent_dim == 2
+    (folder / CONFIG).write_text('{"family": "autoencoder", ')
+    _error(folder, str(folder / CONFIG), "not valid JSON")
 
 
 # --------------------------------------------------------------------------- broken files
@@ -140,7 +160,7 @@ def test_weights_for_another_latent_size(saved):
     folder, _ = saved
     meta = json.loads((folder / CONFIG).read_text())
     meta["config"]["latent_dim"] = 3
-    (folder / CONFIG).write_text(json.dumps(meta))
+    _write_meta(folder, json.dumps(meta))
     msg = _error(folder, str(folder), "to_mu.weight", "(2, 32)", "(3, 32)")
     assert "do not match" in msg
 
@@ -190,27 +210,27 @@ def test_unknown_family(saved):
     folder, _ = saved
     meta = json.loads((folder / CONFIG).read_text())
     meta["family"] = "diffusion"
-    (folder / CONFIG).write_text(json.dumps(meta))
+    _write_meta(folder, json.dumps(meta))
     _error(folder, str(folder), "'diffusion'")
 
 
 def test_config_without_family(saved):
     folder, _ = saved
-    (folder / CONFIG).write_text(json.dumps({"config": {}}))
-    _error(folder, str(folder / CONFIG), "family")
+    _write_meta(folder, json.dumps({"config": {}}))
+    _error(folder, str(folder / WEIGHTS), "family")
 
 
 def test_invalid_json_config(saved):
     folder, _ = saved
-    (folder / CONFIG).write_text('{"family": "autoencoder", ')
-    _error(folder, str(folder / CONFIG), "not valid JSON")
+    _write_meta(folder, '{"family": "autoencoder", ')
+    _error(folder, str(folder / WEIGHTS), "not valid JSON")
 
 
 def test_bad_autoencoder_config(saved):
     folder, _ = saved
     meta = json.loads((folder / CONFIG).read_text())
     meta["config"]["kind"] = "gan"
-    (folder / CONFIG).write_text(json.dumps(meta))
+    _write_meta(folder, json.dumps(meta))
     _error(folder, str(folder), "configuration", "gan")
 
 
@@ -301,19 +321,19 @@ def test_failed_save_keeps_the_previous_files(saved, monkeypatch):
     np.testing.assert_array_equal(load_checkpoint(folder).decode(_z(2)), model.decode(_z(2)))
 
 
-@pytest.mark.xfail(strict=True, raises=CheckpointError, reason=(
-    "BUG models/checkpoint.py save_checkpoint: the two files are replaced one after the other, so "
-    "a failure between the two renames leaves the new model.safetensors beside the old config.json; "
-    "the folder then no longer loads (or loads a mix of two checkpoints)"))
 def test_save_failing_between_the_two_files_keeps_a_loadable_checkpoint(saved, monkeypatch):
-    folder, model = saved
+    # The weights (with their embedded configuration) were replaced, config.json was not: the
+    # folder must load as one consistent checkpoint, here the new one, never a mix of the two.
+    folder, _ = saved
+    second = make_model(latent_dim=3, seed=7, note="second")
     _failing_replace(monkeypatch, fail_on_call=2)
     with pytest.raises(OSError):
-        make_model(latent_dim=3, seed=7, note="second").save(folder)
+        second.save(folder)
     monkeypatch.undo()
     assert not [p for p in folder.iterdir() if p.name not in (CONFIG, WEIGHTS)]  # no temp files
-    loaded = load_checkpoint(folder)  # raises CheckpointError today
-    np.testing.assert_array_equal(loaded.decode(_z(2)), model.decode(_z(2)))
+    loaded = load_checkpoint(folder)
+    assert loaded.latent_dim == 3 and loaded.meta["note"] == "second"
+    np.testing.assert_array_equal(loaded.decode(_z(3)), second.decode(_z(3)))
 
 
 def test_read_checkpoint_returns_numpy_state_and_meta(saved):

@@ -458,7 +458,7 @@ def test_errors_become_messages(panel, qtbot, tmp_path, messages):
 
 CLOSE_SCRIPT = textwrap.dedent("""
     import sys
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication
     from playground.main_window import MainWindow
 
@@ -477,6 +477,8 @@ CLOSE_SCRIPT = textwrap.dedent("""
         print("steps shown:", panel.training.curves.point_count(), flush=True)
         print("busy at close:", panel.runner.busy, flush=True)
         window.close()
+        # close() must have stopped the job and waited for its thread
+        print("threads after close:", QThreadPool.globalInstance().activeThreadCount(), flush=True)
         app.quit()
 
     QTimer.singleShot(1500, close)
@@ -496,8 +498,10 @@ def test_closing_the_window_mid_training_exits_cleanly(tmp_path, small_folder, s
     shown = [int(line.split(":")[1]) for line in proc.stdout.splitlines() if line.startswith("steps shown:")]
     assert shown and 0 < shown[0] < 50 * 8, proc.stdout       # closed while the job was training
     assert "busy at close: True" in proc.stdout
+    assert "threads after close: 0" in proc.stdout, proc.stdout
     assert "QThread: Destroyed" not in proc.stderr and "QThread destroyed" not in proc.stderr
-    assert "Traceback" not in proc.stderr, proc.stderr
+    for bad in ("Traceback", "RuntimeError", "RuntimeWarning", "Segmentation fault"):
+        assert bad not in proc.stderr, proc.stderr
     assert not list(tmp_path.rglob("*.tmp"))
     assert settings_file.is_file()     # the window saved its geometry on the way out
 

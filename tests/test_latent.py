@@ -236,11 +236,6 @@ def test_knn_matches_brute_force_per_query_without_ties():
     assert checked > 40
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG models/metrics.py knn_accuracy: the tie-break bonus np.linspace(1e-3, 1e-4, k) decays "
-    "linearly, so two classes tied 2–2 are ranked by the sum of their ranks' bonuses, not by the "
-    "nearest neighbour: neighbours ranked (A, B, B, C, A) pick B although A is nearest, as the "
-    "docstring promises"), raises=AssertionError)
 def test_knn_ties_go_to_the_nearest_neighbours_class():
     # neighbours of 0.0 in order of distance: classes 1, 0, 0, 2, 1; far point is ignored
     train_z = np.array([[1.0], [2.0], [3.0], [4.0], [5.0], [100.0]])

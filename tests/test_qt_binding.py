@@ -24,5 +24,6 @@ print(after - before)
 def test_signal_object_keeps_references():
     proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    # the 20,000 Nones held by the list are 20,000 new references, not fewer
-    assert int(proc.stdout.strip().splitlines()[-1]) >= 20000
+    # the list holds 20,000 new references to None (the broken binding loses one per emit,
+    # ending far below zero or crashing); allow a few for interpreter-internal churn
+    assert int(proc.stdout.strip().splitlines()[-1]) >= 19_990

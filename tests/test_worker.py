@@ -229,3 +229,52 @@ def test_shutdown_with_nothing_running(qtbot):
     runner = JobRunner()
     assert runner.shutdown() is True
     assert not runner.busy and not runner.paused
+
+
+def test_shutdown_leaves_the_runner_idle_and_silent(qtbot, runner):
+    rec, probe = Recorder(runner), Probe(n=None, sleep=0.001)
+    runner.start(probe.factory)
+    qtbot.waitUntil(lambda: len(rec.events) >= 1, timeout=TIMEOUT_MS)
+    assert runner.shutdown(TIMEOUT_MS) is True
+    assert not runner.busy  # fails today: still True until the event loop runs
+    seen = (len(rec.batches), len(rec.states), len(rec.finished))
+    qtbot.wait(100)
+    assert (len(rec.batches), len(rec.states), len(rec.finished)) == seen
+
+
+def test_readable_messages():
+    from models import CheckpointError, DataError
+    from models.training import TrainingDiverged
+    from playground.worker import JobFailed, readable
+
+    for exc in (DataError("no data"), CheckpointError("bad file"), TrainingDiverged("nan"),
+                ValueError("bad value"), JobFailed("RuntimeError: boom")):
+        assert readable(exc) == str(exc)
+    assert "Out of memory" in readable(MemoryError())
+    assert readable(KeyError("k")) == "KeyError: 'k'"
+
+
+def test_stopping_a_real_training_job(qtbot, runner, small_mnist):
+    import torch
+
+    from models.autoencoder import AEConfig
+    from models.events import Step
+    from models.training import AutoencoderTrainer, TrainConfig
+
+    trainer = AutoencoderTrainer(AEConfig(kind="vae", arch="mlp", latent_dim=2, hidden=32),
+                                 TrainConfig(epochs=50, batch_size=64), small_mnist, device="cpu")
+    rec = Recorder(runner)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        runner.start(trainer.run)
+        qtbot.waitUntil(lambda: any(isinstance(e, Step) and e.step >= 3 for e in rec.events),
+                        timeout=TIMEOUT_MS)
+        with qtbot.waitSignal(runner.finished, timeout=2000) as blocker:
+            runner.stop()
+    finally:
+        torch.set_num_threads(threads)
+    assert blocker.args == [None]
+    steps = [e.step for e in rec.events if isinstance(e, Step)]
+    assert steps == list(range(1, len(steps) + 1))
+    assert trainer.steps_done == steps[-1] < 50 * 8  # no step ran after the last one delivered

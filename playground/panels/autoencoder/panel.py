@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QHBoxLayout
                                QMessageBox, QPushButton, QScrollArea, QSplitter, QStackedWidget,
                                QTabWidget, QToolButton, QVBoxLayout, QWidget)
 
-from models import CheckpointError, DataError, load_checkpoint
+from models import CheckpointError, load_checkpoint
 from models.autoencoder import AEConfig
 from models.autoencoder_api import AutoencoderModel
 from models.data import read_folder

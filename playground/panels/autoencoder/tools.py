@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel,
                                QMessageBox, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
-from models.imaging import save_gif, save_png, tile
-from models.latent import attribute_vector, grid_points, interpolate, prior_draws
+from models.imaging import save_png, tile
+from models.latent import attribute_vector, grid_points, prior_draws
 
 from ...widgets import ImageView
 from .space import LatentSpace
