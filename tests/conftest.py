@@ -37,3 +37,14 @@ def small_mnist(mnist):
     from models.data import Dataset, Split
     return Dataset("mnist", mnist.classes, Split(mnist.train.images[:512], mnist.train.labels[:512]),
                    Split(mnist.test.images[:256], mnist.test.labels[:256]), "shared MNIST (subset)")
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """These models are tiny: one thread trains them as fast as two, and does not slow to a
+    crawl when other processes compete for the machine's cores."""
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

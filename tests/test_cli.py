@@ -18,14 +18,7 @@ from playground.cli import main
 N_TRAIN, N_TEST = 480, 120
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    # These models are tiny: one thread trains them as fast as two, and does not slow to a
-    # crawl when other processes compete for the machine's cores.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _write_idx(path: Path, arr: np.ndarray) -> None:

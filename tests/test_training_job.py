@@ -23,14 +23,7 @@ EVERY_STEP = dict(preview_every_s=0.0, snapshot_every_s=0.0)   # a preview and s
 RARELY = dict(preview_every_s=1e9, snapshot_every_s=1e9)        # only after step 1 and each epoch
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    # These models are tiny: one thread trains them as fast as two, and does not slow to a
-    # crawl when other processes compete for the machine's cores.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def make_trainer(dataset, model=MODEL, **train) -> AutoencoderTrainer:

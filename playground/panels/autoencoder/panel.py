@@ -11,18 +11,17 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QHBoxLayout
                                QTabWidget, QToolButton, QVBoxLayout, QWidget)
 
 from models import CheckpointError, load_checkpoint
-from models.autoencoder import AEConfig
 from models.autoencoder_api import AutoencoderModel
 from models.data import read_folder
-from models.events import DatasetReady, EpochEnd, Preview, Snapshot, Status, Step
-from models.latent import latent_box
-from models.training import AutoencoderTrainer, TrainConfig
+from models.events import DatasetReady
+from models.training import AutoencoderTrainer
 
 from ... import settings as app_settings
 from ...latent_plot import LatentPlot
 from ...widgets import ImageView
 from ...worker import JobRunner
 from .compare import CompareView
+from .live_training import LiveTrainingMixin
 from .morph import MorphTool
 from .space import LatentSpace
 from .tools import AttributeTool, GridTool, SampleTool
@@ -42,7 +41,7 @@ def load_sample_images() -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
             np.concatenate([ds.train.labels, ds.test.labels]), ds.classes)
 
 
-class AutoencoderPanel(QWidget):
+class AutoencoderPanel(LiveTrainingMixin, QWidget):
     message = Signal(str)   # for the status bar
     title = "Autoencoders"
 
@@ -304,102 +303,6 @@ class AutoencoderPanel(QWidget):
             return False
         self.message.emit(f"Saved {directory}")
         return True
-
-    # ------------------------------------------------------------------ training
-    def start_training(self) -> None:
-        if self.runner.busy:
-            return
-        v = self.training.values()
-        app_settings.set_json("autoencoder/hyperparameters", v)
-        try:
-            config = AEConfig(kind=v["kind"], arch=v["arch"], latent_dim=v["latent_dim"])
-            tcfg = TrainConfig(epochs=v["epochs"], batch_size=v["batch_size"], lr=v["lr"],
-                               beta=v["beta"] if v["kind"] == "vae" else 0.0)
-            self._trainer = AutoencoderTrainer(config, tcfg, v["dataset"], self.device,
-                                               data_dir=self.data_dir)
-        except ValueError as exc:
-            QMessageBox.warning(self, "Cannot train", str(exc))
-            return
-        name = f"{config.kind.upper()} · training ({config.arch}, d={config.latent_dim})"
-        self._training_name, self._job_data, self._last_step = name, None, 0
-        self.models[name] = AutoencoderModel(config, {"family": "autoencoder"})
-        self._refresh_model_list(select=name)
-        self.training.begin()
-        self.training.set_status(f"Starting on {self._trainer.device}…")
-        self.runner.start(self._trainer.run)
-
-    def toggle_pause(self) -> None:
-        (self.runner.resume if self.runner.paused else self.runner.pause)()
-
-    def _on_events(self, events: list) -> None:
-        snapshot = None
-        for ev in events:
-            if isinstance(ev, Step):
-                self._last_step = ev.step
-                self.training.show_step(ev)
-            elif isinstance(ev, Preview):
-                self.training.show_preview(ev)
-            elif isinstance(ev, Snapshot):
-                snapshot = ev               # only the newest one matters
-            elif isinstance(ev, EpochEnd):
-                self.training.show_epoch(ev, self._last_step)
-            elif isinstance(ev, DatasetReady):
-                self._job_data = ev
-            elif isinstance(ev, Status):
-                self.training.set_status(ev.message)
-        self.training.redraw()
-        if snapshot is not None:
-            self._apply_snapshot(snapshot)
-
-    def _apply_snapshot(self, snap: Snapshot) -> None:
-        model = self.models.get(self._training_name)
-        if model is None:
-            return
-        model.load_state(snap.state)
-        if self.active_name() == self._training_name and self._job_data is not None:
-            data = self._job_data
-            images, labels = data.images[:len(snap.latents)], snap.labels
-            self.space = LatentSpace(model, images, labels, data.classes, snap.latents,
-                                     self.space.projection.fit(snap.latents))
-            self._space_changed()
-
-    def _finish_model(self, stopped_early: bool) -> None:
-        name, trainer = self._training_name, self._trainer
-        if name is None or trainer is None:
-            return
-        if trainer.steps_done == 0:      # nothing was learned: do not list an untrained model
-            self.models.pop(name, None)
-            self._refresh_model_list()
-            if self.active_name():
-                self.select_model(self.active_name())
-            return
-        model = self.models[name]
-        model.load_state(trainer.state_numpy())
-        data = self._job_data
-        final = name.replace("training", "stopped" if stopped_early else "trained")
-        self.models = {final if k == name else k: m for k, m in self.models.items()}
-        if data is not None:
-            self.display = (data.images, data.labels, data.classes)
-        self.select_model(final)
-        model.meta.update({"family": "autoencoder", "config": model.config.to_dict(),
-                           "training": trainer.config.to_dict(), "steps": trainer.steps_done,
-                           "dataset": {"name": data.name, "source": data.source} if data else {},
-                           "metrics": {f"test_{k}": v for k, v in trainer.last_test_losses.items()},
-                           "latent_box": latent_box(self.space.latents, 0.0).tolist(),
-                           "stopped_early": stopped_early})
-        self._training_name = None
-
-    def _on_finished(self, result) -> None:
-        stopped = result is None
-        self._finish_model(stopped)
-        self.training.set_status("Stopped; the weights of the last finished step are kept."
-                                 if stopped else "Finished.")
-        self.message.emit("Training stopped" if stopped else "Training finished")
-
-    def _on_failed(self, message: str) -> None:
-        self._finish_model(True)
-        self.training.set_status("Training failed.")
-        QMessageBox.warning(self, "Training failed", message)
 
     def set_device(self, device: str) -> None:
         self.device = device

@@ -1,0 +1,117 @@
+"""Live training for the autoencoder panel: start, pause, stop, and show what the job yields.
+
+The model being trained lives in the job's thread. The panel only ever sees copies: each
+Snapshot's weights go into a separate inference model, and the final weights are copied
+once the worker has finished.
+"""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox
+
+from models.autoencoder import AEConfig
+from models.autoencoder_api import AutoencoderModel
+from models.events import DatasetReady, EpochEnd, Preview, Snapshot, Status, Step
+from models.latent import latent_box
+from models.training import AutoencoderTrainer, TrainConfig
+
+from ... import settings as app_settings
+from .space import LatentSpace
+
+
+class LiveTrainingMixin:
+    """Mixed into AutoencoderPanel; uses its runner, training view, model list and plot."""
+
+    def start_training(self) -> None:
+        if self.runner.busy:
+            return
+        v = self.training.values()
+        app_settings.set_json("autoencoder/hyperparameters", v)
+        try:
+            config = AEConfig(kind=v["kind"], arch=v["arch"], latent_dim=v["latent_dim"])
+            tcfg = TrainConfig(epochs=v["epochs"], batch_size=v["batch_size"], lr=v["lr"],
+                               beta=v["beta"] if v["kind"] == "vae" else 0.0)
+            self._trainer = AutoencoderTrainer(config, tcfg, v["dataset"], self.device,
+                                               data_dir=self.data_dir)
+        except ValueError as exc:
+            QMessageBox.warning(self, "Cannot train", str(exc))
+            return
+        name = f"{config.kind.upper()} · training ({config.arch}, d={config.latent_dim})"
+        self._training_name, self._job_data, self._last_step = name, None, 0
+        self.models[name] = AutoencoderModel(config, {"family": "autoencoder"})
+        self._refresh_model_list(select=name)
+        self.training.begin()
+        self.training.set_status(f"Starting on {self._trainer.device}…")
+        self.runner.start(self._trainer.run)
+
+    def toggle_pause(self) -> None:
+        (self.runner.resume if self.runner.paused else self.runner.pause)()
+
+    def _on_events(self, events: list) -> None:
+        snapshot = None
+        for ev in events:
+            if isinstance(ev, Step):
+                self._last_step = ev.step
+                self.training.show_step(ev)
+            elif isinstance(ev, Preview):
+                self.training.show_preview(ev)
+            elif isinstance(ev, Snapshot):
+                snapshot = ev               # only the newest one matters
+            elif isinstance(ev, EpochEnd):
+                self.training.show_epoch(ev, self._last_step)
+            elif isinstance(ev, DatasetReady):
+                self._job_data = ev
+            elif isinstance(ev, Status):
+                self.training.set_status(ev.message)
+        self.training.redraw()
+        if snapshot is not None:
+            self._apply_snapshot(snapshot)
+
+    def _apply_snapshot(self, snap: Snapshot) -> None:
+        model = self.models.get(self._training_name)
+        if model is None:
+            return
+        model.load_state(snap.state)
+        if self.active_name() == self._training_name and self._job_data is not None:
+            data = self._job_data
+            images, labels = data.images[:len(snap.latents)], snap.labels
+            self.space = LatentSpace(model, images, labels, data.classes, snap.latents,
+                                     self.space.projection.fit(snap.latents))
+            self._space_changed()
+
+    def _finish_model(self, stopped_early: bool) -> None:
+        name, trainer = self._training_name, self._trainer
+        if name is None or trainer is None:
+            return
+        if trainer.steps_done == 0:      # nothing was learned: do not list an untrained model
+            self.models.pop(name, None)
+            self._refresh_model_list()
+            if self.active_name():
+                self.select_model(self.active_name())
+            return
+        model = self.models[name]
+        model.load_state(trainer.state_numpy())
+        data = self._job_data
+        final = name.replace("training", "stopped" if stopped_early else "trained")
+        self.models = {final if k == name else k: m for k, m in self.models.items()}
+        if data is not None:
+            self.display = (data.images, data.labels, data.classes)
+        self.select_model(final)
+        model.meta.update({"family": "autoencoder", "config": model.config.to_dict(),
+                           "training": trainer.config.to_dict(), "steps": trainer.steps_done,
+                           "dataset": {"name": data.name, "source": data.source} if data else {},
+                           "metrics": {f"test_{k}": v for k, v in trainer.last_test_losses.items()},
+                           "latent_box": latent_box(self.space.latents, 0.0).tolist(),
+                           "stopped_early": stopped_early})
+        self._training_name = None
+
+    def _on_finished(self, result) -> None:
+        stopped = result is None
+        self._finish_model(stopped)
+        self.training.set_status("Stopped; the weights of the last finished step are kept."
+                                 if stopped else "Finished.")
+        self.message.emit("Training stopped" if stopped else "Training finished")
+
+    def _on_failed(self, message: str) -> None:
+        self._finish_model(True)
+        self.training.set_status("Training failed.")
+        QMessageBox.warning(self, "Training failed", message)
