@@ -10,6 +10,7 @@ import os
 import platform
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,7 +20,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def parse_args(description: str, extra=None) -> argparse.Namespace:
+def parse_args(description: str, extra=None, needs_data: bool = True) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--data", default=str(DEFAULT_DATA),
                    help=f"folder with the MNIST IDX files (default: {DEFAULT_DATA})")
@@ -27,7 +28,7 @@ def parse_args(description: str, extra=None) -> argparse.Namespace:
         extra(p)
     args = p.parse_args()
     args.data = str(Path(args.data).expanduser().resolve())
-    if not Path(args.data).is_dir():
+    if needs_data and not Path(args.data).is_dir():
         p.error(f"no data folder at {args.data}; pass --data")
     return args
 
@@ -64,7 +65,39 @@ def machine_line() -> str:
         usable = cores
     return (f"machine: cpu={cpu_model()!r} cores={cores} (usable {usable}) "
             f"python={platform.python_version()} torch={torch.__version__} "
-            f"torch.get_num_threads()={torch.get_num_threads()}")
+            f"torch.get_num_threads()={torch.get_num_threads()} {load_line()}{busy_warning()}")
+
+
+def _cpu_times() -> tuple[int, int]:
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)    # idle + iowait
+    return sum(fields), idle
+
+
+def busy_warning(sample_s: float = 0.5) -> str:
+    """How busy the CPUs are right now (other processes), with a warning when it matters."""
+    try:
+        t0, i0 = _cpu_times()
+        time.sleep(sample_s)
+        t1, i1 = _cpu_times()
+    except (OSError, ValueError, IndexError):
+        return ""
+    busy = 1 - (i1 - i0) / max(1, t1 - t0)
+    line = f" cpu-busy-before-start={busy:.0%}"
+    if busy > 0.25:
+        line += (f"\nWARNING: other processes keep the CPUs {busy:.0%} busy as the benchmark starts; "
+                 "timings will be slower and noisier than on an idle machine")
+    return line
+
+
+def load_line() -> str:
+    """The load average: other processes on this 2-core machine skew every timing here."""
+    try:
+        one, five, _ = os.getloadavg()
+        return f"loadavg(1m,5m)={one:.2f},{five:.2f}"
+    except OSError:
+        return "loadavg=n/a"
 
 
 def none_refs() -> int:

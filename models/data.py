@@ -224,7 +224,7 @@ def _how_to_fix(key: str, tried: list[str]) -> str:
             f"  • go online once and let the app download {_pretty(key)};\n"
             f"  • put the IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], "
             f"optionally t10k-*) in a folder named '{sub}' inside one of the folders above;\n"
-            f"  • set {ENV_VAR}=/path/to/data, or choose the data folder in Settings;\n"
+            f"  • set {ENV_VAR}=/path/to/data, or choose it in the app (File → Set data folder…);\n"
             f"  • or give the folder itself as the dataset.")
 
 
