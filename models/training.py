@@ -33,6 +33,7 @@ class TrainConfig:
     preview_every_s: float = 0.5     # reconstructions for the live grid
     snapshot_every_s: float = 1.5    # weights + latent codes for the live scatter
     eval_points: int = 2000          # held-out images encoded for the scatter
+    epoch_test_points: int = 1000    # held-out images behind the per-epoch test loss
     preview_images: int = 8
 
     def __post_init__(self):
@@ -164,7 +165,7 @@ class AutoencoderTrainer:
                     yield self._snapshot(eval_x, eval_y)
                     busy += time.perf_counter() - t0
             t0 = time.perf_counter()
-            self.last_test_losses = evaluate(self.model, test_x, cfg.beta)
+            self.last_test_losses = evaluate(self.model, test_x[:cfg.epoch_test_points], cfg.beta)
             train_losses = {k: v / n for k, v in sums.items()}
             yield EpochEnd(epoch, cfg.epochs, train_losses, dict(self.last_test_losses))
             yield self._preview(preview_x)

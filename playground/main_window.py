@@ -10,11 +10,13 @@ from models.device import available
 from . import __version__
 from . import settings as app_settings
 from .panels.autoencoder.panel import AutoencoderPanel
+from .torch_threads import reserve_cores_for_jobs
 
 
 class MainWindow(QMainWindow):
     def __init__(self, device: str | None = None):
         super().__init__()
+        reserve_cores_for_jobs()
         self.setWindowTitle("Generative Playground")
         device = device or app_settings.get_str("device", "auto")
         if device != "auto" and device not in available():

@@ -17,6 +17,8 @@ from typing import Callable, Generator
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from superqt.utils import GeneratorWorker
 
+from .torch_threads import use_job_threads
+
 FLUSH_INTERVAL_MS = 33  # ~30 Hz
 
 
@@ -33,6 +35,7 @@ def _guarded(job: Generator):
 
 class _Worker(GeneratorWorker):
     def work(self):
+        use_job_threads()
         try:
             return super().work()
         finally:

@@ -253,7 +253,13 @@ class AttributeTool(_Tool):
             return None
         return self.base_z + sum((r.alpha * r.vector for r in self.rows), np.zeros_like(self.base_z))
 
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.update_result()
+
     def update_result(self) -> None:
+        if not self.isVisible():    # clicks move the base constantly; decode when shown
+            return
         if self.space is None or self.base_z is None or len(self.base_z) != self.space.model.latent_dim:
             return
         both = self.space.model.decode(np.stack([self.base_z, self.moved_code()]))
