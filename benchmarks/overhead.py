@@ -14,11 +14,13 @@ and is discarded, throughput = 3 × 8000 images / time of epochs 2–4.
           live previews (every 0.5 s) and snapshots (weights + 2000 codes, every 1.5 s), the
           end-of-epoch test evaluation.
   runner  the same job through playground.worker.JobRunner in a QApplication (offscreen):
-          a superqt worker on a pool thread, one queued signal per event, 30 Hz delivery to
-          the GUI thread, which drops the events.
-  bare-thread  the bare loop on a plain Python thread (the main thread has already run torch
-          ops by then, as the GUI thread has when the user presses Train): isolates what
-          running off the main thread costs, apart from anything the app's job does.
+          a superqt WorkerBase on a pool thread, events handed over through a deque and delivered at 30 Hz to
+          the GUI thread, which drops the events; the GUI thread keeps one torch thread and
+          the job's thread gets the cores, as in the app (playground.torch_threads).
+  bare-thread  the bare loop on a plain Python thread after the main thread has touched torch,
+          without that thread policy: shows what the policy is for.
+
+Each run is a fresh process, so no variant inherits another's torch thread state.
 
 Epoch boundaries are stamped where they happen (bare: after the last step of the epoch;
 app/runner: when the job yields EpochEnd, on the job's own thread), so the job's end-of-epoch
@@ -31,7 +33,11 @@ what the GUI's Train button actually gets, so it is held to the same target).
 """
 from __future__ import annotations
 
+import argparse
+import json
 import math
+import subprocess
+import sys
 import statistics
 import time
 
@@ -43,6 +49,10 @@ WARMUP = 1
 BATCH, LR, BETA, SEED = 128, 1e-3, 1.0, 0
 
 
+def argparse_hidden():
+    return argparse.SUPPRESS   # internal: run one variant in this process and print its figures
+
+
 def main() -> int:
     args = _common.parse_args(__doc__.splitlines()[0], lambda p: (
         p.add_argument("--reps", type=int, default=2, help="runs of each variant, at least (default 2)"),
@@ -51,7 +61,8 @@ def main() -> int:
                        help="after --reps rounds, start another round only while the elapsed "
                             "time is under this many seconds (default 90)"),
         p.add_argument("--no-runner", action="store_true", help="skip the JobRunner variant"),
-        p.add_argument("--no-thread", action="store_true", help="skip the bare-thread variant")))
+        p.add_argument("--no-thread", action="store_true", help="skip the bare-thread variant"),
+        p.add_argument("--one", default=None, help=argparse_hidden())))
     _common.offscreen()
     _common.isolate_settings()
 
@@ -63,10 +74,12 @@ def main() -> int:
     from models.events import EpochEnd
     from models.training import AutoencoderTrainer, TrainConfig
 
-    print(_common.machine_line())
+    if args.one is None:
+        print(_common.machine_line())
     ds = load_dataset(args.data)
     n = len(ds.train)
-    print(f"data: {ds.source}; train {n}, held out {len(ds.test)}")
+    if args.one is None:
+        print(f"data: {ds.source}; train {n}, held out {len(ds.test)}")
     model_cfg = AEConfig(kind="vae", arch="conv", latent_dim=2)
     dev = torch.device("cpu")
     train_x = torch.from_numpy(to_float(ds.train.images)).to(dev)
@@ -141,13 +154,17 @@ def main() -> int:
         return throughput(stamps), last["loss"], events
 
     app = None
-    if not args.no_runner:
-        import pyqtgraph as pg
+    if args.one == "runner":
+        # As the app does: MainWindow reserves the cores for jobs before the GUI thread uses
+        # torch, then the GUI thread decodes (clicks) while the job trains on a pool thread.
         from PySide6.QtWidgets import QApplication
-        pg.setConfigOptions(antialias=True, foreground="#222")
         app = QApplication.instance() or QApplication([])
-        print(_common.guard_none_refcount())
+        _common.guard_none_refcount()
+        from playground.torch_threads import reserve_cores_for_jobs
         from playground.worker import JobRunner
+        reserve_cores_for_jobs()
+        with torch.no_grad():
+            build_model(model_cfg).decode(torch.zeros(1, 2))
 
     def run_runner():
         runner = JobRunner()
@@ -182,6 +199,9 @@ def main() -> int:
         import threading
         box = {}
 
+        with torch.no_grad():   # the main thread touches torch first, with no thread policy
+            build_model(model_cfg).decode(torch.zeros(1, 2))
+
         def target():
             box["out"] = run_bare()
         th = threading.Thread(target=target)
@@ -189,11 +209,31 @@ def main() -> int:
         th.join()
         return box["out"]
 
-    variants = [("bare", run_bare), ("app", run_app)]
-    if app is not None:
-        variants.append(("runner", run_runner))
-    if not args.no_thread:
-        variants.append(("bare-thread", run_bare_thread))
+    functions = {"bare": run_bare, "app": run_app, "runner": run_runner,
+                 "bare-thread": run_bare_thread}
+    if args.one is not None:
+        out = functions[args.one]()
+        print("ONE " + json.dumps({"out": list(out), "cost": app_cost, "timed": app_timed}))
+        return 0
+
+    # Every run is a fresh process, so no run inherits another's torch thread state.
+    def in_child(name):
+        def run():
+            proc = subprocess.run([sys.executable, __file__, "--one", name, "--data", args.data],
+                                  capture_output=True, text=True)
+            line = [ln for ln in proc.stdout.splitlines() if ln.startswith("ONE ")]
+            if proc.returncode or not line:
+                raise RuntimeError(f"{name} run failed:\n{proc.stderr[-3000:]}")
+            got = json.loads(line[-1][4:])
+            for k, v in got["cost"].items():
+                app_cost[k] = app_cost.get(k, 0.0) + v
+            app_timed.extend(got["timed"])
+            return got["out"]
+        return run
+
+    names = ["bare", "app"] + ([] if args.no_runner else ["runner"]) + \
+        ([] if args.no_thread else ["bare-thread"])
+    variants = [(name, in_child(name)) for name in names]
     results = {name: [] for name, _ in variants}
     final_loss = {name: [] for name, _ in variants}
     t_all = time.perf_counter()
@@ -234,8 +274,8 @@ def main() -> int:
               f"{_common.verdict(r2 >= TARGET_RATIO)})")
     if "bare-thread" in med:
         r3 = med["bare-thread"] / med["bare"]
-        print(f"RESULT overhead ratio bare-thread/bare = {r3:.3f}  (no target: the cost of running "
-              "the same loop off the main thread once the main thread has used torch)")
+        print(f"RESULT overhead ratio bare-thread/bare = {r3:.3f}  (no target: the same loop on a "
+              "thread whose process did not reserve the cores, i.e. without playground.torch_threads)")
     return 0
 
 

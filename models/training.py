@@ -33,7 +33,8 @@ class TrainConfig:
     preview_every_s: float = 0.5     # reconstructions for the live grid
     snapshot_every_s: float = 1.5    # weights + latent codes for the live scatter
     eval_points: int = 2000          # held-out images encoded for the scatter
-    epoch_test_points: int = 1000    # held-out images behind the per-epoch test loss
+    epoch_test_points: int = 1000    # held-out images behind the per-epoch test loss, at most
+    live_budget: float = 0.02        # share of compute that previews and snapshots may take
     preview_images: int = 8
 
     def __post_init__(self):
@@ -43,6 +44,8 @@ class TrainConfig:
             raise ValueError(f"batch size must be in 1..65536, not {self.batch_size}")
         if not (math.isfinite(self.lr) and 0 < self.lr <= 1):
             raise ValueError(f"learning rate must be in (0, 1], not {self.lr}")
+        if not 0 < self.live_budget <= 1:
+            raise ValueError(f"live budget must be in (0, 1], not {self.live_budget}")
         if not (math.isfinite(self.beta) and 0 <= self.beta <= 1000):
             raise ValueError(f"β must be in [0, 1000], not {self.beta}")
 
@@ -77,6 +80,15 @@ def encode_means(model, images: torch.Tensor, batch_size: int = 1000) -> np.ndar
     out = [model.encode(images[i:i + batch_size])[0] for i in range(0, len(images), batch_size)]
     model.train(was_training)
     return torch.cat(out).cpu().numpy() if out else np.zeros((0, model.config.latent_dim), np.float32)
+
+
+def epoch_test_size(cfg: TrainConfig, n_train: int, n_test: int) -> int:
+    """How many held-out images (the first ones) give the per-epoch test loss.
+
+    Enough for a steady curve, few enough to stay small next to an epoch's training:
+    1/16 of the training set, at least 100, at most `epoch_test_points`.
+    """
+    return max(1, min(n_test, cfg.epoch_test_points, max(100, n_train // 16)))
 
 
 class AutoencoderTrainer:
@@ -126,10 +138,26 @@ class AutoencoderTrainer:
         shuffle = torch.Generator().manual_seed(cfg.seed)
         noise = torch.Generator(device=dev).manual_seed(cfg.seed + 1)
 
+        epoch_test_x = test_x[:epoch_test_size(cfg, n, len(test_x))]
         self.model.train()
         busy = 0.0                    # seconds spent computing, pauses excluded
+        live = 0.0                    # of which previews and snapshots
         images_seen = 0
         last_preview = last_snapshot = -math.inf
+
+        def live_due(last: float, every: float) -> bool:
+            # Previews and snapshots are for watching; they never take more than their budget.
+            return busy - last >= every and live <= cfg.live_budget * busy
+
+        def timed(make, *args):
+            nonlocal busy, live
+            t0 = time.perf_counter()
+            event = make(*args)
+            dt = time.perf_counter() - t0
+            busy += dt
+            live += dt
+            return event
+
         yield self._snapshot(eval_x, eval_y)
         for epoch in range(1, cfg.epochs + 1):
             perm = torch.randperm(n, generator=shuffle).to(dev)
@@ -154,23 +182,23 @@ class AutoencoderTrainer:
                 busy += time.perf_counter() - t0
                 yield Step(self.steps_done, total, epoch, cfg.epochs, losses, busy,
                            images_seen / max(busy, 1e-9))
-                if busy - last_preview >= cfg.preview_every_s:
-                    t0 = time.perf_counter()
+                if live_due(last_preview, cfg.preview_every_s):
                     last_preview = busy
-                    yield self._preview(preview_x)
-                    busy += time.perf_counter() - t0
-                if busy - last_snapshot >= cfg.snapshot_every_s:
-                    t0 = time.perf_counter()
+                    yield timed(self._preview, preview_x)
+                if live_due(last_snapshot, cfg.snapshot_every_s):
                     last_snapshot = busy
-                    yield self._snapshot(eval_x, eval_y)
-                    busy += time.perf_counter() - t0
+                    yield timed(self._snapshot, eval_x, eval_y)
             t0 = time.perf_counter()
-            self.last_test_losses = evaluate(self.model, test_x[:cfg.epoch_test_points], cfg.beta)
+            self.last_test_losses = evaluate(self.model, epoch_test_x, cfg.beta)
+            busy += time.perf_counter() - t0
             train_losses = {k: v / n for k, v in sums.items()}
             yield EpochEnd(epoch, cfg.epochs, train_losses, dict(self.last_test_losses))
-            yield self._preview(preview_x)
-            yield self._snapshot(eval_x, eval_y)
-            busy += time.perf_counter() - t0
+            if epoch == cfg.epochs or live_due(last_preview, 0.0):
+                last_preview = busy
+                yield timed(self._preview, preview_x)
+            if epoch == cfg.epochs or live_due(last_snapshot, 0.0):
+                last_snapshot = busy
+                yield timed(self._snapshot, eval_x, eval_y)
         return TrainResult(self.steps_done, self.steps_done / steps_per_epoch,
                            dict(self.last_test_losses))
 

@@ -15,12 +15,14 @@ from models.data import DataError, Dataset, Split, to_float
 from models.events import DatasetReady, EpochEnd, Preview, Snapshot, Status, Step, TrainResult
 from models.latent import latent_box
 from models.metrics import knn_accuracy
-from models.training import (AutoencoderTrainer, TrainConfig, TrainingDiverged, checkpoint_meta,
+from models.training import (AutoencoderTrainer, epoch_test_size, TrainConfig, TrainingDiverged, checkpoint_meta,
                              encode_means, evaluate)
 
 MODEL = AEConfig(kind="vae", arch="conv", latent_dim=2, hidden=64)
-EVERY_STEP = dict(preview_every_s=0.0, snapshot_every_s=0.0)   # a preview and snapshot per step
-RARELY = dict(preview_every_s=1e9, snapshot_every_s=1e9)        # only after step 1 and each epoch
+# live_budget=1.0 lifts the cap on the time previews and snapshots may take, so these cadences
+# hold exactly; test_live_views_keep_to_their_budget tests the cap itself.
+EVERY_STEP = dict(preview_every_s=0.0, snapshot_every_s=0.0, live_budget=1.0)  # one per step
+RARELY = dict(preview_every_s=1e9, snapshot_every_s=1e9, live_budget=1.0)  # after step 1, each epoch
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -136,10 +138,14 @@ def test_events_are_numpy_only_and_steps_count_up(small_mnist):
 def test_epoch_test_losses_are_the_held_out_evaluation(small_mnist):
     trainer = make_trainer(small_mnist, **RARELY)
     test_x = torch.from_numpy(to_float(small_mnist.test.images))
+    size = epoch_test_size(trainer.config, len(small_mnist.train), len(test_x))
+    # 512 training images: 1/16 is 32, raised to the floor of 100 held-out images
+    assert size == 100
     for event in trainer.run():
         if isinstance(event, EpochEnd):
             # the job is paused at this yield: the model is exactly as it was evaluated
-            assert event.test_losses == evaluate(trainer.model, test_x, 1.0)
+            assert event.test_losses == evaluate(trainer.model, test_x[:size], 1.0)
+            assert event.test_losses != evaluate(trainer.model, test_x, 1.0)
             break
     else:
         pytest.fail("no EpochEnd")
@@ -316,7 +322,9 @@ def test_checkpoint_meta(small_mnist):
     knn = meta["metrics"]["knn5_accuracy"]
     assert 0.0 <= knn <= 1.0
     assert knn == knn_accuracy(train_z, small_mnist.train.labels, test_z, small_mnist.test.labels)
-    assert meta["metrics"]["test_loss"] == pytest.approx(result.test_losses["loss"], rel=1e-12)
+    # the checkpoint's figures cover the whole held-out split, not the per-epoch subset
+    full = evaluate(trainer.model, torch.from_numpy(to_float(small_mnist.test.images)), 1.0)
+    assert meta["metrics"]["test_loss"] == pytest.approx(full["loss"], rel=1e-12)
     box = np.asarray(meta["latent_box"])
     assert box.shape == (2, 3)
     np.testing.assert_allclose(box, latent_box(train_z, margin=0.0))
@@ -341,3 +349,18 @@ def test_step_progress_and_eta():
     assert s.fraction == 0.25
     assert s.eta_s == pytest.approx(30.0)  # 10 s for 25 steps → 30 s for the remaining 75
     assert math.isnan(Step(0, 100, 1, 1, {}, 0.0, 0.0).eta_s)
+
+
+def test_live_views_keep_to_their_budget(small_mnist):
+    # With a budget no preview can fit in, only the first step's and the final epoch's come,
+    # even though the intervals ask for one every step; training itself is untouched.
+    trainer = make_trainer(small_mnist, epochs=3, preview_every_s=0.0, snapshot_every_s=0.0,
+                           live_budget=1e-9)
+    events = list(trainer.run())
+    steps = [i for i, e in enumerate(events) if isinstance(e, Step)]
+    previews = [i for i, e in enumerate(events) if isinstance(e, Preview)]
+    snapshots = [i for i, e in enumerate(events) if isinstance(e, Snapshot)]
+    assert len(steps) == trainer.steps_done == 3 * math.ceil(len(small_mnist.train) / 64)
+    assert len(previews) == 2 and previews[0] == steps[0] + 1 and previews[1] > steps[-1]
+    # before training, then (step 1's preview having spent the budget) only after the last epoch
+    assert len(snapshots) == 2 and snapshots[0] < steps[0] and snapshots[1] > steps[-1]

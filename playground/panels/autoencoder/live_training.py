@@ -100,8 +100,7 @@ class LiveTrainingMixin:
                            "training": trainer.config.to_dict(), "steps": trainer.steps_done,
                            "dataset": {"name": data.name, "source": data.source} if data else {},
                            "metrics": {f"test_{k}": v for k, v in trainer.last_test_losses.items()},
-                           "metrics_images": min(trainer.config.epoch_test_points,
-                                                 len(trainer.dataset.test)) if trainer.dataset else 0,
+                           "metrics_scope": "per-epoch test loss on a subset of the held-out set",
                            "latent_box": latent_box(self.space.latents, 0.0).tolist(),
                            "stopped_early": stopped_early})
         self._training_name = None
