@@ -34,7 +34,7 @@ class TrainConfig:
     snapshot_every_s: float = 1.5    # weights + latent codes for the live scatter
     eval_points: int = 2000          # held-out images encoded for the scatter
     epoch_test_points: int = 1000    # held-out images behind the per-epoch test loss, at most
-    live_budget: float = 0.02        # share of compute that previews and snapshots may take
+    live_budget: float = 0.03        # share of compute that previews and snapshots may take
     preview_images: int = 8
 
     def __post_init__(self):
@@ -141,21 +141,24 @@ class AutoencoderTrainer:
         epoch_test_x = test_x[:epoch_test_size(cfg, n, len(test_x))]
         self.model.train()
         busy = 0.0                    # seconds spent computing, pauses excluded
-        live = 0.0                    # of which previews and snapshots
         images_seen = 0
-        last_preview = last_snapshot = -math.inf
+        # Previews and snapshots are for watching: each kind keeps to its share of the budget,
+        # so a slow snapshot never starves the cheap previews. The snapshot before training
+        # counts as time zero; the first preview comes after the first step.
+        share = {self._preview: 0.2 * cfg.live_budget, self._snapshot: 0.8 * cfg.live_budget}
+        spent = {self._preview: 0.0, self._snapshot: 0.0}
+        last_preview, last_snapshot = -math.inf, 0.0
 
-        def live_due(last: float, every: float) -> bool:
-            # Previews and snapshots are for watching; they never take more than their budget.
-            return busy - last >= every and live <= cfg.live_budget * busy
+        def live_due(make, last: float, every: float) -> bool:
+            return busy - last >= every and spent[make] <= share[make] * busy
 
         def timed(make, *args):
-            nonlocal busy, live
+            nonlocal busy
             t0 = time.perf_counter()
             event = make(*args)
             dt = time.perf_counter() - t0
             busy += dt
-            live += dt
+            spent[make] += dt
             return event
 
         yield self._snapshot(eval_x, eval_y)
@@ -182,10 +185,10 @@ class AutoencoderTrainer:
                 busy += time.perf_counter() - t0
                 yield Step(self.steps_done, total, epoch, cfg.epochs, losses, busy,
                            images_seen / max(busy, 1e-9))
-                if live_due(last_preview, cfg.preview_every_s):
+                if live_due(self._preview, last_preview, cfg.preview_every_s):
                     last_preview = busy
                     yield timed(self._preview, preview_x)
-                if live_due(last_snapshot, cfg.snapshot_every_s):
+                if live_due(self._snapshot, last_snapshot, cfg.snapshot_every_s):
                     last_snapshot = busy
                     yield timed(self._snapshot, eval_x, eval_y)
             t0 = time.perf_counter()
@@ -193,10 +196,10 @@ class AutoencoderTrainer:
             busy += time.perf_counter() - t0
             train_losses = {k: v / n for k, v in sums.items()}
             yield EpochEnd(epoch, cfg.epochs, train_losses, dict(self.last_test_losses))
-            if epoch == cfg.epochs or live_due(last_preview, 0.0):
+            if epoch == cfg.epochs or live_due(self._preview, last_preview, 0.0):
                 last_preview = busy
                 yield timed(self._preview, preview_x)
-            if epoch == cfg.epochs or live_due(last_snapshot, 0.0):
+            if epoch == cfg.epochs or live_due(self._snapshot, last_snapshot, 0.0):
                 last_snapshot = busy
                 yield timed(self._snapshot, eval_x, eval_y)
         return TrainResult(self.steps_done, self.steps_done / steps_per_epoch,
