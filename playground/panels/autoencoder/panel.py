@@ -6,14 +6,27 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QHBoxLayout, QLabel,
-                               QMessageBox, QPushButton, QScrollArea, QSplitter, QStackedWidget,
-                               QTabWidget, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from models import CheckpointError, load_checkpoint
 from models.autoencoder_api import AutoencoderModel
-from models.data import read_folder
-from models.events import DatasetReady
+from models.data import read_folder, to_float
+from models.events import DatasetReady, Preview
 from models.training import AutoencoderTrainer
 
 from ... import settings as app_settings
@@ -183,6 +196,9 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         images, labels, classes = self.display
         self.space = LatentSpace.build(self.models[name], images, labels, classes, latents)
         self._space_changed(autorange=True)
+        if not self.runner.busy:   # while training, the grid shows the job's previews instead
+            model, x = self.space.model, to_float(images[:8])
+            self.training.show_preview(Preview(0, x, model.decode(model.encode(x))))
 
     def _space_changed(self, autorange: bool = False) -> None:
         space = self.space
