@@ -160,3 +160,21 @@ def percentile(values, q: float) -> float:
 
 def verdict(ok: bool) -> str:
     return "meets target" if ok else "MISSES target"
+
+
+def open_main_window():
+    """The app's main window as `playground` opens it (CPU device), shown; prints the header."""
+    from PySide6.QtWidgets import QApplication
+
+    from playground.app import configure_pyqtgraph
+    configure_pyqtgraph()
+    app = QApplication.instance() or QApplication([])
+    from playground.main_window import MainWindow
+
+    print(machine_line())
+    print(f"Qt platform: {app.platformName()}")
+    print(guard_none_refcount())
+    win = MainWindow(device="cpu")
+    win.show()
+    app.processEvents()
+    return app, win

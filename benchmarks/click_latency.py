@@ -38,20 +38,10 @@ def main() -> int:
     _common.isolate_settings()
 
     import numpy as np
-    import pyqtgraph as pg
     from PySide6.QtCore import QPointF, Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
 
-    pg.setConfigOptions(antialias=True, foreground="#222")   # as playground.app.run_app
-    app = QApplication.instance() or QApplication([])
-    from playground.main_window import MainWindow
-
-    print(_common.machine_line())
-    print(f"Qt platform: {app.platformName()}")
-    print(_common.guard_none_refcount())
-    win = MainWindow(device="cpu")
-    win.show()
+    app, win = _common.open_main_window()
     for _ in range(5):
         app.processEvents()
         time.sleep(0.02)

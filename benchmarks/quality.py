@@ -93,7 +93,7 @@ def main() -> int:
                  f"({args.epochs * len(ds.train) / wall:.0f} images/s incl. the job's evaluations)")
     job = result.test_losses
     same = job and all(abs(job[k] - f[k]) <= 1e-3 * max(1.0, abs(f[k])) for k in job)
-    print(f"  the job's own last test losses: "
+    print("  the job's own last test losses: "
           + ", ".join(f"{k} {v:.2f}" for k, v in job.items())
           + f" -> {'match' if same else 'DIFFER from'} evaluate(); {_common.load_line()}")
     return 0

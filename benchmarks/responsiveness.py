@@ -34,21 +34,11 @@ def main() -> int:
     _common.offscreen()
     _common.isolate_settings()
 
-    import pyqtgraph as pg
     from PySide6.QtCore import Qt, QTimer
-    from PySide6.QtWidgets import QApplication
 
-    pg.setConfigOptions(antialias=True, foreground="#222")   # as playground.app.run_app
-    app = QApplication.instance() or QApplication([])
     from models.events import Snapshot, Step
-    from playground.main_window import MainWindow
 
-    print(_common.machine_line())
-    print(f"Qt platform: {app.platformName()}")
-    print(_common.guard_none_refcount())
-    win = MainWindow(device="cpu")
-    win.show()
-    app.processEvents()
+    app, win = _common.open_main_window()
     panel = win.autoencoder
 
     # ---- the probe: a precise single-shot timer, re-armed on every firing

@@ -4,12 +4,15 @@ from __future__ import annotations
 import sys
 
 
+def configure_pyqtgraph() -> None:
+    import pyqtgraph as pg
+    pg.setConfigOptions(antialias=True, foreground="#222")
+
+
 def run_app(device: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
-    import pyqtgraph as pg
-
-    pg.setConfigOptions(antialias=True, foreground="#222")
+    configure_pyqtgraph()
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Generative Playground")
     app.setOrganizationName("GenerativePlayground")

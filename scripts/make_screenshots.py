@@ -33,10 +33,11 @@ def main() -> int:
     import tempfile
 
     os.environ["PLAYGROUND_SETTINGS"] = str(Path(tempfile.mkdtemp()) / "settings.ini")
-    import pyqtgraph as pg
     from PySide6.QtWidgets import QApplication
 
-    pg.setConfigOptions(antialias=True, foreground="#222")
+    from playground.app import configure_pyqtgraph
+
+    configure_pyqtgraph()
     app = QApplication.instance() or QApplication([])
     from playground.main_window import MainWindow
 
