@@ -30,10 +30,6 @@ FLUSH_INTERVAL_MS = 33  # ~30 Hz
 PAUSE_POLL_S = 0.01
 
 
-class JobFailed(Exception):
-    """A job raised an error that is not one of our own readable ones."""
-
-
 class _Signals(QObject):
     # the signals superqt's WorkerBase emits (its own signals class is private), plus ours
     started = Signal()
@@ -88,7 +84,7 @@ def readable(exc: BaseException) -> str:
     from models import CheckpointError, DataError
     from models.training import TrainingDiverged
 
-    if isinstance(exc, (DataError, CheckpointError, TrainingDiverged, ValueError, JobFailed)):
+    if isinstance(exc, (DataError, CheckpointError, TrainingDiverged, ValueError)):
         return str(exc)
     if isinstance(exc, MemoryError):
         return "Out of memory. Try a smaller batch size or model."

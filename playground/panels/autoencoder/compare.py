@@ -1,6 +1,7 @@
 """AE and VAE side by side on the same held-out images: where is the latent space empty?"""
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
@@ -16,7 +17,6 @@ GRID_N = 12
 
 class _Side:
     def __init__(self, title: str):
-        self.title = title
         self.space: LatentSpace | None = None
         self.plot = LatentPlot(title)
         self.image = ImageView(min_side=120)
@@ -31,7 +31,7 @@ class _Side:
     def set_space(self, space: LatentSpace | None) -> None:
         self.space = space
         if space is None:
-            self.plot.set_points([[0, 0]][:0], [], ())
+            self.plot.set_points(np.zeros((0, 2)), np.zeros(0, int), ())
             self.image.set_image(None)
             self.grid.set_image(None)
             return

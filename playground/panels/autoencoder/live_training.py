@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from models.autoencoder import AEConfig
 from models.autoencoder_api import AutoencoderModel
 from models.events import DatasetReady, EpochEnd, Preview, Snapshot, Status, Step
-from models.latent import latent_box
+from models.latent import PlaneProjection, latent_box
 from models.training import AutoencoderTrainer, TrainConfig
 
 from ... import settings as app_settings
@@ -75,7 +75,7 @@ class LiveTrainingMixin:
             data = self._job_data
             images, labels = data.images[:len(snap.latents)], snap.labels
             self.space = LatentSpace(model, images, labels, data.classes, snap.latents,
-                                     self.space.projection.fit(snap.latents))
+                                     PlaneProjection.fit(snap.latents))
             self._space_changed()
 
     def _finish_model(self, stopped_early: bool) -> None:
