@@ -188,5 +188,8 @@ def load_checkpoint(path: str | os.PathLike):
     if family == "autoencoder":
         from .autoencoder_api import AutoencoderModel
         return AutoencoderModel.from_state(state, meta, source=str(path))
+    if family == "diffusion":
+        from .diffusion.api import DiffusionModel
+        return DiffusionModel.from_state(state, meta, source=str(path))
     raise CheckpointError(f"{path}: family {family!r} is not one this version can load "
-                          "(it knows: autoencoder).")
+                          "(it knows: autoencoder, diffusion).")

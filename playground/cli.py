@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--device", default=None, choices=["auto", "cpu", "cuda", "mps"])
 
     train = sub.add_parser("train", help="train a model headless and save a checkpoint")
-    train.add_argument("model", choices=["ae", "vae"], help="autoencoder or variational autoencoder")
+    train.add_argument("model", choices=["ae", "vae", "ddpm"],
+                       help="autoencoder, variational autoencoder, or diffusion model (DDPM)")
     train.add_argument("--dataset", default="mnist",
                        help="mnist, fashion-mnist, or a folder of IDX files (default: mnist)")
     train.add_argument("--data-dir", default=None,
@@ -50,6 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=_finite_float, default=1e-3)
     train.add_argument("--beta", type=_finite_float, default=1.0, help="weight of the KL term")
     train.add_argument("--seed", type=int, default=0)
+    diffusion = train.add_argument_group("diffusion (ddpm)")
+    diffusion.add_argument("--conditional", action="store_true",
+                           help="class-conditional, trained with label dropout for classifier-free guidance")
+    diffusion.add_argument("--schedule", default="linear", choices=["linear", "cosine", "quadratic"])
+    diffusion.add_argument("--timesteps", type=_positive_int, default=1000, help="T (default 1000)")
+    diffusion.add_argument("--ema-decay", type=_finite_float, default=0.999)
+    diffusion.add_argument("--p-uncond", type=_finite_float, default=0.1,
+                           help="label dropout probability (conditional models)")
+    diffusion.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
+                           help="bf16 autocast is much faster on CPUs with AMX or AVX-512 BF16")
     train.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     train.add_argument("--out", required=True, help="folder to write the checkpoint into")
     return parser
@@ -67,29 +78,54 @@ def main(argv: list[str] | None = None) -> int:
     return run_app(device=getattr(args, "device", None))
 
 
+def _autoencoder_job(args, dataset):
+    from models.autoencoder import AEConfig
+    from models.training import AutoencoderTrainer, TrainConfig, checkpoint_meta
+
+    model_config = AEConfig(kind=args.model, arch=args.arch, latent_dim=args.latent_dim)
+    train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                               beta=args.beta, seed=args.seed)
+    trainer = AutoencoderTrainer(model_config, train_config, dataset, args.device)
+    title = f"{args.model.upper()} ({args.arch}, latent {args.latent_dim})"
+    return trainer, trainer.state_numpy, checkpoint_meta, title
+
+
+def _diffusion_job(args, dataset):
+    from models.diffusion.training import DiffusionTrainConfig, DiffusionTrainer, checkpoint_meta
+    from models.diffusion.unet import DiffusionConfig
+
+    model_config = DiffusionConfig(schedule=args.schedule, timesteps=args.timesteps,
+                                   num_classes=len(dataset.classes) if args.conditional else 0)
+    # no live samples on the command line: they would only cost time
+    train_config = DiffusionTrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                                        ema_decay=args.ema_decay, p_uncond=args.p_uncond,
+                                        seed=args.seed, precision=args.precision,
+                                        samples_every_s=math.inf, snapshot_every_s=math.inf)
+    trainer = DiffusionTrainer(model_config, train_config, dataset, args.device)
+    title = (f"{'class-conditional ' if args.conditional else ''}DDPM "
+             f"({args.schedule} schedule, T = {args.timesteps}, {args.precision})")
+    return trainer, trainer.ema_state_numpy, checkpoint_meta, title
+
+
 def train_command(args) -> int:
     from tqdm import tqdm
 
     from models import CheckpointError, DataError, load_dataset, save_checkpoint
-    from models.autoencoder import AEConfig
     from models.events import EpochEnd, Status, Step
-    from models.training import AutoencoderTrainer, TrainConfig, TrainingDiverged, checkpoint_meta
+    from models.training import TrainingDiverged
 
     def report(message: str, fraction: float | None) -> None:
         print(f"{message} ({fraction:.0%})" if fraction is not None else message, file=sys.stderr)
 
     try:
-        model_config = AEConfig(kind=args.model, arch=args.arch, latent_dim=args.latent_dim)
-        train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                                   beta=args.beta, seed=args.seed)
         dataset = load_dataset(args.dataset, args.data_dir, download=not args.no_download,
                                progress=report)
-        trainer = AutoencoderTrainer(model_config, train_config, dataset, args.device)
+        make = _diffusion_job if args.model == "ddpm" else _autoencoder_job
+        trainer, weights, checkpoint_meta, title = make(args, dataset)
     except (ValueError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"Training {args.model.upper()} ({args.arch}, latent {args.latent_dim}) on {dataset.source} "
-          f"with {trainer.device}", file=sys.stderr)
+    print(f"Training {title} on {dataset.source} with {trainer.device}", file=sys.stderr)
 
     job = trainer.run()
     result = None
@@ -103,7 +139,7 @@ def train_command(args) -> int:
                 bar.update(1)
             elif isinstance(event, EpochEnd):
                 bar.write("epoch {}: test {}".format(
-                    event.epoch, ", ".join(f"{k} {v:.2f}" for k, v in event.test_losses.items())))
+                    event.epoch, ", ".join(f"{k} {v:.4g}" for k, v in event.test_losses.items())))
             elif isinstance(event, Status):
                 bar.write(event.message)
     except KeyboardInterrupt:
@@ -119,7 +155,7 @@ def train_command(args) -> int:
         bar.close()
     meta = checkpoint_meta(trainer, result)
     try:
-        save_checkpoint(args.out, trainer.state_numpy(), meta)
+        save_checkpoint(args.out, weights(), meta)
     except (OSError, CheckpointError) as exc:
         print(f"error: could not save the checkpoint to {args.out}: {exc}", file=sys.stderr)
         return 1

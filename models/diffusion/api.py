@@ -1,0 +1,141 @@
+"""The inference face of a diffusion model: numpy out, no gradients, CPU by default."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Generator, Sequence
+
+import numpy as np
+import torch
+
+from ..checkpoint import CheckpointError, check_state, save_checkpoint
+from .sampling import reverse_chain
+from .scheduler import NoiseScheduler
+from .unet import DiffusionConfig, UNet
+
+
+@dataclass(frozen=True)
+class ChainFrame:
+    """One step of a reverse chain, as images in [0, 1] (N×28×28 float32)."""
+    index: int
+    steps: int
+    t: int            # the timestep just denoised, 1-based like the papers (T..1)
+    x_t: np.ndarray   # the sample after this step
+    x0: np.ndarray    # the model's guess of x_0 at this step
+
+
+def to_unit(x: torch.Tensor) -> np.ndarray:
+    """[−1, 1] tensors N×1×28×28 → N×28×28 float32 numpy in [0, 1]."""
+    return ((x[:, 0].float().clamp(-1, 1) + 1) / 2).cpu().numpy()
+
+
+class DiffusionModel:
+    family = "diffusion"
+
+    def __init__(self, config: DiffusionConfig, meta: dict | None = None, device: str = "cpu"):
+        self.config = config
+        self.meta = dict(meta or {})
+        self.device = torch.device(device)
+        self.module = UNet(config).to(self.device).eval()
+        self.scheduler = NoiseScheduler(config.schedule, config.timesteps)
+
+    # ---------------------------------------------------------------- weights
+    @classmethod
+    def from_state(cls, state: dict[str, np.ndarray], meta: dict, source: str = "<memory>",
+                   device: str = "cpu") -> "DiffusionModel":
+        try:
+            config = DiffusionConfig.from_dict(meta["config"])
+        except (TypeError, ValueError, KeyError) as exc:
+            raise CheckpointError(f"{source}: bad diffusion configuration ({exc}).") from exc
+        model = cls(config, meta, device)
+        model.load_state(state, source)
+        return model
+
+    def expected_state(self) -> dict:
+        return {k: (tuple(v.shape), np.dtype(str(v.dtype).replace("torch.", "")))
+                for k, v in self.module.state_dict().items()}
+
+    def load_state(self, state: dict[str, np.ndarray], source: str | os.PathLike = "<memory>") -> None:
+        check_state(state, self.expected_state(), source)
+        self.module.load_state_dict({k: torch.from_numpy(np.array(v, copy=True))
+                                     for k, v in state.items()})
+
+    def state_numpy(self) -> dict[str, np.ndarray]:
+        return {k: v.detach().cpu().numpy().copy() for k, v in self.module.state_dict().items()}
+
+    def save(self, directory: str | os.PathLike, **extra_meta) -> None:
+        meta = {**self.meta, **extra_meta, "family": self.family, "config": self.config.to_dict()}
+        save_checkpoint(directory, self.state_numpy(), meta)
+
+    # ---------------------------------------------------------------- sampling
+    @property
+    def conditional(self) -> bool:
+        return self.config.conditional
+
+    @property
+    def classes(self) -> list[str]:
+        names = self.meta.get("dataset", {}).get("classes")
+        return list(names) if names else [str(i) for i in range(self.config.num_classes)]
+
+    def noise(self, n: int, generator: torch.Generator | None = None, seed: int | None = None
+              ) -> torch.Tensor:
+        """x_T ~ N(0, I), N×1×28×28 on the model's device."""
+        if seed is not None:
+            generator = torch.Generator().manual_seed(int(seed))
+        x = torch.randn((n, 1, 28, 28), generator=generator)
+        return x.to(self.device)
+
+    def _labels(self, n: int, label) -> torch.Tensor | None:
+        if label is None:
+            return None
+        if not self.conditional:
+            raise ValueError("this model is unconditional; it takes no label")
+        arr = np.full(n, label) if np.ndim(label) == 0 else np.asarray(label)
+        if arr.shape != (n,) or not np.issubdtype(arr.dtype, np.integer):
+            raise ValueError(f"label must be an integer or {n} integers")
+        if arr.min() < 0 or arr.max() >= self.config.num_classes:
+            raise ValueError(f"labels must be in 0..{self.config.num_classes - 1}")
+        return torch.from_numpy(arr.astype(np.int64)).to(self.device)
+
+    def sample_chain(self, n: int = 16, steps: int = 50, eta: float = 0.0, guidance: float = 0.0,
+                     label: int | Sequence[int] | None = None,
+                     generator: torch.Generator | None = None, sampler: str = "ddim",
+                     x_T: torch.Tensor | np.ndarray | None = None
+                     ) -> Generator[ChainFrame, None, np.ndarray]:
+        """Yields every intermediate x_t and x̂_0 (in [0, 1]); returns the final images."""
+        if x_T is None:
+            if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 100_000:
+                raise ValueError(f"n must be an integer in 1..100000, not {n!r}")
+            x_T = self.noise(n, generator)
+        x_T = torch.as_tensor(x_T, dtype=torch.float32).to(self.device)
+        if x_T.dim() == 3:
+            x_T = x_T[:, None]
+        n = x_T.shape[0]
+        labels = self._labels(n, label)
+        with torch.inference_mode():
+            chain = reverse_chain(self.module, self.scheduler, x_T, steps, eta, sampler, labels,
+                                  guidance, generator, self.config.num_classes)
+            last = x_T
+            for s in chain:
+                last = s.sample
+                yield ChainFrame(s.index, s.steps, s.t + 1, to_unit(s.sample),
+                                 to_unit(s.pred_original))
+        return to_unit(last)
+
+    def sample(self, n: int = 16, steps: int = 50, eta: float = 0.0, guidance: float = 0.0,
+               label: int | Sequence[int] | None = None, generator: torch.Generator | None = None,
+               sampler: str = "ddim", x_T=None) -> np.ndarray:
+        """n images, N×28×28 float32 in [0, 1], by DDIM (or DDPM with sampler="ddpm")."""
+        if x_T is None:
+            if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 100_000:
+                raise ValueError(f"n must be an integer in 1..100000, not {n!r}")
+            x_T = self.noise(n, generator)
+        x_T = torch.as_tensor(x_T, dtype=torch.float32).to(self.device)
+        if x_T.dim() == 3:
+            x_T = x_T[:, None]
+        labels = self._labels(x_T.shape[0], label)
+        from .sampling import run_chain
+        with torch.inference_mode():
+            x0 = run_chain(self.module, self.scheduler, x_T, steps, eta, sampler, labels,
+                           guidance, generator, self.config.num_classes)
+        return to_unit(x0)

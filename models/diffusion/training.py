@@ -1,0 +1,275 @@
+"""The diffusion training job: ε-prediction with the simple loss, EMA weights, live samples.
+
+Like the autoencoder job it is a generator of small events; closing it between two steps
+leaves the model (and its EMA) at the last finished step.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import asdict, dataclass
+from typing import Generator
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from ..data import Dataset, load_dataset, to_float
+from ..device import pick_device
+from ..events import DatasetReady, EpochEnd, Status, Step, TrainResult
+from ..training import TrainingDiverged, state_to_numpy
+from .sampling import run_chain
+from .scheduler import NoiseScheduler
+from .unet import DiffusionConfig, UNet
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Images sampled from the EMA model from the job's fixed noise, N×28×28 in [0, 1]."""
+    step: int
+    images: np.ndarray
+    labels: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class WeightsSnapshot:
+    """A copy of the EMA weights, for sampling elsewhere while training goes on."""
+    step: int
+    state: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class DiffusionTrainConfig:
+    epochs: int = 20
+    batch_size: int = 128
+    lr: float = 1e-3
+    ema_decay: float = 0.999
+    p_uncond: float = 0.1          # label dropout for classifier-free guidance
+    seed: int = 0
+    precision: str = "fp32"        # "bf16": autocast on CPU/CUDA, weights stay fp32
+    samples_every_s: float = 6.0
+    sample_count: int = 16
+    sample_steps: int = 20
+    sample_guidance: float = 2.0
+    snapshot_every_s: float = 10.0
+    live_budget: float = 0.1
+    test_points: int = 500
+
+    def __post_init__(self):
+        if not 1 <= self.epochs <= 10_000:
+            raise ValueError(f"epochs must be in 1..10000, not {self.epochs}")
+        if not 1 <= self.batch_size <= 65_536:
+            raise ValueError(f"batch size must be in 1..65536, not {self.batch_size}")
+        if not (math.isfinite(self.lr) and 0 < self.lr <= 1):
+            raise ValueError(f"learning rate must be in (0, 1], not {self.lr}")
+        if not 0 <= self.ema_decay < 1:
+            raise ValueError(f"EMA decay must be in [0, 1), not {self.ema_decay}")
+        if not 0 <= self.p_uncond <= 1:
+            raise ValueError(f"label dropout must be in [0, 1], not {self.p_uncond}")
+        if self.precision not in ("fp32", "bf16"):
+            raise ValueError(f"precision must be 'fp32' or 'bf16', not {self.precision!r}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def to_signed(images: np.ndarray) -> np.ndarray:
+    """uint8 0–255 (or float 0–1) N×28×28 → float32 N×1×28×28 in [−1, 1]."""
+    return (to_float(images) * 2 - 1)[:, None]
+
+
+def simple_loss(model, scheduler: NoiseScheduler, x0: torch.Tensor, t: torch.Tensor,
+                noise: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    """L_simple = E ‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖², averaged over pixels."""
+    x_t = scheduler.add_noise(x0, noise, t)
+    return F.mse_loss(model(x_t, t, labels).float(), noise)
+
+
+class EMA:
+    """Exponential moving average of weights, with the usual warm-up min(d, (1+n)/(10+n))."""
+
+    def __init__(self, model: torch.nn.Module, decay: float):
+        self.decay = decay
+        self.model = copy.deepcopy(model).eval().requires_grad_(False)
+        self.updates = 0
+
+    @torch.no_grad()
+    def update(self, model: torch.nn.Module) -> None:
+        self.updates += 1
+        d = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        for e, p in zip(self.model.parameters(), model.parameters()):
+            e.lerp_(p.detach(), 1 - d)
+        for e, b in zip(self.model.buffers(), model.buffers()):
+            e.copy_(b)
+
+
+class DiffusionTrainer:
+    def __init__(self, model_config: DiffusionConfig, train_config: DiffusionTrainConfig,
+                 dataset: Dataset | str, device: str | torch.device = "auto",
+                 data_dir: str | None = None, download: bool = True):
+        self.model_config = model_config
+        self.config = train_config
+        self.dataset = dataset if isinstance(dataset, Dataset) else None
+        self._dataset_spec = dataset if isinstance(dataset, str) else None
+        self._data_dir, self._download = data_dir, download
+        self.device = device if isinstance(device, torch.device) else pick_device(device)
+        torch.manual_seed(train_config.seed)
+        self.model = UNet(model_config).to(self.device)
+        self.ema = EMA(self.model, train_config.ema_decay)
+        self.scheduler = NoiseScheduler(model_config.schedule, model_config.timesteps)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=train_config.lr)
+        self.steps_done = 0
+        self.last_test_loss = float("nan")
+
+    def ema_state_numpy(self) -> dict[str, np.ndarray]:
+        """A copy of the EMA weights. Only call it while `run()` is not executing."""
+        return state_to_numpy(self.ema.model)
+
+    def _autocast(self):
+        dev = self.device.type
+        enabled = self.config.precision == "bf16" and dev in ("cpu", "cuda")
+        return torch.autocast(dev if dev in ("cpu", "cuda") else "cpu", dtype=torch.bfloat16,
+                              enabled=enabled)
+
+    def run(self) -> Generator[object, None, TrainResult]:
+        cfg, dev, mc = self.config, self.device, self.model_config
+        if self.dataset is None:
+            yield Status(f"Loading {self._dataset_spec}…")
+            self.dataset = load_dataset(self._dataset_spec, self._data_dir, download=self._download)
+        ds = self.dataset
+        if mc.conditional and len(ds.classes) > mc.num_classes:
+            raise ValueError(f"{ds.name} has {len(ds.classes)} classes; the model has {mc.num_classes}")
+        yield DatasetReady(ds.name, ds.classes, ds.source, ds.test.images[:0].copy(),
+                           ds.test.labels[:0].copy())
+        train_x = torch.from_numpy(to_signed(ds.train.images)).to(dev)
+        train_y = torch.from_numpy(ds.train.labels.astype(np.int64)).to(dev)
+        n = len(train_x)
+        if n == 0:
+            raise ValueError("the training split is empty")
+        test_x = torch.from_numpy(to_signed(ds.test.images[:cfg.test_points])).to(dev)
+        test_y = torch.from_numpy(ds.test.labels[:cfg.test_points].astype(np.int64)).to(dev)
+        T = self.scheduler.num_train_timesteps
+        steps_per_epoch = math.ceil(n / cfg.batch_size)
+        total = steps_per_epoch * cfg.epochs
+        shuffle = torch.Generator().manual_seed(cfg.seed)
+        rng = torch.Generator(device=dev).manual_seed(cfg.seed + 1)
+        fixed = torch.Generator().manual_seed(cfg.seed + 2)
+        sample_noise = torch.randn((cfg.sample_count, 1, 28, 28), generator=fixed).to(dev)
+        sample_labels = (torch.arange(cfg.sample_count) % mc.num_classes).to(dev) \
+            if mc.conditional else None
+        test_t = torch.randint(0, T, (len(test_x),), generator=fixed).to(dev)
+        test_noise = torch.randn(test_x.shape, generator=fixed).to(dev)
+
+        busy = 0.0
+        seen = 0
+        spent = {"samples": 0.0, "snapshot": 0.0}
+        last = {"samples": 0.0, "snapshot": 0.0}
+        every = {"samples": cfg.samples_every_s, "snapshot": cfg.snapshot_every_s}
+
+        def due(kind: str) -> bool:
+            return (busy - last[kind] >= every[kind]
+                    and spent[kind] <= cfg.live_budget / 2 * busy)
+
+        def timed(kind: str, make):
+            nonlocal busy
+            t0 = time.perf_counter()
+            event = make()
+            dt = time.perf_counter() - t0
+            busy += dt
+            spent[kind] += dt
+            last[kind] = busy
+            return event
+
+        make_samples = lambda: self._samples(sample_noise, sample_labels)  # noqa: E731
+        make_snapshot = lambda: WeightsSnapshot(self.steps_done, self.ema_state_numpy())  # noqa: E731
+        yield timed("snapshot", make_snapshot)
+        self.model.train()
+        for epoch in range(1, cfg.epochs + 1):
+            perm = torch.randperm(n, generator=shuffle).to(dev)
+            total_loss = 0.0
+            for b in range(steps_per_epoch):
+                t0 = time.perf_counter()
+                idx = perm[b * cfg.batch_size:(b + 1) * cfg.batch_size]
+                x0 = train_x[idx]
+                t = torch.randint(0, T, (len(x0),), generator=rng, device=dev)
+                noise = torch.randn(x0.shape, generator=rng, device=dev)
+                labels = None
+                if mc.conditional:
+                    labels = train_y[idx].clone()
+                    drop = torch.rand(len(x0), generator=rng, device=dev) < cfg.p_uncond
+                    labels[drop] = mc.num_classes
+                with self._autocast():
+                    loss = simple_loss(self.model, self.scheduler, x0, t, noise, labels)
+                value = float(loss.detach())
+                if not math.isfinite(value):
+                    raise TrainingDiverged(
+                        f"The loss became {value} at step {self.steps_done + 1} (epoch {epoch}). "
+                        f"Training stopped; the model keeps the weights of step "
+                        f"{self.steps_done}. Try a smaller learning rate.")
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+                self.optimizer.step()
+                self.ema.update(self.model)
+                self.steps_done += 1
+                seen += len(x0)
+                total_loss += value * len(x0)
+                busy += time.perf_counter() - t0
+                yield Step(self.steps_done, total, epoch, cfg.epochs, {"loss": value}, busy,
+                           seen / max(busy, 1e-9))
+                if due("samples"):
+                    yield timed("samples", make_samples)
+                if due("snapshot"):
+                    yield timed("snapshot", make_snapshot)
+            t0 = time.perf_counter()
+            self.last_test_loss = self._test_loss(test_x, test_y, test_t, test_noise)
+            busy += time.perf_counter() - t0
+            yield EpochEnd(epoch, cfg.epochs, {"loss": total_loss / n}, {"loss": self.last_test_loss})
+        yield timed("samples", make_samples)
+        yield timed("snapshot", make_snapshot)
+        return TrainResult(self.steps_done, self.steps_done / steps_per_epoch,
+                           {"loss": self.last_test_loss})
+
+    @torch.no_grad()
+    def _test_loss(self, x, y, t, noise) -> float:
+        """The simple loss of the EMA model on held-out images, with fixed t and ε."""
+        if len(x) == 0:
+            return float("nan")
+        labels = y if self.model_config.conditional else None
+        total = 0.0
+        for i in range(0, len(x), 250):
+            sl = slice(i, i + 250)
+            with self._autocast():
+                loss = simple_loss(self.ema.model, self.scheduler, x[sl], t[sl], noise[sl],
+                                   None if labels is None else labels[sl])
+            total += float(loss) * len(x[sl])
+        return total / len(x)
+
+    @torch.no_grad()
+    def _samples(self, noise: torch.Tensor, labels: torch.Tensor | None) -> Samples:
+        cfg = self.config
+        with self._autocast():
+            x0 = run_chain(self.ema.model, self.scheduler, noise, cfg.sample_steps, 0.0, "ddim",
+                           labels, cfg.sample_guidance if labels is not None else 0.0, None,
+                           self.model_config.num_classes)
+        images = ((x0[:, 0].float().clamp(-1, 1) + 1) / 2).cpu().numpy()
+        return Samples(self.steps_done, images,
+                       None if labels is None else labels.cpu().numpy().copy())
+
+
+def checkpoint_meta(trainer: DiffusionTrainer, result: TrainResult | None = None) -> dict:
+    ds = trainer.dataset
+    steps_per_epoch = math.ceil(len(ds.train) / trainer.config.batch_size)
+    return {
+        "family": "diffusion",
+        "config": trainer.model_config.to_dict(),
+        "training": trainer.config.to_dict(),
+        "dataset": {"name": ds.name, "source": ds.source, "classes": list(ds.classes),
+                    "train_size": len(ds.train), "test_size": len(ds.test)},
+        "epochs": round(trainer.steps_done / steps_per_epoch, 3),
+        "steps": trainer.steps_done,
+        "stopped_early": bool(result.stopped_early) if result else False,
+        "metrics": {"test_simple_loss": trainer.last_test_loss},
+        "weights": "ema",
+    }

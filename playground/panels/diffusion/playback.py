@@ -1,0 +1,123 @@
+"""A transport bar for anything shown frame by frame: scrub, play / pause, step, speed.
+
+It owns only an index and a timer; whoever holds the frames listens to `frameChanged` and
+draws. Frames must already be computed, so playing never waits on a model.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QToolButton, QWidget
+
+
+class PlaybackBar(QWidget):
+    frameChanged = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None, fps: int = 30, label: str = "frame",
+                 loop: bool = False):
+        super().__init__(parent)
+        self._loop = loop
+        self._label_text = label
+        self._format = lambda i: f"{label} {i}"
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 0)
+        self.slider.valueChanged.connect(self._on_value)
+        self.play_button = QToolButton(text="▶")
+        self.play_button.setToolTip("Play / pause (Space when the slider has focus)")
+        self.play_button.setCheckable(True)
+        self.play_button.toggled.connect(self._on_play)
+        self.back_button = QToolButton(text="◀|")
+        self.back_button.setToolTip("One frame back (Left)")
+        self.back_button.clicked.connect(lambda: self.step(-1))
+        self.next_button = QToolButton(text="|▶")
+        self.next_button.setToolTip("One frame forward (Right)")
+        self.next_button.clicked.connect(lambda: self.step(1))
+        self.fps = QSpinBox()
+        self.fps.setRange(1, 120)
+        self.fps.setValue(fps)
+        self.fps.setSuffix(" fps")
+        self.fps.setToolTip("Playback speed in frames per second")
+        self.fps.valueChanged.connect(self._set_interval)
+        self.position = QLabel()
+        self.position.setMinimumWidth(110)
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._tick)
+        self._set_interval(fps)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        for w in (self.play_button, self.back_button, self.next_button):
+            row.addWidget(w)
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.position)
+        row.addWidget(self.fps)
+        space = QShortcut(QKeySequence(Qt.Key.Key_Space), self.slider)
+        space.setContext(Qt.ShortcutContext.WidgetShortcut)
+        space.activated.connect(self.play_button.toggle)
+        self._update_label()
+
+    # ---------------------------------------------------------------- API
+    def set_count(self, n: int, keep: bool = False) -> None:
+        """There are `n` frames; go to the first one unless `keep`."""
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(0, n - 1))
+        if not keep:
+            self.slider.setValue(0)
+        self.slider.blockSignals(False)
+        self._update_label()
+        self.frameChanged.emit(self.slider.value())
+
+    def set_formatter(self, fmt) -> None:
+        """`fmt(index) -> str` for the position label (e.g. "t = 731")."""
+        self._format = fmt
+        self._update_label()
+
+    def count(self) -> int:
+        return self.slider.maximum() + 1
+
+    def index(self) -> int:
+        return self.slider.value()
+
+    def set_index(self, i: int) -> None:
+        self.slider.setValue(max(0, min(self.slider.maximum(), int(i))))
+
+    def step(self, delta: int) -> None:
+        self.set_index(self.index() + delta)
+
+    def play(self) -> None:
+        self.play_button.setChecked(True)
+
+    def pause(self) -> None:
+        self.play_button.setChecked(False)
+
+    @property
+    def playing(self) -> bool:
+        return self._timer.isActive()
+
+    # ---------------------------------------------------------------- internals
+    def _set_interval(self, fps: int) -> None:
+        self._timer.setInterval(max(1, round(1000 / fps)))
+
+    def _on_play(self, on: bool) -> None:
+        self.play_button.setText("❚❚" if on else "▶")
+        if on:
+            if self.index() >= self.slider.maximum() and self.count() > 1:
+                self.set_index(0)
+            self._timer.start()
+        else:
+            self._timer.stop()
+
+    def _tick(self) -> None:
+        if self.index() < self.slider.maximum():
+            self.step(1)
+        elif self._loop:
+            self.set_index(0)
+        else:
+            self.pause()
+
+    def _on_value(self, i: int) -> None:
+        self._update_label()
+        self.frameChanged.emit(i)
+
+    def _update_label(self) -> None:
+        self.position.setText(self._format(self.index()))
