@@ -16,6 +16,7 @@ training step. The job's generator is closed on its own thread when it ends.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 import traceback
 from collections import deque
@@ -49,6 +50,7 @@ class _Worker(WorkerBase):
         self._outbox = outbox
         self._want_pause = False
         self.is_paused = False
+        self.job_closed = threading.Event()
 
     def pause(self) -> None:
         self._want_pause = True
@@ -57,8 +59,12 @@ class _Worker(WorkerBase):
         self._want_pause = False
 
     def work(self):
-        use_job_threads()
-        job = self._factory()
+        try:
+            use_job_threads()
+            job = self._factory()
+        except BaseException:
+            self.job_closed.set()
+            raise
         try:
             while not self.abort_requested:
                 if self._want_pause:
@@ -76,7 +82,10 @@ class _Worker(WorkerBase):
                     return stop.value
             return None
         finally:
-            job.close()
+            try:
+                job.close()
+            finally:
+                self.job_closed.set()
 
 
 def readable(exc: BaseException) -> str:
@@ -151,11 +160,15 @@ class JobRunner(QObject):
             self._worker.resume()
 
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
-        """Stop the job and block until its thread is done. For closing the window."""
+        """Stop the job and block until it has been closed. For closing the window.
+
+        Waits for this runner's job only, so one panel's shutdown is never held up by another
+        panel's job that shares the global thread pool.
+        """
         if self._worker is None:
             return True
         self.stop()
-        done = QThreadPool.globalInstance().waitForDone(timeout_ms)
+        done = self._worker.job_closed.wait(timeout_ms / 1000)
         self._timer.stop()
         self._outbox.clear()
         if done:  # signals the worker queued before it ended are ignored from here on

@@ -217,12 +217,35 @@ def test_shutdown_stops_and_waits(qtbot, runner):
     assert runner.shutdown(TIMEOUT_MS) is True
     # shutdown blocked until the job's thread was done: its finally block has already run
     assert probe.finally_thread is not None and probe.finally_thread != threading.get_ident()
-    assert QThreadPool.globalInstance().activeThreadCount() == 0
+    # the pool thread itself ends right after the job is closed
+    qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=TIMEOUT_MS)
     produced = probe.produced
     qtbot.wait(100)
     assert probe.produced == produced
     assert not runner.busy
     assert runner.shutdown() is True  # idempotent, and fine with nothing running
+
+
+def test_shutdown_waits_for_its_own_job_only(qtbot, runner):
+    # Two panels each have a runner on the shared pool: closing one must not wait for the other.
+    other, gate = JobRunner(), threading.Event()
+
+    def stubborn():
+        while not gate.is_set():   # ignores stop requests until the gate opens
+            time.sleep(0.01)
+        yield "done"
+
+    other.start(stubborn)
+    rec, probe = Recorder(runner), Probe(n=None)
+    runner.start(probe.factory)
+    qtbot.waitUntil(lambda: len(rec.events) >= 1, timeout=TIMEOUT_MS)
+    try:
+        assert runner.shutdown(TIMEOUT_MS) is True
+        assert probe.finally_thread is not None
+        assert other.busy and not gate.is_set()
+    finally:
+        gate.set()
+        assert other.shutdown(TIMEOUT_MS) is True
 
 
 def test_shutdown_with_nothing_running(qtbot):
