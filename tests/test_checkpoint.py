@@ -209,9 +209,9 @@ def test_weights_without_any_metadata(tmp_path):
 def test_unknown_family(saved):
     folder, _ = saved
     meta = json.loads((folder / CONFIG).read_text())
-    meta["family"] = "diffusion"
+    meta["family"] = "no-such-family"
     _write_meta(folder, json.dumps(meta))
-    _error(folder, str(folder), "'diffusion'")
+    _error(folder, str(folder), "'no-such-family'")
 
 
 def test_config_without_family(saved):

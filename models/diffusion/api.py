@@ -112,14 +112,15 @@ class DiffusionModel:
             x_T = x_T[:, None]
         n = x_T.shape[0]
         labels = self._labels(n, label)
-        with torch.inference_mode():
-            chain = reverse_chain(self.module, self.scheduler, x_T, steps, eta, sampler, labels,
-                                  guidance, generator, self.config.num_classes)
-            last = x_T
-            for s in chain:
-                last = s.sample
-                yield ChainFrame(s.index, s.steps, s.t + 1, to_unit(s.sample),
-                                 to_unit(s.pred_original))
+        # reverse_chain turns gradients off around each of its own steps only; a `with` block
+        # here would stay entered while this generator is suspended and leak into the caller
+        chain = reverse_chain(self.module, self.scheduler, x_T, steps, eta, sampler, labels,
+                              guidance, generator, self.config.num_classes)
+        last = x_T
+        for s in chain:
+            last = s.sample
+            yield ChainFrame(s.index, s.steps, s.t + 1, to_unit(s.sample),
+                             to_unit(s.pred_original))
         return to_unit(last)
 
     def sample(self, n: int = 16, steps: int = 50, eta: float = 0.0, guidance: float = 0.0,

@@ -33,12 +33,14 @@ class NoiseScheduler:
                  beta_start: float = 1e-4, beta_end: float = 0.02, clip_sample: bool = True):
         if schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
+        if not _is_int(num_train_timesteps):
+            raise ValueError(f"num_train_timesteps must be an integer, not {num_train_timesteps!r}")
         self.schedule = schedule
         self.num_train_timesteps = T = int(num_train_timesteps)
         self.clip_sample = clip_sample
         betas = betas_for(schedule, T, beta_start, beta_end)
         acp = alphas_cumprod_for(betas)
-        self._acp64 = acp
+        self._acp64, self._betas64 = acp, betas  # the update maths runs in float64
         self.betas = torch.tensor(betas, dtype=torch.float32)
         self.alphas = 1.0 - self.betas
         self.alphas_cumprod = torch.tensor(acp, dtype=torch.float32)
@@ -71,10 +73,11 @@ class NoiseScheduler:
         Starting at the last timestep means even S = 1 begins from pure noise.
         """
         T = self.num_train_timesteps
-        S = int(num_inference_steps)
-        if not 1 <= S <= T:
-            raise ValueError(f"the number of steps must be in 1..{T}, not {num_inference_steps}")
-        ts = np.round(np.arange(T, 0, -T / S)).astype(np.int64) - 1
+        S = num_inference_steps
+        if not _is_int(S) or not 1 <= S <= T:
+            raise ValueError(f"the number of steps must be an integer in 1..{T}, not {S!r}")
+        # exactly S points: a float-stepped arange can overshoot by one and reach t = −1
+        ts = np.round(T - np.arange(int(S)) * (T / int(S))).astype(np.int64) - 1
         self.timesteps = torch.from_numpy(np.unique(ts)[::-1].copy())
         self.num_inference_steps = len(self.timesteps)
 
@@ -112,6 +115,8 @@ class NoiseScheduler:
         if not (math.isfinite(eta) and 0.0 <= eta <= 1.0):
             raise ValueError(f"η must be in [0, 1], not {eta}")
         t = int(timestep)
+        if not 0 <= t < self.num_train_timesteps:
+            raise ValueError(f"timestep must be in 0..{self.num_train_timesteps - 1}, not {t}")
         prev = self.previous_timestep(t)
         a_t, a_prev = self._acp(t), self._acp(prev)
         x0, eps = self.predict_original(model_output, t, sample)
@@ -130,23 +135,26 @@ class NoiseScheduler:
         `variance` is "beta" (σ_t² = β_t) or "posterior" (σ_t² = β̃_t = β_t (1 − ᾱ_{t−1})/(1 − ᾱ_t)).
         It always steps by one training timestep, whatever `set_timesteps` chose.
         """
+        if variance not in ("beta", "posterior"):  # checked here, or t = 0 would let it pass
+            raise ValueError(f"variance must be 'beta' or 'posterior', not {variance!r}")
         t = int(timestep)
-        beta = float(self.betas[t])
+        if not 0 <= t < self.num_train_timesteps:
+            raise ValueError(f"timestep must be in 0..{self.num_train_timesteps - 1}, not {t}")
+        beta = float(self._betas64[t])
         a_t, a_prev = self._acp(t), self._acp(t - 1)
         mean = (sample - beta / math.sqrt(1 - a_t) * model_output) / math.sqrt(1 - beta)
         x0 = (sample - math.sqrt(1 - a_t) * model_output) / math.sqrt(a_t)
         if self.clip_sample:
             x0 = x0.clamp(-1, 1)
         if t > 0:
-            if variance == "beta":
-                var = beta
-            elif variance == "posterior":
-                var = beta * (1 - a_prev) / (1 - a_t)
-            else:
-                raise ValueError(f"variance must be 'beta' or 'posterior', not {variance!r}")
+            var = beta if variance == "beta" else beta * (1 - a_prev) / (1 - a_t)
             z = noise if noise is not None else _randn_like(sample, generator)
             mean = mean + math.sqrt(var) * z
         return SchedulerOutput(mean, x0)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _randn_like(x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:

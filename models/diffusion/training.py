@@ -69,6 +69,12 @@ class DiffusionTrainConfig:
             raise ValueError(f"label dropout must be in [0, 1], not {self.p_uncond}")
         if self.precision not in ("fp32", "bf16"):
             raise ValueError(f"precision must be 'fp32' or 'bf16', not {self.precision!r}")
+        if not 1 <= self.sample_count <= 1024 or self.sample_steps < 1:
+            raise ValueError("live samples need 1..1024 images and at least one step")
+        if not 0 <= self.sample_guidance <= 50:
+            raise ValueError(f"guidance scale must be in [0, 50], not {self.sample_guidance}")
+        if not (self.samples_every_s >= 0 and self.snapshot_every_s >= 0):  # NaN fails too
+            raise ValueError("live sample and snapshot intervals must be ≥ 0 seconds")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -226,7 +232,10 @@ class DiffusionTrainer:
             self.last_test_loss = self._test_loss(test_x, test_y, test_t, test_noise)
             busy += time.perf_counter() - t0
             yield EpochEnd(epoch, cfg.epochs, {"loss": total_loss / n}, {"loss": self.last_test_loss})
-        yield timed("samples", make_samples)
+        # samples_every_s = inf means nobody watches (the command line): the final samples
+        # would cost a whole sampling chain for nothing
+        if math.isfinite(cfg.samples_every_s):
+            yield timed("samples", make_samples)
         yield timed("snapshot", make_snapshot)
         return TrainResult(self.steps_done, self.steps_done / steps_per_epoch,
                            {"loss": self.last_test_loss})
@@ -250,7 +259,9 @@ class DiffusionTrainer:
     def _samples(self, noise: torch.Tensor, labels: torch.Tensor | None) -> Samples:
         cfg = self.config
         with self._autocast():
-            x0 = run_chain(self.ema.model, self.scheduler, noise, cfg.sample_steps, 0.0, "ddim",
+            # a short toy schedule (small T) can have fewer timesteps than sample_steps
+            steps = min(cfg.sample_steps, self.scheduler.num_train_timesteps)
+            x0 = run_chain(self.ema.model, self.scheduler, noise, steps, 0.0, "ddim",
                            labels, cfg.sample_guidance if labels is not None else 0.0, None,
                            self.model_config.num_classes)
         images = ((x0[:, 0].float().clamp(-1, 1) + 1) / 2).cpu().numpy()

@@ -32,15 +32,20 @@ class DiffusionConfig:
         object.__setattr__(self, "channels", tuple(self.channels))
         if self.schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
-        if not isinstance(self.timesteps, int) or not 1 <= self.timesteps <= 100_000:
+        if not _is_int(self.timesteps) or not 1 <= self.timesteps <= 100_000:
             raise ValueError(f"timesteps must be an integer in 1..100000, not {self.timesteps!r}")
+        # the sinusoidal embedding has cos and sin halves, so an odd width would lose a column
+        if not _is_int(self.time_dim) or not 2 <= self.time_dim <= 4096 or self.time_dim % 2:
+            raise ValueError(f"time_dim must be an even integer in 2..4096, not {self.time_dim!r}")
         if len(self.channels) != 3 or not all(isinstance(c, int) and 8 <= c <= 1024 and c % 8 == 0
                                               for c in self.channels):
             raise ValueError(f"channels must be three multiples of 8 in 8..1024, not {self.channels}")
-        if not isinstance(self.num_classes, int) or not 0 <= self.num_classes <= 1000:
+        if not _is_int(self.num_classes) or not 0 <= self.num_classes <= 1000:
             raise ValueError(f"num_classes must be in 0..1000, not {self.num_classes!r}")
         if self.image_size != 28:
             raise ValueError("this U-Net is built for 28×28 images")
+        if not isinstance(self.attention, bool):
+            raise ValueError(f"attention must be true or false, not {self.attention!r}")
 
     @property
     def conditional(self) -> bool:
@@ -54,9 +59,15 @@ class DiffusionConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "DiffusionConfig":
+        if not isinstance(d, dict):  # a string would pass the `in` tests below and give defaults
+            raise ValueError(f"a diffusion configuration is a JSON object, not {type(d).__name__}")
         known = {k: d[k] for k in ("schedule", "timesteps", "channels", "time_dim", "num_classes",
                                    "image_size", "attention") if k in d}
         return cls(**known)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10_000.0) -> torch.Tensor:
@@ -67,13 +78,22 @@ def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10_000.0) 
     return torch.cat([torch.cos(args), torch.sin(args)], dim=1)
 
 
+def group_norm(channels: int) -> nn.GroupNorm:
+    """Eight groups, but never fewer than four channels in a group.
+
+    The time and label embeddings enter a block as a per-channel shift just before a norm;
+    a group of one channel would subtract that shift again and the model could not see t.
+    """
+    return nn.GroupNorm(max(1, min(8, channels // 4)), channels)
+
+
 class ResBlock(nn.Module):
     def __init__(self, c_in: int, c_out: int, emb_dim: int):
         super().__init__()
-        self.norm1 = nn.GroupNorm(8, c_in)
+        self.norm1 = group_norm(c_in)
         self.conv1 = nn.Conv2d(c_in, c_out, 3, padding=1)
         self.emb = nn.Linear(emb_dim, c_out)
-        self.norm2 = nn.GroupNorm(8, c_out)
+        self.norm2 = group_norm(c_out)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1)
         self.skip = nn.Conv2d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
 
@@ -87,7 +107,7 @@ class ResBlock(nn.Module):
 class Attention(nn.Module):
     def __init__(self, c: int, heads: int = 4):
         super().__init__()
-        self.norm = nn.GroupNorm(8, c)
+        self.norm = group_norm(c)
         self.attn = nn.MultiheadAttention(c, heads, batch_first=True)
 
     def forward(self, x):
@@ -119,7 +139,7 @@ class UNet(nn.Module):
         self.up1 = ResBlock(c2 + c1, c1, e)
         self.unpool0 = nn.Conv2d(c1, c1, 3, padding=1)
         self.up0 = ResBlock(c1 + c0, c0, e)
-        self.norm_out = nn.GroupNorm(8, c0)
+        self.norm_out = group_norm(c0)
         self.conv_out = nn.Conv2d(c0, 1, 3, padding=1)
         # start as "predict no noise", which keeps the first steps' loss near 1
         nn.init.zeros_(self.conv_out.weight)
