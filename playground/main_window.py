@@ -1,15 +1,20 @@
 """The main window: one tab per model family, menus, settings, and a clean shutdown."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget
 
+from models import CheckpointError
+from models.checkpoint import read_checkpoint
 from models.data import ENV_VAR, search_roots
 from models.device import available
 
 from . import __version__
 from . import settings as app_settings
-from .panels.autoencoder.panel import AutoencoderPanel
+from .panels.autoencoder.panel import CHECKPOINTS, AutoencoderPanel
+from .panels.diffusion.panel import DiffusionPanel
 from .torch_threads import reserve_cores_for_jobs
 
 
@@ -24,8 +29,16 @@ class MainWindow(QMainWindow):
         self.data_dir = app_settings.get_str("data_dir") or None
         self.tabs = QTabWidget()
         self.autoencoder = AutoencoderPanel(device=device, data_dir=self.data_dir)
-        self.autoencoder.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
-        self.tabs.addTab(self.autoencoder, AutoencoderPanel.title)
+        self.diffusion = DiffusionPanel(device=device, data_dir=self.data_dir)
+        self.panels = {"autoencoder": self.autoencoder, "diffusion": self.diffusion}
+        for panel in self.panels.values():
+            panel.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
+            self.tabs.addTab(panel, panel.title)
+        saved_tab = app_settings.get_str("window/tab", "")
+        if saved_tab in self.panels:
+            self.tabs.setCurrentWidget(self.panels[saved_tab])
+        self.tabs.currentChanged.connect(lambda _: app_settings.set_str(
+            "window/tab", next(k for k, p in self.panels.items() if p is self.tabs.currentWidget())))
         self.setCentralWidget(self.tabs)
         self._menus(device)
         self.resize(1400, 860)
@@ -37,9 +50,9 @@ class MainWindow(QMainWindow):
     def _menus(self, device: str) -> None:
         file = self.menuBar().addMenu("&File")
         for text, key, slot in (("&Open checkpoint…", QKeySequence.StandardKey.Open,
-                                 lambda: self.autoencoder.open_checkpoint()),
+                                 lambda: self.open_checkpoint()),
                                 ("&Save checkpoint…", QKeySequence.StandardKey.Save,
-                                 lambda: self.autoencoder.save_checkpoint()),
+                                 lambda: self.tabs.currentWidget().save_checkpoint()),
                                 ("Set &data folder…", None, self.choose_data_dir),
                                 ("&Quit", QKeySequence.StandardKey.Quit, self.close)):
             act = QAction(text, self)
@@ -62,9 +75,32 @@ class MainWindow(QMainWindow):
             f"Generative Playground {__version__}\nLearn generative models by using them."))
         helpm.addAction(about)
 
+    def open_checkpoint(self, path: str | None = None) -> bool:
+        """Open any checkpoint the app writes, in the panel of its family."""
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", str(CHECKPOINTS),
+                                                  "Checkpoints (*.safetensors config.json);;All files (*)")
+            if path.endswith("config.json"):
+                path = str(Path(path).parent)
+        if not path:
+            return False
+        try:
+            family = read_checkpoint(path)[1].get("family")
+        except CheckpointError as exc:
+            QMessageBox.warning(self, "Cannot open checkpoint", str(exc))
+            return False
+        panel = self.panels.get(family)
+        if panel is None:
+            QMessageBox.warning(self, "Cannot open checkpoint",
+                                f"{path} holds a {family!r} model, which no panel of this version shows.")
+            return False
+        self.tabs.setCurrentWidget(panel)
+        return panel.open_checkpoint(path)
+
     def set_device(self, device: str) -> None:
         app_settings.set_str("device", device)
-        self.autoencoder.set_device(device)
+        for panel in self.panels.values():
+            panel.set_device(device)
         self._show_device(device)
 
     def _show_device(self, device: str) -> None:
@@ -78,11 +114,13 @@ class MainWindow(QMainWindow):
         if folder:
             self.data_dir = folder
             app_settings.set_str("data_dir", folder)
-            self.autoencoder.set_data_dir(folder)
+            for panel in self.panels.values():
+                panel.set_data_dir(folder)
             self.statusBar().showMessage(f"Data folder: {folder}", 6000)
 
     def closeEvent(self, event) -> None:  # noqa: N802
         # Stop any job and wait for its thread before Qt tears the widgets down.
-        self.autoencoder.shutdown()
+        for panel in self.panels.values():
+            panel.shutdown()
         app_settings.settings().setValue("window/geometry", self.saveGeometry())
         super().closeEvent(event)

@@ -106,6 +106,14 @@ def test_the_event_stream(small_mnist):
     assert any(not np.array_equal(snaps[0].state[k], final[k]) for k in keys)
 
 
+def test_samples_every_n_steps(small_mnist):
+    # 96 images / batch 32 = 3 steps per epoch, 3 epochs: samples after steps 4 and 8, then at the end
+    trainer = make_trainer(subset(small_mnist, 96), epochs=3, samples_every_s=1e9,
+                           samples_every_steps=4, live_budget=1e-9)
+    events, _ = run_all(trainer.run())
+    assert [e.step for e in events if isinstance(e, Samples)] == [4, 8, 9]
+
+
 def test_conditional_samples_cycle_through_the_classes(small_mnist):
     trainer = make_trainer(subset(small_mnist, 32), num_classes=10, sample_count=12,
                            samples_every_s=1e9, live_budget=1.0)
@@ -259,7 +267,8 @@ def test_too_many_classes_and_an_empty_split_are_refused(small_mnist):
 @pytest.mark.parametrize("kwargs", [
     dict(epochs=0), dict(batch_size=0), dict(lr=0.0), dict(lr=math.nan), dict(ema_decay=1.0),
     dict(p_uncond=1.5), dict(precision="fp16"), dict(sample_count=0), dict(sample_steps=0),
-    dict(sample_guidance=-1.0), dict(samples_every_s=math.nan), dict(snapshot_every_s=-1.0),
+    dict(sample_guidance=-1.0), dict(samples_every_s=math.nan), dict(samples_every_steps=-1),
+    dict(samples_every_steps=2.5), dict(snapshot_every_s=-1.0),
 ])
 def test_train_config_rejects_bad_values(kwargs):
     with pytest.raises(ValueError):

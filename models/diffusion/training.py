@@ -49,6 +49,7 @@ class DiffusionTrainConfig:
     seed: int = 0
     precision: str = "fp32"        # "bf16": autocast on CPU/CUDA, weights stay fp32
     samples_every_s: float = 6.0
+    samples_every_steps: int = 0   # > 0: refresh the samples every N steps instead, whatever they cost
     sample_count: int = 16
     sample_steps: int = 20
     sample_guidance: float = 2.0
@@ -73,6 +74,10 @@ class DiffusionTrainConfig:
             raise ValueError("live samples need 1..1024 images and at least one step")
         if not 0 <= self.sample_guidance <= 50:
             raise ValueError(f"guidance scale must be in [0, 50], not {self.sample_guidance}")
+        if (not isinstance(self.samples_every_steps, int) or isinstance(self.samples_every_steps, bool)
+                or self.samples_every_steps < 0):
+            raise ValueError(f"samples_every_steps must be a whole number ≥ 0, not "
+                             f"{self.samples_every_steps!r}")
         if not (self.samples_every_s >= 0 and self.snapshot_every_s >= 0):  # NaN fails too
             raise ValueError("live sample and snapshot intervals must be ≥ 0 seconds")
 
@@ -224,7 +229,8 @@ class DiffusionTrainer:
                 busy += time.perf_counter() - t0
                 yield Step(self.steps_done, total, epoch, cfg.epochs, {"loss": value}, busy,
                            seen / max(busy, 1e-9))
-                if due("samples"):
+                if (self.steps_done % cfg.samples_every_steps == 0 if cfg.samples_every_steps
+                        else due("samples")):
                     yield timed("samples", make_samples)
                 if due("snapshot"):
                     yield timed("snapshot", make_snapshot)

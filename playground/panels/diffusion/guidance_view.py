@@ -1,0 +1,117 @@
+"""Classifier-free guidance: one row per scale w, the same noise and class in every column."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QSpinBox, QVBoxLayout, QWidget)
+
+from models.imaging import tile
+
+from ...widgets import ImageView
+from .jobs import GuidanceResult
+
+DEFAULT_SCALES = "0, 1, 3, 7"
+MAX_W = 10.0
+
+
+def parse_scales(text: str) -> tuple[float, ...]:
+    """"0, 1, 3, 7" → (0.0, 1.0, 3.0, 7.0); ValueError with a readable message otherwise."""
+    parts = [p for p in text.replace(";", ",").replace(" ", ",").split(",") if p]
+    if not parts:
+        raise ValueError("Give at least one guidance scale, e.g. 0, 1, 3, 7.")
+    out = []
+    for p in parts:
+        try:
+            w = float(p)
+        except ValueError:
+            raise ValueError(f"{p!r} is not a number; give scales like 0, 1, 3, 7.") from None
+        if not (math.isfinite(w) and 0 <= w <= MAX_W):
+            raise ValueError(f"Guidance scales must be in 0 … {MAX_W:g}, not {p}.")
+        out.append(w)
+    if len(out) > 8:
+        raise ValueError("At most 8 guidance scales (rows).")
+    return tuple(out)
+
+
+class GuidanceView(QWidget):
+    exportRequested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.result: GuidanceResult | None = None
+        note = QLabel("Classifier-free guidance mixes the conditional and unconditional noise "
+                      "estimates, ε̂ = (1 + w) ε̂(x, y) − w ε̂(x, ∅). Every row starts from the "
+                      "same noise with the same classes; only w changes. Higher w: more "
+                      "class-typical digits, less variety (the diversity figure is the mean "
+                      "per-pixel spread across the row). Press “Guidance grid” (Ctrl+G).")
+        note.setWordWrap(True)
+        self.scales = QLineEdit(DEFAULT_SCALES)
+        self.scales.setToolTip("Guidance scales, one row each, separated by commas (0 … 10)")
+        self.columns = QSpinBox(minimum=2, maximum=16, value=8)
+        self.columns.setToolTip("Samples per row (same noise in every row)")
+        self.export_btn = QPushButton("Export PNG…")
+        self.export_btn.setToolTip("Save the guidance grid as a PNG")
+        self.export_btn.clicked.connect(self.exportRequested)
+        self.export_btn.setEnabled(False)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Scales w"))
+        bar.addWidget(self.scales, 1)
+        bar.addWidget(QLabel("Samples per row"))
+        bar.addWidget(self.columns)
+        bar.addWidget(self.export_btn)
+        self.info = QLabel("")
+        self.rows = QGridLayout()
+        self.rows.setColumnStretch(1, 1)
+        self._row_widgets: list[tuple[QLabel, ImageView]] = []
+        lay = QVBoxLayout(self)
+        lay.addWidget(note)
+        lay.addLayout(bar)
+        lay.addWidget(self.info)
+        lay.addLayout(self.rows, 1)
+
+    def scale_values(self) -> tuple[float, ...]:
+        return parse_scales(self.scales.text())
+
+    def clear(self, text: str = "") -> None:
+        self.result = None
+        self.info.setText(text)
+        for label, view in self._row_widgets:
+            label.setText("")
+            view.set_image(None)
+        self.export_btn.setEnabled(False)
+
+    def _ensure_rows(self, n: int) -> None:
+        while len(self._row_widgets) < n:
+            label, view = QLabel(), ImageView(min_side=60)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            label.setMinimumWidth(110)
+            r = len(self._row_widgets)
+            self.rows.addWidget(label, r, 0)
+            self.rows.addWidget(view, r, 1)
+            self.rows.setRowStretch(r, 1)
+            self._row_widgets.append((label, view))
+        for i, (label, view) in enumerate(self._row_widgets):
+            label.setVisible(i < n)
+            view.setVisible(i < n)
+            self.rows.setRowStretch(i, 1 if i < n else 0)
+
+    def show_result(self, r: GuidanceResult, classes: list[str], T: int) -> None:
+        self.result = r
+        self._ensure_rows(len(r.scales))
+        for (label, view), w, row, div in zip(self._row_widgets, r.scales, r.rows, r.diversity):
+            label.setText(f"w = {w:g}\ndiversity {div:.3f}")
+            view.set_image(tile(row, len(row), pad=1))
+        names = [classes[i] if i < len(classes) else str(i) for i in r.labels]
+        what = (f"class {names[0]}" if len(set(names)) == 1 else "classes " + " ".join(names))
+        self.info.setText(f"{what} · {r.params.describe(T).split(' · w')[0]} · seed "
+                          f"{r.params.seed} · {r.wall_s:.1f} s")
+        self.export_btn.setEnabled(True)
+
+    def export_image(self) -> np.ndarray | None:
+        if self.result is None:
+            return None
+        rows = self.result.rows
+        return tile(rows.reshape(-1, *rows.shape[2:]), rows.shape[1], pad=1)

@@ -1,0 +1,63 @@
+"""The diffusion panel: the forward process, the learned reverse process, and 2-D particles.
+
+Each view runs its own jobs; the panel only forwards messages and window-level commands.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from ... import settings as app_settings
+from .forward_view import ForwardView
+from .reverse_view import ReverseView
+from .toy2d_view import Toy2DView
+
+
+class DiffusionPanel(QWidget):
+    message = Signal(str)
+    title = "Diffusion"
+    family = "diffusion"
+
+    def __init__(self, device: str = "auto", data_dir: str | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.forward = ForwardView(data_dir=data_dir)
+        self.reverse = ReverseView(device=device, data_dir=data_dir)
+        self.toy = Toy2DView(device=device)
+        self.views = QTabWidget()
+        self.views.setDocumentMode(True)
+        for view, name, tip in (
+                (self.forward, "Forward process",
+                 "Noise schedules and q(x_t | x_0): watch an image dissolve into noise"),
+                (self.reverse, "Reverse process",
+                 "Train a U-Net and sample with DDPM or DDIM, with classifier-free guidance"),
+                (self.toy, "2-D particles",
+                 "Diffusion on 2-D data: every particle of the reverse SDE and ODE is visible")):
+            i = self.views.addTab(view, name)
+            self.views.setTabToolTip(i, tip)
+            view.message.connect(self.message)
+        saved = app_settings.get_json("diffusion/view", 1)
+        self.views.setCurrentIndex(saved if isinstance(saved, int) and 0 <= saved < 3 else 1)
+        self.views.currentChanged.connect(lambda i: app_settings.set_json("diffusion/view", i))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.views)
+
+    def open_checkpoint(self, path: str | None = None) -> bool:
+        self.views.setCurrentWidget(self.reverse)
+        return self.reverse.open_checkpoint(path)
+
+    def save_checkpoint(self, path: str | None = None) -> bool:
+        return self.reverse.save_checkpoint(path)
+
+    def set_device(self, device: str) -> None:
+        self.reverse.set_device(device)
+        self.toy.set_device(device)
+
+    def set_data_dir(self, data_dir: str | None) -> None:
+        self.forward.set_data_dir(data_dir)
+        self.reverse.set_data_dir(data_dir)
+
+    def shutdown(self) -> bool:
+        # every view, even if an earlier one timed out
+        return all([view.shutdown() for view in (self.forward, self.reverse, self.toy)])
