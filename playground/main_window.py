@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QThreadPool
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget
 
@@ -122,5 +123,7 @@ class MainWindow(QMainWindow):
         # Stop any job and wait for its thread before Qt tears the widgets down.
         for panel in self.panels.values():
             panel.shutdown()
+        # every job has been stopped and closed; let their pool threads finish too
+        QThreadPool.globalInstance().waitForDone(2000)
         app_settings.settings().setValue("window/geometry", self.saveGeometry())
         super().closeEvent(event)

@@ -1,0 +1,136 @@
+"""The main window across panels: opening any checkpoint in its family's panel, the tab
+that persists, and closing with jobs running in several panels."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6.QtCore import QThreadPool  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
+from models.checkpoint import save_checkpoint  # noqa: E402
+from models.diffusion import DiffusionConfig, DiffusionModel  # noqa: E402
+
+pytestmark = pytest.mark.gui
+WAIT_MS = 20_000
+
+
+@pytest.fixture(autouse=True)
+def settings_file(tmp_path, monkeypatch):
+    path = tmp_path / "settings.ini"
+    monkeypatch.setenv("PLAYGROUND_SETTINGS", str(path))
+    return path
+
+
+@pytest.fixture
+def warnings(monkeypatch):
+    calls: list[str] = []
+
+    def record(parent, title, text, *args, **kwargs):
+        calls.append(text)
+        return QMessageBox.StandardButton.Ok
+    for kind in ("warning", "information", "critical"):
+        monkeypatch.setattr(QMessageBox, kind, record)
+    return calls
+
+
+@pytest.fixture
+def make_window(qtbot, warnings):
+    from playground.main_window import MainWindow
+    windows = []
+
+    def make():
+        w = MainWindow(device="cpu")
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        windows.append(w)
+        return w
+    yield make
+    for w in windows:
+        w.close()
+
+
+@pytest.fixture(scope="module")
+def tiny_diffusion(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ckpt") / "tiny-cond"
+    DiffusionModel(DiffusionConfig(channels=(8, 8, 8), timesteps=20, time_dim=32,
+                                   num_classes=10)).save(folder)
+    return folder
+
+
+def test_both_families_have_a_tab(make_window):
+    w = make_window()
+    titles = [w.tabs.tabText(i) for i in range(w.tabs.count())]
+    assert titles == ["Autoencoders", "Diffusion"]
+    views = w.diffusion.views
+    assert [views.tabText(i) for i in range(views.count())] == [
+        "Forward process", "Reverse process", "2-D particles"]
+
+
+def test_open_routes_a_checkpoint_to_its_family(make_window, tiny_diffusion, warnings):
+    from playground.panels.autoencoder.panel import CHECKPOINTS
+    w = make_window()
+    w.tabs.setCurrentWidget(w.autoencoder)
+    assert w.open_checkpoint(str(tiny_diffusion)) is True
+    assert w.tabs.currentWidget() is w.diffusion
+    assert w.diffusion.views.currentWidget() is w.diffusion.reverse
+    model = w.diffusion.reverse.current_model()
+    assert model.conditional and model.config.timesteps == 20
+    assert w.open_checkpoint(str(CHECKPOINTS / "mnist-ae-2d")) is True
+    assert w.tabs.currentWidget() is w.autoencoder
+    assert "mnist-ae-2d" in w.autoencoder.active_name()
+    assert warnings == []
+
+
+def test_open_refuses_corrupt_and_foreign_checkpoints(make_window, tmp_path, warnings):
+    w = make_window()
+    w.tabs.setCurrentWidget(w.autoencoder)
+    garbage = tmp_path / "garbage"
+    garbage.mkdir()
+    (garbage / "model.safetensors").write_bytes(b"\x00not a checkpoint")
+    (garbage / "config.json").write_text("{")
+    assert w.open_checkpoint(str(garbage)) is False
+    foreign = tmp_path / "foreign"
+    save_checkpoint(foreign, {"w": np.zeros(3, np.float32)}, {"family": "gan", "config": {}})
+    assert w.open_checkpoint(str(foreign)) is False
+    assert len(warnings) == 2 and "'gan'" in warnings[1]
+    assert w.tabs.currentWidget() is w.autoencoder     # nothing moved
+
+
+def test_the_open_tab_persists(make_window):
+    first = make_window()
+    first.tabs.setCurrentWidget(first.diffusion)
+    first.diffusion.views.setCurrentWidget(first.diffusion.toy)
+    first.close()
+    second = make_window()
+    assert second.tabs.currentWidget() is second.diffusion
+    assert second.diffusion.views.currentWidget() is second.diffusion.toy
+
+
+def test_bad_saved_tabs_are_ignored(make_window, settings_file):
+    from playground import settings as app_settings
+    app_settings.set_str("window/tab", "no-such-panel")
+    app_settings.set_json("diffusion/view", "three")
+    w = make_window()
+    assert w.tabs.currentWidget() is w.autoencoder
+    assert w.diffusion.views.currentWidget() is w.diffusion.reverse
+
+
+def test_closing_stops_jobs_in_every_panel(make_window, qtbot, small_mnist):
+    w = make_window()
+    w.tabs.setCurrentWidget(w.diffusion)
+    rev, toy = w.diffusion.reverse, w.diffusion.toy
+    rev.training.set_values({"channels": [8, 8, 8], "timesteps": 20, "epochs": 50,
+                             "batch_size": 32})
+    assert rev.start_training(dataset=small_mnist)
+    w.diffusion.views.setCurrentWidget(toy)
+    toy.start_training()
+    qtbot.waitUntil(lambda: rev.training.curve.point_count() > 0, timeout=WAIT_MS)
+    assert rev.train_runner.busy and toy.runner.busy
+    w.close()
+    assert not rev.train_runner.busy and not toy.runner.busy
+    assert QThreadPool.globalInstance().activeThreadCount() == 0
+    w.close()                                           # a second close is harmless
+    assert not rev.train_runner.busy and not toy.runner.busy
