@@ -1,23 +1,23 @@
 """The inference face of an autoencoder: numpy in, numpy out, no gradients, CPU by default."""
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import torch
 
 from .autoencoder import AEConfig, Autoencoder, build_model
-from .checkpoint import CheckpointError, check_state, save_checkpoint
 from .data import to_float
+from .weights import WeightsMixin
 
 
-class AutoencoderModel:
+class AutoencoderModel(WeightsMixin):
     """Wraps an Autoencoder for encoding, decoding and sampling with numpy arrays.
 
     It owns its module, so the GUI can give it a snapshot of a model that is training
     elsewhere without ever touching that model.
     """
 
+    config_class = AEConfig
     family = "autoencoder"
 
     def __init__(self, config: AEConfig, meta: dict | None = None, device: str = "cpu"):
@@ -25,34 +25,6 @@ class AutoencoderModel:
         self.meta = dict(meta or {})
         self.device = torch.device(device)
         self.module: Autoencoder = build_model(config).to(self.device).eval()
-
-    # ---------------------------------------------------------------- weights
-    @classmethod
-    def from_state(cls, state: dict[str, np.ndarray], meta: dict, source: str = "<memory>",
-                   device: str = "cpu") -> "AutoencoderModel":
-        try:
-            config = AEConfig.from_dict(meta["config"])
-        except (TypeError, ValueError, KeyError) as exc:
-            raise CheckpointError(f"{source}: bad autoencoder configuration ({exc}).") from exc
-        model = cls(config, meta, device)
-        model.load_state(state, source)
-        return model
-
-    def expected_state(self) -> dict:
-        return {k: (tuple(v.shape), np.dtype(str(v.dtype).replace("torch.", "")))
-                for k, v in self.module.state_dict().items()}
-
-    def load_state(self, state: dict[str, np.ndarray], source: str | os.PathLike = "<memory>") -> None:
-        check_state(state, self.expected_state(), source)
-        tensors = {k: torch.from_numpy(np.array(v, copy=True)) for k, v in state.items()}
-        self.module.load_state_dict(tensors)
-
-    def state_numpy(self) -> dict[str, np.ndarray]:
-        return {k: v.detach().cpu().numpy().copy() for k, v in self.module.state_dict().items()}
-
-    def save(self, directory: str | os.PathLike, **extra_meta) -> None:
-        meta = {**self.meta, **extra_meta, "family": self.family, "config": self.config.to_dict()}
-        save_checkpoint(directory, self.state_numpy(), meta)
 
     # ---------------------------------------------------------------- inference
     @property

@@ -22,7 +22,7 @@ import traceback
 from collections import deque
 from typing import Callable, Generator
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from superqt.utils import WorkerBase
 
 from .torch_threads import use_job_threads

@@ -23,6 +23,33 @@ def _isolated_env(monkeypatch, tmp_path_factory):
     monkeypatch.setattr("models.data.download_dataset", _no_download)
 
 
+@pytest.fixture(autouse=True)
+def settings_file(tmp_path, monkeypatch):
+    """Every test gets its own settings file, so none reads or writes the user's settings."""
+    path = tmp_path / "settings" / "playground.ini"
+    path.parent.mkdir()
+    monkeypatch.setenv("PLAYGROUND_SETTINGS", str(path))
+    return path
+
+
+@pytest.fixture
+def messages(monkeypatch):
+    """QMessageBox.warning / information / critical record (kind, title, text) instead of
+    blocking on a modal dialog."""
+    from PySide6.QtWidgets import QMessageBox
+    calls: list[tuple[str, str, str]] = []
+
+    def recorder(kind):
+        def record(parent, title, text, *args, **kwargs):
+            calls.append((kind, title, text))
+            return QMessageBox.StandardButton.Ok
+        return record
+
+    for kind in ("warning", "information", "critical"):
+        monkeypatch.setattr(QMessageBox, kind, recorder(kind))
+    return calls
+
+
 @pytest.fixture(scope="session")
 def mnist():
     from models.data import load_dataset

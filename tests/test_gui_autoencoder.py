@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtWidgets import QMessageBox, QPushButton
+from PySide6.QtWidgets import QPushButton
 
 from gui_helpers import SMALL_FOLDER_IMAGES, drag_move, view_to_viewport, viewport_to_view, write_idx_folder
 
@@ -29,37 +29,12 @@ PRETRAINED_NAMES = [VAE_NAME, AE_NAME]
 
 # --------------------------------------------------------------------------- fixtures
 
-@pytest.fixture(autouse=True)
-def settings_file(tmp_path, monkeypatch):
-    """Every test gets its own settings file, so none reads or writes the user's settings."""
-    path = tmp_path / "settings" / "playground.ini"
-    path.parent.mkdir()
-    monkeypatch.setenv("PLAYGROUND_SETTINGS", str(path))
-    return path
-
-
 @pytest.fixture(scope="module")
 def small_folder(tmp_path_factory, mnist):
     """The first 600 training images of the shared MNIST as an IDX folder (480 train, 120 held out)."""
     folder = tmp_path_factory.mktemp("small-mnist")
     return write_idx_folder(folder, mnist.train.images[:SMALL_FOLDER_IMAGES],
                             mnist.train.labels[:SMALL_FOLDER_IMAGES].astype(np.uint8))
-
-
-@pytest.fixture
-def messages(monkeypatch):
-    """QMessageBox.warning / information record their calls instead of blocking on a modal dialog."""
-    calls: list[tuple[str, str, str]] = []
-
-    def recorder(kind):
-        def record(parent, title, text, *args, **kwargs):
-            calls.append((kind, title, text))
-            return QMessageBox.StandardButton.Ok
-        return record
-
-    for kind in ("warning", "information", "critical"):
-        monkeypatch.setattr(QMessageBox, kind, recorder(kind))
-    return calls
 
 
 @pytest.fixture

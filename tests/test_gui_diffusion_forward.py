@@ -8,37 +8,13 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from models.diffusion.schedules import alphas_cumprod_for, betas_for
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("one_torch_thread")]
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-
-
-@pytest.fixture(autouse=True)
-def settings_file(tmp_path, monkeypatch):
-    path = tmp_path / "settings" / "playground.ini"
-    path.parent.mkdir()
-    monkeypatch.setenv("PLAYGROUND_SETTINGS", str(path))
-    return path
-
-
-@pytest.fixture
-def messages(monkeypatch):
-    """QMessageBox calls are recorded instead of blocking on a modal dialog."""
-    calls: list[tuple[str, str, str]] = []
-
-    def recorder(kind):
-        def record(parent, title, text, *args, **kwargs):
-            calls.append((kind, title, text))
-            return QMessageBox.StandardButton.Ok
-        return record
-
-    for kind in ("warning", "information", "critical"):
-        monkeypatch.setattr(QMessageBox, kind, recorder(kind))
-    return calls
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 import torch
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 
 from models import load_checkpoint
 from models.diffusion import DiffusionConfig, DiffusionModel
@@ -25,33 +24,10 @@ WAIT_MS = 60_000
 # --------------------------------------------------------------------------- fixtures
 
 @pytest.fixture(autouse=True)
-def settings_file(tmp_path, monkeypatch):
-    path = tmp_path / "settings" / "playground.ini"
-    path.parent.mkdir()
-    monkeypatch.setenv("PLAYGROUND_SETTINGS", str(path))
-    return path
-
-
-@pytest.fixture(autouse=True)
 def no_pretrained(tmp_path, monkeypatch):
     """The shipped checkpoints may or may not exist yet; these tests never use them."""
     monkeypatch.setattr("playground.panels.diffusion.model_source.CHECKPOINTS",
                         tmp_path / "no-checkpoints")
-
-
-@pytest.fixture
-def messages(monkeypatch):
-    calls: list[tuple[str, str, str]] = []
-
-    def recorder(kind):
-        def record(parent, title, text, *args, **kwargs):
-            calls.append((kind, title, text))
-            return QMessageBox.StandardButton.Ok
-        return record
-
-    for kind in ("warning", "information", "critical"):
-        monkeypatch.setattr(QMessageBox, kind, recorder(kind))
-    return calls
 
 
 def _tiny(num_classes: int, seed: int) -> DiffusionModel:

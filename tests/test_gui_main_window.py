@@ -7,7 +7,6 @@ import pytest
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import QThreadPool  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from models.checkpoint import save_checkpoint  # noqa: E402
 from models.diffusion import DiffusionConfig, DiffusionModel  # noqa: E402
@@ -16,27 +15,8 @@ pytestmark = pytest.mark.gui
 WAIT_MS = 20_000
 
 
-@pytest.fixture(autouse=True)
-def settings_file(tmp_path, monkeypatch):
-    path = tmp_path / "settings.ini"
-    monkeypatch.setenv("PLAYGROUND_SETTINGS", str(path))
-    return path
-
-
 @pytest.fixture
-def warnings(monkeypatch):
-    calls: list[str] = []
-
-    def record(parent, title, text, *args, **kwargs):
-        calls.append(text)
-        return QMessageBox.StandardButton.Ok
-    for kind in ("warning", "information", "critical"):
-        monkeypatch.setattr(QMessageBox, kind, record)
-    return calls
-
-
-@pytest.fixture
-def make_window(qtbot, warnings):
+def make_window(qtbot, messages):
     from playground.main_window import MainWindow
     windows = []
 
@@ -69,7 +49,7 @@ def test_both_families_have_a_tab(make_window):
         "Forward process", "Reverse process", "2-D particles"]
 
 
-def test_open_routes_a_checkpoint_to_its_family(make_window, tiny_diffusion, warnings):
+def test_open_routes_a_checkpoint_to_its_family(make_window, tiny_diffusion, messages):
     from playground.panels.autoencoder.panel import CHECKPOINTS
     w = make_window()
     w.tabs.setCurrentWidget(w.autoencoder)
@@ -81,10 +61,10 @@ def test_open_routes_a_checkpoint_to_its_family(make_window, tiny_diffusion, war
     assert w.open_checkpoint(str(CHECKPOINTS / "mnist-ae-2d")) is True
     assert w.tabs.currentWidget() is w.autoencoder
     assert "mnist-ae-2d" in w.autoencoder.active_name()
-    assert warnings == []
+    assert messages == []
 
 
-def test_open_refuses_corrupt_and_foreign_checkpoints(make_window, tmp_path, warnings):
+def test_open_refuses_corrupt_and_foreign_checkpoints(make_window, tmp_path, messages):
     w = make_window()
     w.tabs.setCurrentWidget(w.autoencoder)
     garbage = tmp_path / "garbage"
@@ -95,7 +75,8 @@ def test_open_refuses_corrupt_and_foreign_checkpoints(make_window, tmp_path, war
     foreign = tmp_path / "foreign"
     save_checkpoint(foreign, {"w": np.zeros(3, np.float32)}, {"family": "gan", "config": {}})
     assert w.open_checkpoint(str(foreign)) is False
-    assert len(warnings) == 2 and "'gan'" in warnings[1]
+    assert [kind for kind, _, _ in messages] == ["warning", "warning"]
+    assert "'gan'" in messages[1][2]
     assert w.tabs.currentWidget() is w.autoencoder     # nothing moved
 
 

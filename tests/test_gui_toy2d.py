@@ -4,34 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 
 from gui_helpers import drag_move, view_to_viewport
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("one_torch_thread")]
-
-
-@pytest.fixture(autouse=True)
-def settings_file(tmp_path, monkeypatch):
-    path = tmp_path / "settings" / "playground.ini"
-    path.parent.mkdir()
-    monkeypatch.setenv("PLAYGROUND_SETTINGS", str(path))
-    return path
-
-
-@pytest.fixture
-def messages(monkeypatch):
-    calls: list[tuple[str, str, str]] = []
-
-    def recorder(kind):
-        def record(parent, title, text, *args, **kwargs):
-            calls.append((kind, title, text))
-            return QMessageBox.StandardButton.Ok
-        return record
-
-    for kind in ("warning", "information", "critical"):
-        monkeypatch.setattr(QMessageBox, kind, recorder(kind))
-    return calls
 
 
 @pytest.fixture

@@ -1,15 +1,14 @@
 """The inference face of a diffusion model: numpy out, no gradients, CPU by default."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Generator, Sequence
 
 import numpy as np
 import torch
 
-from ..checkpoint import CheckpointError, check_state, save_checkpoint
-from .sampling import reverse_chain
+from ..weights import WeightsMixin
+from .sampling import reverse_chain, run_chain
 from .scheduler import NoiseScheduler
 from .unet import DiffusionConfig, UNet
 
@@ -29,7 +28,8 @@ def to_unit(x: torch.Tensor) -> np.ndarray:
     return ((x[:, 0].float().clamp(-1, 1) + 1) / 2).cpu().numpy()
 
 
-class DiffusionModel:
+class DiffusionModel(WeightsMixin):
+    config_class = DiffusionConfig
     family = "diffusion"
 
     def __init__(self, config: DiffusionConfig, meta: dict | None = None, device: str = "cpu"):
@@ -38,34 +38,6 @@ class DiffusionModel:
         self.device = torch.device(device)
         self.module = UNet(config).to(self.device).eval()
         self.scheduler = NoiseScheduler(config.schedule, config.timesteps)
-
-    # ---------------------------------------------------------------- weights
-    @classmethod
-    def from_state(cls, state: dict[str, np.ndarray], meta: dict, source: str = "<memory>",
-                   device: str = "cpu") -> "DiffusionModel":
-        try:
-            config = DiffusionConfig.from_dict(meta["config"])
-        except (TypeError, ValueError, KeyError) as exc:
-            raise CheckpointError(f"{source}: bad diffusion configuration ({exc}).") from exc
-        model = cls(config, meta, device)
-        model.load_state(state, source)
-        return model
-
-    def expected_state(self) -> dict:
-        return {k: (tuple(v.shape), np.dtype(str(v.dtype).replace("torch.", "")))
-                for k, v in self.module.state_dict().items()}
-
-    def load_state(self, state: dict[str, np.ndarray], source: str | os.PathLike = "<memory>") -> None:
-        check_state(state, self.expected_state(), source)
-        self.module.load_state_dict({k: torch.from_numpy(np.array(v, copy=True))
-                                     for k, v in state.items()})
-
-    def state_numpy(self) -> dict[str, np.ndarray]:
-        return {k: v.detach().cpu().numpy().copy() for k, v in self.module.state_dict().items()}
-
-    def save(self, directory: str | os.PathLike, **extra_meta) -> None:
-        meta = {**self.meta, **extra_meta, "family": self.family, "config": self.config.to_dict()}
-        save_checkpoint(directory, self.state_numpy(), meta)
 
     # ---------------------------------------------------------------- sampling
     @property
@@ -97,12 +69,8 @@ class DiffusionModel:
             raise ValueError(f"labels must be in 0..{self.config.num_classes - 1}")
         return torch.from_numpy(arr.astype(np.int64)).to(self.device)
 
-    def sample_chain(self, n: int = 16, steps: int = 50, eta: float = 0.0, guidance: float = 0.0,
-                     label: int | Sequence[int] | None = None,
-                     generator: torch.Generator | None = None, sampler: str = "ddim",
-                     x_T: torch.Tensor | np.ndarray | None = None
-                     ) -> Generator[ChainFrame, None, np.ndarray]:
-        """Yields every intermediate x_t and x̂_0 (in [0, 1]); returns the final images."""
+    def _start(self, n: int, generator, x_T, label) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """x_T (given, or n fresh draws) as N×1×28×28 on the device, and the checked labels."""
         if x_T is None:
             if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 100_000:
                 raise ValueError(f"n must be an integer in 1..100000, not {n!r}")
@@ -110,8 +78,15 @@ class DiffusionModel:
         x_T = torch.as_tensor(x_T, dtype=torch.float32).to(self.device)
         if x_T.dim() == 3:
             x_T = x_T[:, None]
-        n = x_T.shape[0]
-        labels = self._labels(n, label)
+        return x_T, self._labels(x_T.shape[0], label)
+
+    def sample_chain(self, n: int = 16, steps: int = 50, eta: float = 0.0, guidance: float = 0.0,
+                     label: int | Sequence[int] | None = None,
+                     generator: torch.Generator | None = None, sampler: str = "ddim",
+                     x_T: torch.Tensor | np.ndarray | None = None
+                     ) -> Generator[ChainFrame, None, np.ndarray]:
+        """Yields every intermediate x_t and x̂_0 (in [0, 1]); returns the final images."""
+        x_T, labels = self._start(n, generator, x_T, label)
         # reverse_chain turns gradients off around each of its own steps only; a `with` block
         # here would stay entered while this generator is suspended and leak into the caller
         chain = reverse_chain(self.module, self.scheduler, x_T, steps, eta, sampler, labels,
@@ -127,15 +102,7 @@ class DiffusionModel:
                label: int | Sequence[int] | None = None, generator: torch.Generator | None = None,
                sampler: str = "ddim", x_T=None) -> np.ndarray:
         """n images, N×28×28 float32 in [0, 1], by DDIM (or DDPM with sampler="ddpm")."""
-        if x_T is None:
-            if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 100_000:
-                raise ValueError(f"n must be an integer in 1..100000, not {n!r}")
-            x_T = self.noise(n, generator)
-        x_T = torch.as_tensor(x_T, dtype=torch.float32).to(self.device)
-        if x_T.dim() == 3:
-            x_T = x_T[:, None]
-        labels = self._labels(x_T.shape[0], label)
-        from .sampling import run_chain
+        x_T, labels = self._start(n, generator, x_T, label)
         with torch.inference_mode():
             x0 = run_chain(self.module, self.scheduler, x_T, steps, eta, sampler, labels,
                            guidance, generator, self.config.num_classes)
