@@ -66,7 +66,7 @@ class ChainView(QWidget):
         self.x0_view.setToolTip("x̂₀ = (x_t − √(1−ᾱ_t) ε̂)/√ᾱ_t, the model's current guess of "
                                 "the final image, clipped to [−1, 1]")
         self.bar = PlaybackBar(fps=30, label="step")
-        self.bar.set_formatter(self._position_text)
+        self.bar.set_formatter(self._position_text, widest="x_T · t = 1000 (pure noise)")
         self.bar.frameChanged.connect(self.show_frame)
         self.show_box = QComboBox()
         self.show_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)

@@ -115,6 +115,10 @@ class ForwardView(QWidget):
         self.info = QLabel()
         self.info.setTextFormat(Qt.TextFormat.RichText)
         self.info.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # its text changes on every slider move; a size that cannot change keeps that from
+        # re-laying out (and repainting) the whole window each time
+        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.info.setFixedHeight(self.info.fontMetrics().height() + 6)
         self.playback = PlaybackBar(fps=60, label="t")
         self.playback.set_formatter(lambda i: f"t = {i}")
         self.playback.slider.setToolTip("t: drag, or use ←/→ and PgUp/PgDn; Space plays")

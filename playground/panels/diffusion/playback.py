@@ -39,7 +39,8 @@ class PlaybackBar(QWidget):
         self.fps.setToolTip("Playback speed in frames per second")
         self.fps.valueChanged.connect(self._set_interval)
         self.position = QLabel()
-        self.position.setMinimumWidth(110)
+        # fixed, so that the text changing on every frame never re-lays out the window
+        self.position.setFixedSize(110, self.position.fontMetrics().height() + 4)
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
@@ -67,10 +68,16 @@ class PlaybackBar(QWidget):
         self._update_label()
         self.frameChanged.emit(self.slider.value())
 
-    def set_formatter(self, fmt) -> None:
-        """`fmt(index) -> str` for the position label (e.g. "t = 731")."""
+    def set_formatter(self, fmt, widest: str | None = None) -> None:
+        """`fmt(index) -> str` for the position label (e.g. "t = 731"); `widest` is the longest
+        text it will show, if wider than the default room."""
         self._format = fmt
+        if widest is not None:
+            self.position.setFixedWidth(max(self.position.width(), self._label_width(widest)))
         self._update_label()
+
+    def _label_width(self, text: str) -> int:
+        return self.position.fontMetrics().horizontalAdvance(text) + 8
 
     def count(self) -> int:
         return self.slider.maximum() + 1

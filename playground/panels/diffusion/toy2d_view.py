@@ -294,7 +294,7 @@ class Toy2DView(ToyJobsMixin, QWidget):
         self.t_slider.setRange(0, T)
         self.t_slider.blockSignals(False)
         self.playback.set_formatter(lambda k: f"step {k}/{T} · t = {T - k}" if self.paths is not None
-                                    else "no particles yet")
+                                    else "no particles yet", widest=f"step {T}/{T} · t = {T}")
         self.playback.set_count(T + 1 if self.paths is not None else 1)
         self._t_changed(self.t_slider.value())
         self._frame_changed(self.playback.index())
