@@ -191,5 +191,8 @@ def load_checkpoint(path: str | os.PathLike):
     if family == "diffusion":
         from .diffusion.api import DiffusionModel
         return DiffusionModel.from_state(state, meta, source=str(path))
+    if family == "classifier":
+        from .classifier import ClassifierModel
+        return ClassifierModel.from_state(state, meta, source=str(path))
     raise CheckpointError(f"{path}: family {family!r} is not one this version can load "
-                          "(it knows: autoencoder, diffusion).")
+                          "(it knows: autoencoder, diffusion, classifier).")
