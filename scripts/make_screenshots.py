@@ -23,6 +23,55 @@ def settle(app, ms: int = 300) -> None:
         time.sleep(0.01)
 
 
+def wait_for(app, done, timeout_s: float = 600) -> None:
+    import time
+    end = time.perf_counter() + timeout_s
+    while not done():
+        if time.perf_counter() > end:
+            raise TimeoutError("the screenshot's job did not finish")
+        app.processEvents()
+        time.sleep(0.02)
+    settle(app)
+
+
+def diffusion_shots(app, win, out: Path) -> None:
+    d = win.diffusion
+    win.tabs.setCurrentWidget(d)
+    d.views.setCurrentWidget(d.forward)
+    d.forward.set_t(250)
+    settle(app, 1500)    # the moments plot is computed by a job once the view is shown
+    wait_for(app, lambda: not d.forward.moments.busy())
+    win.grab().save(str(out / "diffusion-forward.png"))
+
+    rev = d.reverse
+    d.views.setCurrentWidget(rev)
+    rev.select_model("cond")
+    rev.controls.set_values({"sampler": "ddim", "steps": 50, "eta": 0.0, "n": 16, "seed": 3,
+                             "label": "each", "guidance": 3.0})
+    rev.sample()
+    wait_for(app, lambda: not rev.runner.busy)
+    rev.chain.bar.set_index(30)
+    settle(app)
+    win.grab().save(str(out / "diffusion-reverse.png"))
+
+    rev.controls.set_values({"label": 3, "guidance": 3.0})
+    rev.guidance_grid()
+    wait_for(app, lambda: not rev.runner.busy)
+    win.grab().save(str(out / "diffusion-guidance.png"))
+
+    toy = d.toy
+    d.views.setCurrentWidget(toy)
+    toy.start_training()
+    wait_for(app, lambda: not toy.runner.busy and not toy.path_runner.busy
+             and toy.paths is not None)
+    toy.playback.pause()
+    toy.playback.set_index(toy.playback.count() - 1)
+    settle(app)
+    win.grab().save(str(out / "diffusion-2d.png"))
+    print(f"wrote {out}/diffusion-forward.png, diffusion-reverse.png, diffusion-guidance.png, "
+          "diffusion-2d.png")
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--out", default=str(ROOT / "docs"))
@@ -64,6 +113,7 @@ def main() -> int:
     win.grab().save(str(out / "autoencoder-compare.png"))
     panel.compare_btn.setChecked(False)
     print(f"wrote {out}/autoencoder.png, autoencoder-morph.png, autoencoder-compare.png")
+    diffusion_shots(app, win, out)
     win.close()
     return 0
 
