@@ -230,9 +230,16 @@ def checkpoint_meta(trainer: AutoencoderTrainer, result: TrainResult | None = No
     metrics = {f"test_{k}": v for k, v in test_losses.items()}
     if len(train_z) >= 5 and len(test_z):
         metrics["knn5_accuracy"] = knn_accuracy(train_z, ds.train.labels, test_z, ds.test.labels)
+    return {**run_meta("autoencoder", trainer, result), "metrics": metrics,
+            "latent_box": latent_box(train_z, margin=0.0).tolist()}
+
+
+def run_meta(family: str, trainer, result: TrainResult | None) -> dict:
+    """What every trainer's checkpoint records: configs, data, and how far training got."""
+    ds = trainer.dataset
     steps_per_epoch = math.ceil(len(ds.train) / trainer.config.batch_size)
     return {
-        "family": "autoencoder",
+        "family": family,
         "config": trainer.model_config.to_dict(),
         "training": trainer.config.to_dict(),
         "dataset": {"name": ds.name, "source": ds.source, "classes": list(ds.classes),
@@ -240,6 +247,4 @@ def checkpoint_meta(trainer: AutoencoderTrainer, result: TrainResult | None = No
         "epochs": round(trainer.steps_done / steps_per_epoch, 3),
         "steps": trainer.steps_done,
         "stopped_early": bool(result.stopped_early) if result else False,
-        "metrics": metrics,
-        "latent_box": latent_box(train_z, margin=0.0).tolist(),
     }

@@ -18,7 +18,7 @@ from torch.nn import functional as F
 from ..data import Dataset, load_dataset, to_float
 from ..device import pick_device
 from ..events import DatasetReady, EpochEnd, Status, Step, TrainResult
-from ..training import TrainingDiverged, state_to_numpy
+from ..training import TrainingDiverged, run_meta, state_to_numpy
 from .sampling import run_chain
 from .scheduler import NoiseScheduler
 from .unet import DiffusionConfig, UNet
@@ -276,17 +276,5 @@ class DiffusionTrainer:
 
 
 def checkpoint_meta(trainer: DiffusionTrainer, result: TrainResult | None = None) -> dict:
-    ds = trainer.dataset
-    steps_per_epoch = math.ceil(len(ds.train) / trainer.config.batch_size)
-    return {
-        "family": "diffusion",
-        "config": trainer.model_config.to_dict(),
-        "training": trainer.config.to_dict(),
-        "dataset": {"name": ds.name, "source": ds.source, "classes": list(ds.classes),
-                    "train_size": len(ds.train), "test_size": len(ds.test)},
-        "epochs": round(trainer.steps_done / steps_per_epoch, 3),
-        "steps": trainer.steps_done,
-        "stopped_early": bool(result.stopped_early) if result else False,
-        "metrics": {"test_simple_loss": trainer.last_test_loss},
-        "weights": "ema",
-    }
+    return {**run_meta("diffusion", trainer, result),
+            "metrics": {"test_simple_loss": trainer.last_test_loss}, "weights": "ema"}
