@@ -90,7 +90,7 @@ def main() -> int:
     for i, w in enumerate(ws):
         images, seconds = sample_batched(model, len(labels), batch=args.batch, seed=args.seed,
                                          steps=args.steps, labels=labels, guidance=w,
-                                         precision=args.precision)
+                                         precision=args.precision, progress=f"w = {w:g}")
         probs = clf.probs(images)
         acc = float((probs.argmax(1) == labels).mean())
         p_y = float(probs[np.arange(len(labels)), labels].mean())

@@ -21,6 +21,7 @@ runs the U-Net under bf16 autocast (faster on CPUs with AMX/AVX-512 BF16).
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from pathlib import Path
 
@@ -65,8 +66,11 @@ def precision_context(precision: str):
 
 def sample_batched(model, n: int, *, batch: int, seed: int, steps: int, eta: float = 0.0,
                    sampler: str = "ddim", labels=None, guidance: float = 0.0,
-                   precision: str = "fp32"):
-    """n images (N×28×28 in [0, 1]) and the wall time; x_T depends only on seed and n."""
+                   precision: str = "fp32", progress: str | None = None):
+    """n images (N×28×28 in [0, 1]) and the wall time; x_T depends only on seed and n.
+
+    With `progress`, a line per finished batch goes to stderr (long rows take many minutes).
+    """
     import numpy as np
     import torch
 
@@ -79,6 +83,9 @@ def sample_batched(model, n: int, *, batch: int, seed: int, steps: int, eta: flo
             out.append(model.sample(x_T=x_T[i:i + batch], steps=steps, eta=eta, sampler=sampler,
                                     label=None if labels is None else labels[i:i + batch],
                                     guidance=guidance, generator=noise))
+        if progress:
+            print(f"  {progress}: {min(i + batch, n)}/{n} images, "
+                  f"{time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
     return np.concatenate(out), time.perf_counter() - start
 
 
@@ -175,8 +182,10 @@ def main() -> int:
     fd: dict[str, dict[int, float]] = {}
     wall: dict[str, dict[int, float]] = {}
     for row, s, eta, sampler in configs:
+        name = f"{sampler}-S{s}-eta{eta:g}" if sampler == "ddim" else f"ddpm-{s}"
         images, seconds = sample_batched(model, args.n, batch=args.batch, seed=args.seed, steps=s,
-                                         eta=eta, sampler=sampler, precision=args.precision)
+                                         eta=eta, sampler=sampler, precision=args.precision,
+                                         progress=name if s * args.n > 100_000 else None)
         feats = clf.features(images)
         d = frechet_distance(*gaussian_stats(feats), *ref)
         conf = float(clf.probs(images).max(1).mean())
@@ -185,7 +194,6 @@ def main() -> int:
         done_work += s
         elapsed = time.perf_counter() - start
         eta_s = elapsed * (sum(work) - done_work) / done_work
-        name = f"{sampler}-S{s}-eta{eta:g}" if sampler == "ddim" else f"ddpm-{s}"
         save_grid(images, args.save_grids, name)
         print(f"RESULT {name}: Fréchet distance = {d:.3f}, wall = {seconds:.1f} s for {args.n} "
               f"images ({1000 * seconds / args.n:.1f} ms/image), classifier confidence "
