@@ -1,7 +1,6 @@
 """The main window: one tab per model family, menus, settings, and a clean shutdown."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from PySide6.QtCore import QThreadPool
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -17,6 +16,7 @@ from . import settings as app_settings
 from .panels.autoencoder.panel import CHECKPOINTS, AutoencoderPanel
 from .panels.diffusion.panel import DiffusionPanel
 from .torch_threads import reserve_cores_for_jobs
+from .widgets import ask_checkpoint
 
 
 class MainWindow(QMainWindow):
@@ -79,10 +79,7 @@ class MainWindow(QMainWindow):
     def open_checkpoint(self, path: str | None = None) -> bool:
         """Open any checkpoint the app writes, in the panel of its family."""
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", str(CHECKPOINTS),
-                                                  "Checkpoints (*.safetensors config.json);;All files (*)")
-            if path.endswith("config.json"):
-                path = str(Path(path).parent)
+            path = ask_checkpoint(self, str(CHECKPOINTS))
         if not path:
             return False
         try:

@@ -1,10 +1,12 @@
 """Small widgets shared by the panels."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QFileDialog, QSizePolicy, QWidget
 
 from models.imaging import to_uint8
 
@@ -83,3 +85,15 @@ def format_duration(seconds: float) -> str:
     h, rem = divmod(seconds, 3600)
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def ask_checkpoint(parent: QWidget, start: str, title: str = "Open checkpoint") -> str:
+    """A checkpoint folder or weights file chosen by the user, or "" if they cancelled.
+
+    Picking a folder's config.json means the folder.
+    """
+    path, _ = QFileDialog.getOpenFileName(parent, title, start,
+                                          "Checkpoints (*.safetensors config.json);;All files (*)")
+    if path.endswith("config.json"):
+        path = str(Path(path).parent)
+    return path

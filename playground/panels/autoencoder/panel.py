@@ -31,7 +31,7 @@ from models.training import AutoencoderTrainer
 
 from ... import settings as app_settings
 from ...latent_plot import LatentPlot
-from ...widgets import ImageView
+from ...widgets import ImageView, ask_checkpoint
 from ...worker import JobRunner
 from .compare import CompareView
 from .live_training import LiveTrainingMixin
@@ -281,10 +281,7 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
     # ------------------------------------------------------------------ checkpoints
     def open_checkpoint(self, path: str | None = None) -> bool:
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", str(CHECKPOINTS),
-                                                  "Checkpoints (*.safetensors config.json);;All files (*)")
-            if path.endswith("config.json"):
-                path = str(Path(path).parent)
+            path = ask_checkpoint(self, str(CHECKPOINTS))
         if not path:
             return False
         try:

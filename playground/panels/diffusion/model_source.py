@@ -14,6 +14,7 @@ from models.device import pick_device
 from models.diffusion.api import DiffusionModel
 
 from ... import settings as app_settings
+from ...widgets import ask_checkpoint
 from .reverse_live import TRAINED
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -136,13 +137,9 @@ class ModelSourceMixin:
     def open_checkpoint(self, path: str | None = None) -> bool:
         if path is None:
             start = app_settings.get_str(KEY + "open_dir", str(CHECKPOINTS))
-            path, _ = QFileDialog.getOpenFileName(
-                self, "Open diffusion checkpoint", start,
-                "Checkpoints (*.safetensors config.json);;All files (*)")
+            path = ask_checkpoint(self, start, "Open diffusion checkpoint")
             if not path:
                 return False
-            if path.endswith("config.json"):
-                path = str(Path(path).parent)
             app_settings.set_str(KEY + "open_dir", str(Path(path).parent))
         try:
             model = self._checked(load_checkpoint(path), path)
