@@ -65,7 +65,8 @@ def save_checkpoint(directory: str | os.PathLike, state: dict[str, np.ndarray], 
     directory.mkdir(parents=True, exist_ok=True)
     meta = {"format_version": FORMAT_VERSION, "app_version": _app_version(), **meta}
     text = json.dumps(meta, indent=2, sort_keys=True, default=_json_default)
-    arrays = {k: np.ascontiguousarray(v) for k, v in state.items()}
+    # not np.ascontiguousarray: it turns 0-d arrays (BatchNorm's step counters) into shape (1,)
+    arrays = {k: np.require(v, requirements='C') for k, v in state.items()}
     for k, v in arrays.items():
         if not np.isfinite(v).all():
             raise CheckpointError(f"refusing to save: weight {k!r} has NaN or infinite values")
@@ -191,8 +192,14 @@ def load_checkpoint(path: str | os.PathLike):
     if family == "diffusion":
         from .diffusion.api import DiffusionModel
         return DiffusionModel.from_state(state, meta, source=str(path))
+    if family == "gan":
+        from .gan.api import GANModel
+        return GANModel.from_state(state, meta, source=str(path))
+    if family == "gan2d":
+        from .gan.toy2d_api import GAN2DModel
+        return GAN2DModel.from_state(state, meta, source=str(path))
     if family == "classifier":
         from .classifier import ClassifierModel
         return ClassifierModel.from_state(state, meta, source=str(path))
     raise CheckpointError(f"{path}: family {family!r} is not one this version can load "
-                          "(it knows: autoencoder, diffusion, classifier).")
+                          "(it knows: autoencoder, diffusion, gan, gan2d, classifier).")

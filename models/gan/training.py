@@ -1,0 +1,329 @@
+"""The image GAN job: DCGAN, conditional DCGAN or WGAN-GP, with the lectures' tricks.
+
+A step is k updates of D (each on a fresh real batch) and one of G. Alongside losses the job
+yields samples from fixed noise, health figures (spread of G's outputs and the class
+histogram under the project's classifier) and diagnoses when training goes wrong.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Generator
+
+import numpy as np
+import torch
+
+from ..data import Dataset, load_dataset, to_float
+from ..device import pick_device
+from ..events import DatasetReady, EpochEnd, Status, Step, TrainResult
+from ..training import TrainingDiverged, run_meta, state_to_numpy
+from .diagnostics import (Monitor, class_histogram, classes_covered, diversity_ratio,
+                          normalised_entropy)
+from .losses import LabelTricks, check_loss, d_loss, d_outputs, d_targets, g_loss, gradient_penalty
+from .nets import Discriminator, GANConfig, Generator, truncated_normal
+
+DEFAULT_CLASSIFIER = Path(__file__).resolve().parents[2] / "checkpoints" / "mnist-classifier"
+HEALTH_COUNT = 500
+
+
+@dataclass(frozen=True)
+class GANSamples:
+    """G's images for the job's fixed noise, N×28×28 in [0, 1]."""
+    step: int
+    images: np.ndarray
+    labels: np.ndarray | None = None
+    epoch_end: bool = False      # True for the samples taken as an epoch finished
+
+
+@dataclass(frozen=True)
+class Health:
+    """How varied G's outputs are, on a fixed batch of z.
+
+    diversity: their mean pairwise distance over that of real images (≈ 1 is healthy).
+    class_hist: fractions per class under the classifier (None without one); entropy is its
+    normalised entropy and covered the classes holding at least a quarter of a fair share.
+    """
+    step: int
+    diversity: float
+    class_hist: np.ndarray | None = None
+    entropy: float = float("nan")
+    covered: int = -1
+
+
+@dataclass(frozen=True)
+class GeneratorSnapshot:
+    step: int
+    state: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class GANTrainConfig:
+    loss: str = "non-saturating"
+    epochs: int = 20
+    batch_size: int = 64
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    k_d: int = 1
+    tricks: LabelTricks = field(default_factory=LabelTricks)
+    gp_weight: float = 10.0
+    seed: int = 0
+    samples_every_s: float = 2.0
+    health_every_s: float = 3.0
+    snapshot_every_s: float = 4.0
+    live_budget: float = 0.15
+    sample_count: int = 64
+    classifier: str | None = "auto"   # a classifier checkpoint for the class histogram, or None
+
+    def __post_init__(self):
+        check_loss(self.loss)
+        if isinstance(self.tricks, dict):
+            object.__setattr__(self, "tricks", LabelTricks(**self.tricks))
+        if not 1 <= self.epochs <= 10_000:
+            raise ValueError(f"epochs must be in 1..10000, not {self.epochs}")
+        if not 1 <= self.batch_size <= 65_536:
+            raise ValueError(f"batch size must be in 1..65536, not {self.batch_size}")
+        for name in ("lr_g", "lr_d"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and 0 < value <= 1):
+                raise ValueError(f"{name} must be in (0, 1], not {value}")
+        if not (isinstance(self.k_d, int) and 1 <= self.k_d <= 50):
+            raise ValueError(f"D steps per G step must be in 1..50, not {self.k_d!r}")
+        if not (math.isfinite(self.gp_weight) and self.gp_weight >= 0):
+            raise ValueError(f"gradient-penalty weight must be ≥ 0, not {self.gp_weight}")
+        if not 1 <= self.sample_count <= 1024:
+            raise ValueError(f"sample count must be in 1..1024, not {self.sample_count}")
+        if not (self.samples_every_s >= 0 and self.health_every_s >= 0 and self.snapshot_every_s >= 0):
+            raise ValueError("live intervals must be ≥ 0 seconds")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def betas(self) -> tuple[float, float]:
+        # Radford et al.'s β₁ = 0.5 for DCGAN; Gulrajani et al.'s (0, 0.9) for WGAN-GP
+        return (0.0, 0.9) if self.loss == "wgan-gp" else (0.5, 0.999)
+
+
+def to_signed(images: np.ndarray) -> np.ndarray:
+    return (to_float(images) * 2 - 1)[:, None]
+
+
+def to_unit(x: torch.Tensor) -> np.ndarray:
+    return ((x[:, 0].detach().float().clamp(-1, 1) + 1) / 2).cpu().numpy()
+
+
+def _init_weights(module: torch.nn.Module) -> None:
+    # DCGAN's N(0, 0.02) initialisation
+    for m in module.modules():
+        if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d, torch.nn.Linear)):
+            torch.nn.init.normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None:
+                torch.nn.init.zeros_(m.bias)
+        elif isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+            torch.nn.init.normal_(m.weight, 1.0, 0.02)
+            torch.nn.init.zeros_(m.bias)
+
+
+class GANTrainer:
+    def __init__(self, model_config: GANConfig, train_config: GANTrainConfig,
+                 dataset: Dataset | str, device: str | torch.device = "auto",
+                 data_dir: str | None = None, download: bool = True):
+        self.model_config = model_config
+        self.config = train_config
+        self.dataset = dataset if isinstance(dataset, Dataset) else None
+        self._dataset_spec = dataset if isinstance(dataset, str) else None
+        self._data_dir, self._download = data_dir, download
+        self.device = device if isinstance(device, torch.device) else pick_device(device)
+        torch.manual_seed(train_config.seed)
+        self.G = Generator(model_config).to(self.device)
+        self.D = Discriminator(model_config).to(self.device)
+        _init_weights(self.G)
+        _init_weights(self.D)
+        betas = train_config.betas
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=train_config.lr_g, betas=betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=train_config.lr_d, betas=betas)
+        self.monitor = Monitor(train_config.loss, train_config.tricks)
+        self.steps_done = 0
+        self.last_health: Health | None = None
+
+    def generator_state(self) -> dict[str, np.ndarray]:
+        """A copy of G's weights. Only call it while `run()` is not executing."""
+        return state_to_numpy(self.G)
+
+    def _classifier(self):
+        spec = self.config.classifier
+        ds = self.dataset
+        if spec is None or spec == "none":
+            return None
+        if spec == "auto":
+            # the shipped classifier knows digits only
+            if not (ds.name == "mnist" and DEFAULT_CLASSIFIER.is_dir()):
+                return None
+            spec = str(DEFAULT_CLASSIFIER)
+        from ..checkpoint import load_checkpoint
+        model = load_checkpoint(spec)
+        return model if getattr(model, "family", None) == "classifier" else None
+
+    def run(self) -> Generator[object, None, TrainResult]:
+        cfg, dev, mc = self.config, self.device, self.model_config
+        if self.dataset is None:
+            yield Status(f"Loading {self._dataset_spec}…")
+            self.dataset = load_dataset(self._dataset_spec, self._data_dir, download=self._download)
+        ds = self.dataset
+        if mc.conditional and len(ds.classes) > mc.num_classes:
+            raise ValueError(f"{ds.name} has {len(ds.classes)} classes; the model has {mc.num_classes}")
+        yield DatasetReady(ds.name, ds.classes, ds.source, ds.test.images[:0].copy(),
+                           ds.test.labels[:0].copy())
+        train_x = torch.from_numpy(to_signed(ds.train.images)).to(dev)
+        train_y = torch.from_numpy(ds.train.labels.astype(np.int64)).to(dev)
+        n = len(train_x)
+        if n == 0:
+            raise ValueError("the training split is empty")
+        classifier = self._classifier()
+        per_step = cfg.batch_size * cfg.k_d
+        steps_per_epoch = max(1, math.ceil(n / per_step))
+        total = steps_per_epoch * cfg.epochs
+        self._steps_per_epoch = steps_per_epoch
+        shuffle = torch.Generator().manual_seed(cfg.seed)
+        rng = torch.Generator(device=dev).manual_seed(cfg.seed + 1)
+        fixed = torch.Generator().manual_seed(cfg.seed + 2)
+        k = mc.num_classes or 1
+        sample_z = torch.randn((cfg.sample_count, mc.noise_dim), generator=fixed).to(dev)
+        sample_y = (torch.arange(cfg.sample_count) % k).to(dev) if mc.conditional else None
+        health_z = torch.randn((HEALTH_COUNT, mc.noise_dim), generator=fixed).to(dev)
+        health_y = (torch.arange(HEALTH_COUNT) % k).to(dev) if mc.conditional else None
+        real_ref = to_float(ds.test.images[:HEALTH_COUNT] if len(ds.test) else ds.train.images[:HEALTH_COUNT])
+
+        busy = 0.0
+        seen = 0
+        spent = dict.fromkeys(("samples", "health", "snapshot"), 0.0)
+        last = dict.fromkeys(spent, 0.0)
+        every = {"samples": cfg.samples_every_s, "health": cfg.health_every_s,
+                 "snapshot": cfg.snapshot_every_s}
+
+        def due(kind: str) -> bool:
+            return (busy - last[kind] >= every[kind]
+                    and spent[kind] <= cfg.live_budget / 3 * busy)
+
+        def timed(kind: str, make):
+            nonlocal busy
+            t0 = time.perf_counter()
+            events = make()
+            dt = time.perf_counter() - t0
+            busy += dt
+            spent[kind] += dt
+            last[kind] = busy
+            return events
+
+        samples = lambda end=False: [self._samples(sample_z, sample_y, end)]  # noqa: E731
+        health = lambda: self._health(health_z, health_y, real_ref, classifier)  # noqa: E731
+        snapshot = lambda: [GeneratorSnapshot(self.steps_done, self.generator_state())]  # noqa: E731
+        for kind, make in (("samples", samples), ("snapshot", snapshot)):
+            yield from timed(kind, make)
+        for epoch in range(1, cfg.epochs + 1):
+            perm = torch.randperm(n, generator=shuffle).to(dev)
+            sums = {"D": 0.0, "G": 0.0}
+            for b in range(steps_per_epoch):
+                t0 = time.perf_counter()
+                chunk = perm[b * per_step:(b + 1) * per_step]
+                if len(chunk) == 0:  # the last step of an epoch reuses the start of the order
+                    chunk = perm[:per_step]
+                values = self._step(train_x, train_y, chunk, rng)
+                self.steps_done += 1
+                seen += len(chunk)
+                sums["D"] += values["D"]
+                sums["G"] += values["G"]
+                busy += time.perf_counter() - t0
+                yield Step(self.steps_done, total, epoch, cfg.epochs, values, busy,
+                           seen / max(busy, 1e-9))
+                yield from self.monitor.add_d_loss(self.steps_done, values["D"])
+                for kind, make in (("samples", samples), ("health", health), ("snapshot", snapshot)):
+                    if due(kind):
+                        yield from timed(kind, make)
+            yield from timed("samples", lambda: samples(True))
+            yield EpochEnd(epoch, cfg.epochs, {k: v / steps_per_epoch for k, v in sums.items()}, {})
+        yield from timed("health", health)
+        yield from timed("snapshot", snapshot)
+        return TrainResult(self.steps_done, self.steps_done / steps_per_epoch)
+
+    def _step(self, train_x, train_y, chunk, rng) -> dict[str, float]:
+        cfg, mc, dev = self.config, self.model_config, self.device
+        self.G.train()
+        self.D.train()
+        gp_value = 0.0
+        for part in chunk.split(cfg.batch_size):
+            x, y = train_x[part], train_y[part] if mc.conditional else None
+            z = torch.randn((len(x), mc.noise_dim), generator=rng, device=dev)
+            with torch.no_grad():
+                fake = self.G(z, y)
+            real_logits, fake_logits = self.D(x, y), self.D(fake, y)
+            real_t, fake_t = d_targets(len(x), cfg.tricks, rng, dev)
+            loss_d = d_loss(real_logits, fake_logits, cfg.loss, real_t, fake_t)
+            if cfg.loss == "wgan-gp" and cfg.gp_weight > 0:
+                gp = gradient_penalty(lambda v: self.D(v, y), x, fake, rng)
+                gp_value = float(gp.detach())
+                loss_d = loss_d + cfg.gp_weight * gp
+            value_d = float(loss_d.detach())
+            if not math.isfinite(value_d):
+                raise TrainingDiverged(f"D's loss became {value_d} at step {self.steps_done + 1}. "
+                                       "Training stopped. Try smaller learning rates.")
+            self.opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            self.opt_d.step()
+        d_x, d_gz = d_outputs(real_logits, cfg.loss), d_outputs(fake_logits, cfg.loss)
+        y = train_y[chunk[torch.randint(0, len(chunk), (cfg.batch_size,), generator=rng, device=dev)]] \
+            if mc.conditional else None
+        z = torch.randn((cfg.batch_size, mc.noise_dim), generator=rng, device=dev)
+        loss_g = g_loss(self.D(self.G(z, y), y), cfg.loss)
+        value_g = float(loss_g.detach())
+        if not math.isfinite(value_g):
+            raise TrainingDiverged(f"G's loss became {value_g} at step {self.steps_done + 1}. "
+                                   "Training stopped. Try smaller learning rates.")
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        values = {"D": value_d, "G": value_g, "D(x)": d_x, "D(G(z))": d_gz}
+        if cfg.loss == "wgan-gp":
+            values["GP"] = gp_value
+        return values
+
+    @torch.no_grad()
+    def _samples(self, z, y, epoch_end: bool = False) -> GANSamples:
+        self.G.eval()
+        images = to_unit(self.G(z, y))
+        return GANSamples(self.steps_done, images, None if y is None else y.cpu().numpy().copy(),
+                          epoch_end)
+
+    @torch.no_grad()
+    def _health(self, z, y, real_ref, classifier) -> list:
+        self.G.eval()
+        images = to_unit(self.G(z, y))
+        div = diversity_ratio(images, real_ref)
+        hist, ent, cov = None, float("nan"), -1
+        if classifier is not None:
+            hist = class_histogram(classifier.predict(images), classifier.config.num_classes)
+            ent, cov = normalised_entropy(hist), classes_covered(hist)
+        self.last_health = Health(self.steps_done, div, hist, ent, cov)
+        return [self.last_health, *self.monitor.add_health(self.steps_done, div, ent)]
+
+
+def checkpoint_meta(trainer: GANTrainer, result: TrainResult | None = None) -> dict:
+    meta = run_meta("gan", trainer, result)
+    per_epoch = getattr(trainer, "_steps_per_epoch", None)
+    if per_epoch:
+        meta["epochs"] = round(trainer.steps_done / per_epoch, 3)
+    h = trainer.last_health
+    meta["metrics"] = {} if h is None else {
+        "diversity": h.diversity,
+        **({"class_entropy": h.entropy, "classes_covered": h.covered} if h.class_hist is not None else {})}
+    meta["weights"] = "generator"
+    return meta
+
+
+def with_loss_defaults(config: GANTrainConfig) -> GANTrainConfig:
+    """WGAN-GP's published settings (lr 1e-4, five critic steps) where the config kept DCGAN's."""
+    if config.loss == "wgan-gp" and config.k_d == 1 and config.lr_d == config.lr_g == 2e-4:
+        return replace(config, k_d=5, lr_d=1e-4, lr_g=1e-4)
+    return config
