@@ -8,6 +8,8 @@ import argparse
 import math
 import sys
 
+from .cli_gan import GAN_MODELS, add_gan_arguments, gan2d_command, image_gan_job
+
 
 def _positive_int(text: str) -> int:
     value = int(text)
@@ -45,8 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--device", default=None, choices=["auto", "cpu", "cuda", "mps"])
 
     train = sub.add_parser("train", help="train a model headless and save a checkpoint")
-    train.add_argument("model", choices=["ae", "vae", "ddpm"],
-                       help="autoencoder, variational autoencoder, or diffusion model (DDPM)")
+    train.add_argument("model", choices=["ae", "vae", "ddpm", *GAN_MODELS, "gan2d"],
+                       help="autoencoder, variational autoencoder, diffusion model (DDPM), "
+                            "DCGAN, conditional DCGAN, DCGAN with the WGAN-GP loss, or a 2-D GAN")
     train.add_argument("--dataset", default="mnist",
                        help="mnist, fashion-mnist, or a folder of IDX files (default: mnist)")
     train.add_argument("--data-dir", default=None,
@@ -58,8 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="conv: small CNN (default); mlp: the pytorch/examples VAE 784-400-d")
     train.add_argument("--latent-dim", type=_positive_int, default=2)
     train.add_argument("--epochs", type=_positive_int, default=10)
-    train.add_argument("--batch-size", type=_positive_int, default=128)
-    train.add_argument("--lr", type=_finite_float, default=1e-3)
+    train.add_argument("--batch-size", type=_positive_int, default=None,
+                       help="default 128; 64 for image GANs, 256 for gan2d")
+    train.add_argument("--lr", type=_finite_float, default=None,
+                       help="learning rate (default 1e-3; 2e-4 for GANs, 1e-4 for WGAN-GP)")
     train.add_argument("--beta", type=_finite_float, default=1.0, help="weight of the KL term")
     train.add_argument("--seed", type=int, default=0)
     diffusion = train.add_argument_group("diffusion (ddpm)")
@@ -75,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help="label dropout probability (conditional models)")
     diffusion.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
                            help="bf16 autocast is much faster on CPUs with AMX or AVX-512 BF16")
+    add_gan_arguments(train)
     train.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     train.add_argument("--out", required=True, help="folder to write the checkpoint into")
     return parser
@@ -97,7 +103,8 @@ def _autoencoder_job(args, dataset):
     from models.training import AutoencoderTrainer, TrainConfig, checkpoint_meta
 
     model_config = AEConfig(kind=args.model, arch=args.arch, latent_dim=args.latent_dim)
-    train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+    train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size or 128,
+                               lr=1e-3 if args.lr is None else args.lr,
                                beta=args.beta, seed=args.seed)
     trainer = AutoencoderTrainer(model_config, train_config, dataset, args.device)
     title = f"{args.model.upper()} ({args.arch}, latent {args.latent_dim})"
@@ -112,7 +119,8 @@ def _diffusion_job(args, dataset):
                                    channels=args.channels,
                                    num_classes=len(dataset.classes) if args.conditional else 0)
     # no live samples on the command line: they would only cost time
-    train_config = DiffusionTrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+    train_config = DiffusionTrainConfig(epochs=args.epochs, batch_size=args.batch_size or 128,
+                                        lr=1e-3 if args.lr is None else args.lr,
                                         ema_decay=args.ema_decay, p_uncond=args.p_uncond,
                                         seed=args.seed, precision=args.precision,
                                         samples_every_s=math.inf, snapshot_every_s=math.inf)
@@ -123,10 +131,13 @@ def _diffusion_job(args, dataset):
 
 
 def train_command(args) -> int:
+    if args.model == "gan2d":
+        return gan2d_command(args)
     from tqdm import tqdm
 
     from models import CheckpointError, DataError, load_dataset, save_checkpoint
     from models.events import EpochEnd, Status, Step
+    from models.gan.diagnostics import Diagnosis
     from models.training import TrainingDiverged
 
     def report(message: str, fraction: float | None) -> None:
@@ -135,7 +146,8 @@ def train_command(args) -> int:
     try:
         dataset = load_dataset(args.dataset, args.data_dir, download=not args.no_download,
                                progress=report)
-        make = _diffusion_job if args.model == "ddpm" else _autoencoder_job
+        make = {"ddpm": _diffusion_job, **dict.fromkeys(GAN_MODELS, image_gan_job)}.get(
+            args.model, _autoencoder_job)
         trainer, weights, checkpoint_meta, title = make(args, dataset)
     except (ValueError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -153,8 +165,13 @@ def train_command(args) -> int:
                 bar.set_postfix({k: f"{v:.2f}" for k, v in event.losses.items()}, refresh=False)
                 bar.update(1)
             elif isinstance(event, EpochEnd):
-                bar.write("epoch {}: test {}".format(
-                    event.epoch, ", ".join(f"{k} {v:.4g}" for k, v in event.test_losses.items())))
+                kind, losses = ("test", event.test_losses) if event.test_losses else \
+                    ("mean train", event.train_losses)
+                bar.write("epoch {}: {} {}".format(
+                    event.epoch, kind, ", ".join(f"{k} {v:.4g}" for k, v in losses.items())))
+            elif isinstance(event, Diagnosis):
+                bar.write(f"{'warning' if event.active else 'cleared'}: {event.title}: "
+                          f"{event.evidence} (step {event.step})")
             elif isinstance(event, Status):
                 bar.write(event.message)
     except KeyboardInterrupt:
