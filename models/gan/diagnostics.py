@@ -74,6 +74,7 @@ def d_loss_floor(tricks: LabelTricks | None = None) -> float:
 def mean_pairwise_distance(x: np.ndarray, max_points: int = 512) -> float:
     """Mean Euclidean distance between distinct rows (flattened), on at most max_points rows."""
     x = np.asarray(x, np.float64).reshape(len(x), -1)[:max_points]
+    x = x - x[:1]   # translation-invariant; removes the Gram trick's round-off between equal rows
     if len(x) < 2:
         return 0.0
     sq = (x * x).sum(1)
@@ -86,6 +87,16 @@ def diversity_ratio(fake: np.ndarray, real: np.ndarray) -> float:
     """Spread of G's outputs relative to real data's: ≈ 1 when healthy, → 0 as G collapses."""
     ref = mean_pairwise_distance(real)
     return mean_pairwise_distance(fake) / ref if ref > 0 else float("nan")
+
+
+def within_class_diversity(fake: np.ndarray, fake_labels, real: np.ndarray, real_labels) -> float:
+    """The mean over classes of diversity_ratio within each class: a conditional G can cover
+    every class and still draw one image per class, which the pooled ratio would miss."""
+    fake_labels, real_labels = np.asarray(fake_labels), np.asarray(real_labels)
+    ratios = [diversity_ratio(fake[fake_labels == c], real[real_labels == c])
+              for c in np.unique(fake_labels)
+              if (fake_labels == c).sum() >= 2 and (real_labels == c).sum() >= 2]
+    return float(np.mean(ratios)) if ratios else float("nan")
 
 
 def class_histogram(predicted: np.ndarray, num_classes: int) -> np.ndarray:
@@ -179,8 +190,10 @@ class Monitor:
                 parts.append(f"their class entropy is {entropy:.2f} of the maximum "
                              f"(threshold {self.entropy:.2f})")
             return self._switch("collapse", True, step, "; ".join(parts))
-        healthy = ((diversity is None or diversity >= self.diversity + self.hysteresis)
-                   and (entropy is None or entropy >= self.entropy + self.hysteresis))
+        # NaN or None: not measured (no classifier); it neither raises nor holds the alarm
+        measured = [(v, t) for v, t in ((diversity, self.diversity), (entropy, self.entropy))
+                    if v is not None and math.isfinite(v)]
+        healthy = bool(measured) and all(v >= t + self.hysteresis for v, t in measured)
         if "collapse" in self.active and healthy:
             return self._switch("collapse", False, step, "G's samples are diverse again")
         return []

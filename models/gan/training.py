@@ -20,7 +20,7 @@ from ..device import pick_device
 from ..events import DatasetReady, EpochEnd, Status, Step, TrainResult
 from ..training import TrainingDiverged, run_meta, state_to_numpy
 from .diagnostics import (Monitor, class_histogram, classes_covered, diversity_ratio,
-                          normalised_entropy)
+                          normalised_entropy, within_class_diversity)
 from .losses import LabelTricks, check_loss, d_loss, d_outputs, d_targets, g_loss, gradient_penalty
 from .nets import Discriminator, GANConfig, Generator, truncated_normal
 
@@ -41,7 +41,8 @@ class GANSamples:
 class Health:
     """How varied G's outputs are, on a fixed batch of z.
 
-    diversity: their mean pairwise distance over that of real images (≈ 1 is healthy).
+    diversity: their mean pairwise distance over that of real images (≈ 1 is healthy); for a
+    conditional G, the same within each class, averaged over classes.
     class_hist: fractions per class under the classifier (None without one); entropy is its
     normalised entropy and covered the classes holding at least a quarter of a fair share.
     """
@@ -194,7 +195,8 @@ class GANTrainer:
         sample_y = (torch.arange(cfg.sample_count) % k).to(dev) if mc.conditional else None
         health_z = torch.randn((HEALTH_COUNT, mc.noise_dim), generator=fixed).to(dev)
         health_y = (torch.arange(HEALTH_COUNT) % k).to(dev) if mc.conditional else None
-        real_ref = to_float(ds.test.images[:HEALTH_COUNT] if len(ds.test) else ds.train.images[:HEALTH_COUNT])
+        ref_split = ds.test if len(ds.test) else ds.train
+        real_ref = (to_float(ref_split.images[:HEALTH_COUNT]), ref_split.labels[:HEALTH_COUNT])
 
         busy = 0.0
         seen = 0
@@ -300,7 +302,10 @@ class GANTrainer:
     def _health(self, z, y, real_ref, classifier) -> list:
         self.G.eval()
         images = to_unit(self.G(z, y))
-        div = diversity_ratio(images, real_ref)
+        if y is None:
+            div = diversity_ratio(images, real_ref[0])
+        else:
+            div = within_class_diversity(images, y.cpu().numpy(), *real_ref)
         hist, ent, cov = None, float("nan"), -1
         if classifier is not None:
             hist = class_histogram(classifier.predict(images), classifier.config.num_classes)
