@@ -21,6 +21,19 @@ def _share(text: str) -> float:
     return value
 
 
+def _in_range(kind, low: float, high: float, low_open: bool = False, high_open: bool = False,
+              description: str | None = None):
+    """An argparse type: a finite number of `kind` in [low, high] (ends optionally open)."""
+    def parse(text: str):
+        value = kind(text)
+        if not (math.isfinite(value) and (low < value if low_open else low <= value)
+                and (value < high if high_open else value <= high)):
+            raise argparse.ArgumentTypeError(f"must be {description}, not {text}")
+        return value
+    parse.__name__ = kind.__name__     # argparse says "invalid int value: 'two'"
+    return parse
+
+
 def add_gan_arguments(train: argparse.ArgumentParser) -> None:
     from models.gan.losses import LOSSES
 
@@ -31,16 +44,19 @@ def add_gan_arguments(train: argparse.ArgumentParser) -> None:
     gan.add_argument("--noise-dim", type=int, default=None, help="dimension of z (default 64; 2 for gan2d)")
     gan.add_argument("--g-width", type=int, default=None, help="generator width (default 64; 128 for gan2d)")
     gan.add_argument("--d-width", type=int, default=None, help="discriminator width (default 64; 128 for gan2d)")
-    gan.add_argument("--lr-g", type=float, default=None, help="G's learning rate (default: --lr)")
-    gan.add_argument("--lr-d", type=float, default=None, help="D's learning rate (default: --lr)")
-    gan.add_argument("--k-d", type=int, default=None,
+    rate = _in_range(float, 0, 1, low_open=True, description="in (0, 1]")
+    gan.add_argument("--lr-g", type=rate, default=None, help="G's learning rate (default: --lr)")
+    gan.add_argument("--lr-d", type=rate, default=None, help="D's learning rate (default: --lr)")
+    gan.add_argument("--k-d", type=_in_range(int, 1, 50, description="in 1..50"), default=None,
                      help="D steps per G step (default 1; 5 for wgan-gp)")
     gan.add_argument("--label-smoothing", type=_share, default=0.0,
                      help="one-sided label smoothing: D's real targets become 1 − s")
     gan.add_argument("--label-noise", type=_share, default=0.0, help="jitter D's targets by U(0, x)")
     gan.add_argument("--label-flip", type=_share, default=0.0, help="flip each D target with this probability")
-    gan.add_argument("--d-dropout", type=float, default=0.0, help="dropout in D")
-    gan.add_argument("--gp-weight", type=float, default=None,
+    gan.add_argument("--d-dropout", type=_in_range(float, 0, 0.9, high_open=True, description="in [0, 0.9)"),
+                     default=0.0, help="dropout in D")
+    gan.add_argument("--gp-weight", type=_in_range(float, 0, math.inf, description="a finite number ≥ 0"),
+                     default=None,
                      help="λ of the gradient penalty (default 10; 0.1 for gan2d)")
     gan.add_argument("--data", default="8gaussians",
                      help="gan2d: 8gaussians, 25gaussians, moons, spiral, or FILE.npy with an N×2 array")

@@ -67,9 +67,10 @@ class GANModel(WeightsMixin):
             raise ValueError(f"z must be N×{self.noise_dim}, not {'×'.join(map(str, z.shape))}")
         if not np.isfinite(z).all():
             raise ValueError("z must hold finite numbers")
+        # labels for all of z first: chunks must continue the cycle, not restart it
+        y = self._labels(len(z), labels)
         out = [to_unit(self.module(torch.from_numpy(z[i:i + 512]).to(self.device),
-                                   self._labels(len(z[i:i + 512]), None if labels is None
-                                                else _slice(labels, i, len(z)))))
+                                   None if y is None else y[i:i + 512]))
                for i in range(0, len(z), 512)]
         return np.concatenate(out) if out else np.zeros((0, 28, 28), np.float32)
 
@@ -89,8 +90,3 @@ class GANModel(WeightsMixin):
         path = np.stack([INTERPOLATIONS[mode](z0, z1, t) for t in ts])
         return self.generate(path, label)
 
-
-def _slice(labels, start: int, n: int):
-    if np.ndim(labels) == 0:
-        return labels
-    return np.asarray(labels)[start:start + 512]

@@ -129,7 +129,7 @@ def slerp(z0, z1, t: float) -> np.ndarray:
     if n0 == 0 or n1 == 0:
         return lerp(z0, z1, t)
     omega = np.arccos(np.clip(np.dot(z0 / n0, z1 / n1), -1.0, 1.0))
-    if omega < 1e-6:
-        return lerp(z0, z1, t)
     s = np.sin(omega)
+    if s < 1e-6:   # parallel or opposite: no single great circle joins them
+        return lerp(z0, z1, t)
     return (np.sin((1 - t) * omega) / s * z0 + np.sin(t * omega) / s * z1).astype(np.float32)
