@@ -15,6 +15,7 @@ from . import __version__
 from . import settings as app_settings
 from .panels.autoencoder.panel import CHECKPOINTS, AutoencoderPanel
 from .panels.diffusion.panel import DiffusionPanel
+from .panels.gan.panel import GANPanel
 from .torch_threads import reserve_cores_for_jobs
 from .widgets import ask_checkpoint
 
@@ -31,7 +32,10 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.autoencoder = AutoencoderPanel(device=device, data_dir=self.data_dir)
         self.diffusion = DiffusionPanel(device=device, data_dir=self.data_dir)
-        self.panels = {"autoencoder": self.autoencoder, "diffusion": self.diffusion}
+        self.gan = GANPanel(device=device, data_dir=self.data_dir)
+        self.panels = {"autoencoder": self.autoencoder, "diffusion": self.diffusion, "gan": self.gan}
+        # checkpoint family → the panel that shows it
+        self.family_panels = {**self.panels, "gan2d": self.gan}
         for panel in self.panels.values():
             panel.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
             self.tabs.addTab(panel, panel.title)
@@ -87,7 +91,7 @@ class MainWindow(QMainWindow):
         except CheckpointError as exc:
             QMessageBox.warning(self, "Cannot open checkpoint", str(exc))
             return False
-        panel = self.panels.get(family)
+        panel = self.family_panels.get(family)
         if panel is None:
             QMessageBox.warning(self, "Cannot open checkpoint",
                                 f"{path} holds a {family!r} model, which no panel of this version shows.")

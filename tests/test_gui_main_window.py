@@ -40,10 +40,10 @@ def tiny_diffusion(tmp_path_factory):
     return folder
 
 
-def test_both_families_have_a_tab(make_window):
+def test_every_family_has_a_tab(make_window):
     w = make_window()
     titles = [w.tabs.tabText(i) for i in range(w.tabs.count())]
-    assert titles == ["Autoencoders", "Diffusion"]
+    assert titles == ["Autoencoders", "Diffusion", "GANs"]
     views = w.diffusion.views
     assert [views.tabText(i) for i in range(views.count())] == [
         "Forward process", "Reverse process", "2-D particles"]
@@ -64,6 +64,30 @@ def test_open_routes_a_checkpoint_to_its_family(make_window, tiny_diffusion, mes
     assert messages == []
 
 
+def test_gan_checkpoints_open_in_the_view_of_their_family(make_window, tmp_path, messages):
+    from models.gan.nets import GANConfig
+    from models.gan.toy2d import GAN2DConfig
+    from models.gan.toy2d_api import GAN2DModel
+    from models.gan.api import GANModel
+    w = make_window()
+    w.tabs.setCurrentWidget(w.autoencoder)
+    image_gan = tmp_path / "tiny-cgan"
+    GANModel(GANConfig(noise_dim=8, g_width=8, d_width=8, num_classes=10), meta={}).save(image_gan)
+    assert w.open_checkpoint(str(image_gan)) is True
+    assert w.tabs.currentWidget() is w.gan
+    assert w.gan.views.currentWidget() is w.gan.digits
+    model = w.gan.digits.current_model()
+    assert model.conditional and model.config.noise_dim == 8
+    points_gan = tmp_path / "tiny-gan2d"
+    GAN2DModel(GAN2DConfig(noise_dim=3, g_width=16, d_width=16), meta={"data": "moons"}).save(points_gan)
+    w.tabs.setCurrentWidget(w.diffusion)
+    assert w.open_checkpoint(str(points_gan)) is True
+    assert w.tabs.currentWidget() is w.gan
+    assert w.gan.views.currentWidget() is w.gan.lab
+    assert w.gan.lab.trainer.model_config.noise_dim == 3
+    assert messages == []
+
+
 def test_open_refuses_corrupt_and_foreign_checkpoints(make_window, tmp_path, messages):
     w = make_window()
     w.tabs.setCurrentWidget(w.autoencoder)
@@ -73,10 +97,10 @@ def test_open_refuses_corrupt_and_foreign_checkpoints(make_window, tmp_path, mes
     (garbage / "config.json").write_text("{")
     assert w.open_checkpoint(str(garbage)) is False
     foreign = tmp_path / "foreign"
-    save_checkpoint(foreign, {"w": np.zeros(3, np.float32)}, {"family": "gan", "config": {}})
+    save_checkpoint(foreign, {"w": np.zeros(3, np.float32)}, {"family": "pix2pix", "config": {}})
     assert w.open_checkpoint(str(foreign)) is False
     assert [kind for kind, _, _ in messages] == ["warning", "warning"]
-    assert "'gan'" in messages[1][2]
+    assert "'pix2pix'" in messages[1][2]
     assert w.tabs.currentWidget() is w.autoencoder     # nothing moved
 
 

@@ -74,12 +74,17 @@ def d_loss_floor(tricks: LabelTricks | None = None) -> float:
 def mean_pairwise_distance(x: np.ndarray, max_points: int = 512) -> float:
     """Mean Euclidean distance between distinct rows (flattened), on at most max_points rows."""
     x = np.asarray(x, np.float64).reshape(len(x), -1)[:max_points]
-    x = x - x[:1]   # translation-invariant; removes the Gram trick's round-off between equal rows
-    if len(x) < 2:
+    n = len(x)
+    if n < 2:
         return 0.0
+    if x.shape[1] <= 8:
+        # few dimensions (the 2-D lab): broadcasting, because the BLAS product below wakes
+        # OpenBLAS's threads, which cost 30–60 ms beside a training thread on two cores
+        d = np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).sum(-1))
+        return float(d.sum() / (n * (n - 1)))
+    x = x - x[:1]   # translation-invariant; removes the Gram trick's round-off between equal rows
     sq = (x * x).sum(1)
     d2 = np.maximum(sq[:, None] + sq[None, :] - 2 * x @ x.T, 0.0)
-    n = len(x)
     return float(np.sqrt(d2).sum() / (n * (n - 1)))
 
 
@@ -175,8 +180,10 @@ class Monitor:
             return self._switch("overpowered", False, step, "D's loss is back above its floor")
         return []
 
-    def add_health(self, step: int, diversity: float | None = None,
-                   entropy: float | None = None) -> list[Diagnosis]:
+    def add_health(self, step: int, diversity: float | None = None, entropy: float | None = None,
+                   entropy_evidence: str | None = None) -> list[Diagnosis]:
+        """entropy: any 0..1 figure of how evenly samples spread over classes or modes;
+        entropy_evidence: how to describe it when low (default: the class entropy)."""
         if step < self.warmup:
             return []
         low_div = diversity is not None and math.isfinite(diversity) and diversity < self.diversity
@@ -187,8 +194,8 @@ class Monitor:
                 parts.append(f"the spread of G's samples is {diversity:.2f} of the real data's "
                              f"(threshold {self.diversity:.2f})")
             if low_ent:
-                parts.append(f"their class entropy is {entropy:.2f} of the maximum "
-                             f"(threshold {self.entropy:.2f})")
+                parts.append(entropy_evidence or f"their class entropy is {entropy:.2f} of the "
+                             f"maximum (threshold {self.entropy:.2f})")
             return self._switch("collapse", True, step, "; ".join(parts))
         # NaN or None: not measured (no classifier); it neither raises nor holds the alarm
         measured = [(v, t) for v, t in ((diversity, self.diversity), (entropy, self.entropy))

@@ -1,0 +1,238 @@
+"""The live charts of the digits trainer: losses, D's outputs, the spread of G's samples, and
+the class histogram of G's samples under the MNIST classifier.
+
+Plot items are made once and fed with setData / setOpts; curves are downsampled and
+clipped by pyqtgraph, so a long run costs little to redraw.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from models.gan.diagnostics import Monitor
+
+from ...widgets import CLASS_COLOURS
+
+SMOOTH = 0.95
+D_COLOUR, G_COLOUR, GP_COLOUR = "#1f77b4", "#d95f02", "#7f7f7f"
+REAL_COLOUR, FAKE_COLOUR = "#1b7837", "#762a83"
+DIV_COLOUR, ENT_COLOUR = "#d62728", "#1f77b4"
+THRESHOLDS = Monitor()       # the diagnostics' default thresholds, drawn as dashed lines
+
+
+def _chart(title: str, left: str) -> pg.PlotWidget:
+    w = pg.PlotWidget(background="w")
+    w.setTitle(title, size="9pt", color="#333")
+    w.setLabel("left", left)
+    w.getAxis("left").enableAutoSIPrefix(False)     # no "(x0.001)" on probabilities
+    w.setLabel("bottom", "step")
+    w.showGrid(x=True, y=True, alpha=0.2)
+    w.setMenuEnabled(False)
+    w.setMinimumSize(200, 150)
+    return w
+
+
+class _Series:
+    """A growing series with a running mean whose weight grows with the run (so the first
+    steps are not dragged towards zero)."""
+
+    def __init__(self):
+        self.x: list[float] = []
+        self.y: list[float] = []
+        self.s: list[float] = []
+        self._ema = math.nan
+
+    def add(self, x: float, y: float) -> None:
+        if not math.isfinite(y):
+            return
+        beta = min(SMOOTH, 1 - 1 / (len(self.y) + 1))
+        self._ema = y if math.isnan(self._ema) else beta * self._ema + (1 - beta) * y
+        self.x.append(x)
+        self.y.append(y)
+        self.s.append(self._ema)
+
+
+class CurveChart:
+    """Named series, each a faint per-step curve under a solid running mean."""
+
+    def __init__(self, title: str, left: str, series: dict[str, str],
+                 legend_at: tuple[int, int] = (-5, 5)):
+        self.widget = _chart(title, left)
+        self.legend = self.widget.addLegend(offset=legend_at, labelTextColor="#222")
+        self.items: dict[str, tuple] = {}
+        for name, colour in series.items():
+            c = pg.mkColor(colour)
+            c.setAlpha(60)
+            raw = self.widget.plot(pen=pg.mkPen(c, width=1))
+            smooth = self.widget.plot(pen=pg.mkPen(colour, width=2), name=name)
+            for item in (raw, smooth):
+                item.setDownsampling(auto=True, method="peak")
+                item.setClipToView(True)
+            self.items[name] = (raw, smooth)
+        self.clear()
+
+    def clear(self) -> None:
+        self.series = {name: _Series() for name in self.items}
+        self._dirty = True
+        self.redraw()
+
+    def add(self, step: int, values: dict[str, float]) -> None:
+        for name, s in self.series.items():
+            if name in values:
+                s.add(step, float(values[name]))
+                self._dirty = True
+
+    def redraw(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        for name, (raw, smooth) in self.items.items():
+            s = self.series[name]
+            x = np.asarray(s.x, float)
+            raw.setData(x, np.asarray(s.y, float))
+            smooth.setData(x, np.asarray(s.s, float))
+
+    def point_count(self, name: str) -> int:
+        return len(self.series[name].x)
+
+    def show_series(self, name: str, on: bool) -> None:
+        raw, smooth = self.items[name]
+        raw.setVisible(on)
+        smooth.setVisible(on)
+        self.legend.removeItem(smooth)
+        if on:
+            self.legend.addItem(smooth, name)
+
+
+class LossChart(CurveChart):
+    def __init__(self):
+        super().__init__("D and G losses", "loss", {"D": D_COLOUR, "G": G_COLOUR, "GP": GP_COLOUR})
+        self.set_wasserstein(False)
+
+    def set_wasserstein(self, on: bool) -> None:
+        self.show_series("GP", on)
+        self.widget.setToolTip(
+            "The critic's loss E f(G(z)) − E f(x) + λ·GP and G's loss −E f(G(z)) per step, "
+            "faint, with their running means; GP is the gradient penalty before λ." if on else
+            "D's loss (real + fake) and G's loss per step, faint, with their running means. "
+            "D's loss pinned near its floor means D is winning outright; wild swings mean an "
+            "unstable game.")
+
+
+class OutputsChart(CurveChart):
+    def __init__(self):
+        # bottom left: both curves start at 0.5 and part from there
+        super().__init__("D's verdict", "D(·)", {"D(x)": REAL_COLOUR, "D(G(z))": FAKE_COLOUR},
+                         legend_at=(5, -5))
+        self.half = pg.InfiniteLine(0.5, angle=0, pen=pg.mkPen("#999", width=1,
+                                                               style=Qt.PenStyle.DashLine))
+        self.widget.addItem(self.half, ignoreBounds=True)
+        self.set_wasserstein(False)
+
+    def set_wasserstein(self, on: bool) -> None:
+        """The critic's scores are unbounded: there is no 0.5 to meet at."""
+        self.half.setVisible(not on)
+        self.widget.setLabel("left", "critic f(·)" if on else "D(·)")
+        self.widget.setToolTip(
+            "The critic's mean score on real images, f(x), and on generated ones, f(G(z)). "
+            "Their gap estimates the Wasserstein distance, which should shrink as G improves."
+            if on else "D's mean probability that real images are real, D(x), and that G's "
+            "images are, D(G(z)). At the game's equilibrium both sit at 0.5 (dashed); D(x) → 1 "
+            "with D(G(z)) → 0 means D is overpowering G.")
+
+
+class HealthChart:
+    """The spread of G's samples relative to real data's, and the normalised entropy of their
+    classes, with the thresholds below which the diagnostics call mode collapse."""
+
+    def __init__(self):
+        w = self.widget = _chart("Health of G's samples", "ratio")
+        w.addLegend(offset=(-5, 5), labelTextColor="#222")    # over 1.0, where few points go
+        w.setYRange(0, 1.25)
+        self.div = w.plot(pen=pg.mkPen(DIV_COLOUR, width=2), symbol="o", symbolSize=5,
+                          symbolBrush=DIV_COLOUR, symbolPen=None, name="diversity")
+        self.ent = w.plot(pen=pg.mkPen(ENT_COLOUR, width=2), symbol="s", symbolSize=5,
+                          symbolBrush=ENT_COLOUR, symbolPen=None, name="class entropy")
+        dash = Qt.PenStyle.DashLine
+        for value, colour in ((THRESHOLDS.diversity, DIV_COLOUR), (THRESHOLDS.entropy, ENT_COLOUR)):
+            w.addItem(pg.InfiniteLine(value, angle=0, pen=pg.mkPen(colour, width=1, style=dash)),
+                      ignoreBounds=True)
+        w.setToolTip("Diversity: the mean distance between G's samples for a fixed batch of z, "
+                     "over that between real images (≈ 1 is healthy). Class entropy: how evenly "
+                     "the classifier spreads G's samples over the classes (1 = all equally). "
+                     "Below the dashed lines the diagnostics call mode collapse.")
+        self.clear()
+
+    def clear(self) -> None:
+        self.steps: list[float] = []
+        self.diversity: list[float] = []
+        self.entropy: list[float] = []
+        self.div.setData([], [])
+        self.ent.setData([], [])
+
+    def add(self, step: int, diversity: float, entropy: float) -> None:
+        self.steps.append(step)
+        self.diversity.append(diversity)
+        self.entropy.append(entropy)
+        x = np.asarray(self.steps, float)
+        self.div.setData(x, np.asarray(self.diversity, float), connect="finite")
+        e = np.asarray(self.entropy, float)
+        if np.isfinite(e).any():
+            self.ent.setData(x, e, connect="finite")
+
+
+class ClassHistogram:
+    """The share of G's samples per class under the classifier, with the fair share dashed."""
+
+    def __init__(self):
+        w = self.widget = pg.PlotWidget(background="w")
+        w.setTitle("Classes of G's samples", size="9pt", color="#333")
+        w.setLabel("left", "share")
+        w.getAxis("left").enableAutoSIPrefix(False)
+        w.setMenuEnabled(False)
+        w.setMouseEnabled(False, False)
+        w.setMinimumSize(200, 150)
+        w.showGrid(y=True, alpha=0.2)
+        self.k = 10
+        self.bars = pg.BarGraphItem(x=np.arange(self.k), height=np.zeros(self.k), width=0.8,
+                                    brushes=[pg.mkBrush(c) for c in CLASS_COLOURS], pen=None)
+        w.addItem(self.bars)
+        self.fair = pg.InfiniteLine(1 / self.k, angle=0,
+                                    pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DashLine))
+        w.addItem(self.fair, ignoreBounds=True)
+        self.note = pg.TextItem("", color="#666", anchor=(0.5, 0.5))
+        w.addItem(self.note, ignoreBounds=True)
+        w.setXRange(-0.6, self.k - 0.4, padding=0)
+        w.setYRange(0, 0.5, padding=0)
+        w.getViewBox().disableAutoRange()
+        w.setToolTip("What the project's MNIST classifier sees in 500 of G's samples. A healthy "
+                     "G spreads over all ten digits (dashed: a fair share each); a collapsing "
+                     "one piles onto a few.")
+        self.hist: np.ndarray | None = None
+        self.set_classes([str(i) for i in range(self.k)])
+        self.clear("no classes yet")
+
+    def set_classes(self, names) -> None:
+        names = list(names)[:self.k]
+        self.widget.getAxis("bottom").setTicks([[(i, n[:6]) for i, n in enumerate(names)]])
+
+    def clear(self, note: str = "") -> None:
+        self.hist = None
+        self.bars.setOpts(height=np.zeros(self.k))
+        self.note.setText(note)
+        self.note.setPos((self.k - 1) / 2, 0.25)
+        self.widget.setTitle("Classes of G's samples", size="9pt", color="#333")
+
+    def set_hist(self, hist: np.ndarray, entropy: float, covered: int) -> None:
+        h = np.zeros(self.k)
+        h[:min(self.k, len(hist))] = np.asarray(hist, float)[:self.k]
+        self.hist = h
+        self.bars.setOpts(height=h)
+        self.note.setText("")
+        self.widget.setYRange(0, max(0.5, float(h.max()) * 1.1), padding=0)
+        # short: a title wider than the chart widens the scene past the widget
+        self.widget.setTitle(f"Classes · {covered}/{self.k} covered · entropy {entropy:.2f}",
+                             size="9pt", color="#333")
