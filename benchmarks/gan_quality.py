@@ -294,7 +294,7 @@ def main() -> int:
     if curves:
         print()
         print(curve_table(curves))
-    print(f"\nclasses covered: digits holding at least a quarter of a fair share (2.5 %) of the "
+    print("\nclasses covered: digits holding at least a quarter of a fair share (2.5 %) of the "
           "samples under the classifier; class entropy: of that histogram, over log 10; label "
           "accuracy: the classifier's verdict on the requested digit (conditional model; real "
           "rows: on the true labels); diversity: mean pairwise pixel distance of 500 samples over "

@@ -43,7 +43,8 @@ def add_gan_arguments(train: argparse.ArgumentParser) -> None:
                           "wgan-gp for the wgan-gp model)")
     gan.add_argument("--noise-dim", type=int, default=None, help="dimension of z (default 64; 2 for gan2d)")
     gan.add_argument("--g-width", type=int, default=None, help="generator width (default 64; 128 for gan2d)")
-    gan.add_argument("--d-width", type=int, default=None, help="discriminator width (default 64; 128 for gan2d)")
+    gan.add_argument("--d-width", type=int, default=None,
+                     help="discriminator width (default 64; 128 for gan2d)")
     rate = _in_range(float, 0, 1, low_open=True, description="in (0, 1]")
     gan.add_argument("--lr-g", type=rate, default=None, help="G's learning rate (default: --lr)")
     gan.add_argument("--lr-d", type=rate, default=None, help="D's learning rate (default: --lr)")
@@ -52,7 +53,8 @@ def add_gan_arguments(train: argparse.ArgumentParser) -> None:
     gan.add_argument("--label-smoothing", type=_share, default=0.0,
                      help="one-sided label smoothing: D's real targets become 1 − s")
     gan.add_argument("--label-noise", type=_share, default=0.0, help="jitter D's targets by U(0, x)")
-    gan.add_argument("--label-flip", type=_share, default=0.0, help="flip each D target with this probability")
+    gan.add_argument("--label-flip", type=_share, default=0.0,
+                     help="flip each D target with this probability")
     gan.add_argument("--d-dropout", type=_in_range(float, 0, 0.9, high_open=True, description="in [0, 0.9)"),
                      default=0.0, help="dropout in D")
     gan.add_argument("--gp-weight", type=_in_range(float, 0, math.inf, description="a finite number ≥ 0"),

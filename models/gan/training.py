@@ -10,7 +10,7 @@ import math
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Generator
+import typing
 
 import numpy as np
 import torch
@@ -22,7 +22,7 @@ from ..training import TrainingDiverged, run_meta, state_to_numpy
 from .diagnostics import (Monitor, class_histogram, classes_covered, diversity_ratio,
                           normalised_entropy, within_class_diversity)
 from .losses import LabelTricks, check_loss, d_loss, d_outputs, d_targets, g_loss, gradient_penalty
-from .nets import Discriminator, GANConfig, Generator, truncated_normal
+from .nets import Discriminator, GANConfig, Generator
 
 DEFAULT_CLASSIFIER = Path(__file__).resolve().parents[2] / "checkpoints" / "mnist-classifier"
 HEALTH_COUNT = 500
@@ -167,7 +167,7 @@ class GANTrainer:
         model = load_checkpoint(spec)
         return model if getattr(model, "family", None) == "classifier" else None
 
-    def run(self) -> Generator[object, None, TrainResult]:
+    def run(self) -> typing.Generator[object, None, TrainResult]:
         cfg, dev, mc = self.config, self.device, self.model_config
         if self.dataset is None:
             yield Status(f"Loading {self._dataset_spec}…")
