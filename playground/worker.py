@@ -133,11 +133,13 @@ class JobRunner(QObject):
             raise RuntimeError("a job is already running")
         self._outbox = deque()
         worker = _Worker(job_factory, self._outbox)
-        worker.returned.connect(self._on_returned)
-        worker.errored.connect(self._on_errored)
-        worker.finished.connect(self._on_finished)
-        worker.paused.connect(self._on_paused)
-        worker.resumed.connect(self._on_resumed)
+        # each handler checks it still belongs to the current job: after shutdown() a new
+        # job may start while the old worker's last signals are still queued
+        worker.returned.connect(lambda value, w=worker: self._on_returned(value, w))
+        worker.errored.connect(lambda exc, w=worker: self._on_errored(exc, w))
+        worker.finished.connect(lambda w=worker: self._on_finished(w))
+        worker.paused.connect(lambda w=worker: self._on_paused(w))
+        worker.resumed.connect(lambda w=worker: self._on_resumed(w))
         self._worker, self._stopped, self._silenced = worker, False, False
         self._result, self._error = None, None
         self._timer.start()
@@ -183,24 +185,28 @@ class JobRunner(QObject):
         if batch and not self._silenced:
             self.events.emit(batch)
 
-    def _on_paused(self) -> None:
-        if not self._silenced:
+    def _current(self, worker) -> bool:
+        return worker is self._worker and not self._silenced
+
+    def _on_paused(self, worker) -> None:
+        if self._current(worker):
             self.stateChanged.emit("paused")
 
-    def _on_resumed(self) -> None:
-        if not self._silenced:
+    def _on_resumed(self, worker) -> None:
+        if self._current(worker):
             self.stateChanged.emit("running")
 
-    def _on_returned(self, value) -> None:
-        self._result = value
+    def _on_returned(self, value, worker) -> None:
+        if self._current(worker):
+            self._result = value
 
-    def _on_errored(self, exc: BaseException) -> None:
-        self._error = exc
-        if not self._silenced:
+    def _on_errored(self, exc: BaseException, worker) -> None:
+        if self._current(worker):
+            self._error = exc
             traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
 
-    def _on_finished(self) -> None:
-        if self._silenced:
+    def _on_finished(self, worker) -> None:
+        if not self._current(worker):
             return
         self._timer.stop()
         self._flush()

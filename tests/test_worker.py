@@ -265,6 +265,28 @@ def test_shutdown_leaves_the_runner_idle_and_silent(qtbot, runner):
     assert (len(rec.batches), len(rec.states), len(rec.finished)) == seen
 
 
+def test_a_job_started_right_after_shutdown_keeps_its_own_finish(qtbot, runner):
+    # the first worker's finished signal is still queued when the second job starts; it
+    # must not be taken for the second job's
+    rec, first = Recorder(runner), Probe(n=None, sleep=0.001)
+    runner.start(first.factory)
+    qtbot.waitUntil(lambda: len(rec.events) >= 1, timeout=TIMEOUT_MS)
+    assert runner.shutdown(TIMEOUT_MS) is True
+    gate = threading.Event()
+
+    def slow():
+        gate.wait(TIMEOUT_MS / 1000)
+        yield "second"
+        return "second done"
+
+    runner.start(slow)
+    qtbot.wait(200)             # the old worker's queued signals are delivered now
+    assert runner.busy and rec.finished == []
+    gate.set()
+    qtbot.waitUntil(lambda: rec.finished == ["second done"], timeout=TIMEOUT_MS)
+    assert not runner.busy
+
+
 def test_readable_messages():
     from models import CheckpointError, DataError
     from models.training import TrainingDiverged
