@@ -67,6 +67,7 @@ class EpochStrip(QScrollArea):
     def clear(self) -> None:
         for t in self.thumbs:
             self.row.removeWidget(t)
+            t.hide()            # deleteLater waits for the event loop; gone from view now
             t.deleteLater()
         self.thumbs = []
         self.hint.show()
