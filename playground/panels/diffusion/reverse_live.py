@@ -17,8 +17,8 @@ from models.diffusion.unet import DiffusionConfig
 from models.events import DatasetReady, EpochEnd, Status, Step
 
 from ... import settings as app_settings
+from ..model_source import TRAINED
 
-TRAINED = "trained"
 TRAINING_KEY = "diffusion/reverse/training"
 
 

@@ -20,7 +20,8 @@ from models.gan.training import (GANSamples, GANTrainer, GeneratorSnapshot, Heal
                                  checkpoint_meta)
 
 from ... import settings as app_settings
-from .digits_source import KEY, TRAINED
+from ..model_source import TRAINED
+from .digits_source import KEY
 from .digits_tips import configs_from
 
 TRAINING_KEY = KEY + "training"

@@ -1,0 +1,181 @@
+"""Where a view's models come from: the shipped checkpoints, the one trained here, and
+checkpoints opened from disk. Shared by the diffusion reverse view and the GAN digits view.
+
+A missing or broken shipped checkpoint is listed as "not available" and explained in a
+banner rather than raised; a bad file the user opens is a dialog, and the model shown
+before stays. The host view provides `model_box`, `banner`, `info`, `save_btn` and
+`message`, and a subclass names what differs (see the class attributes).
+"""
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from models import CheckpointError, load_checkpoint
+
+from .. import settings as app_settings
+from ..widgets import ask_checkpoint
+
+TRAINED = "trained"
+
+
+class ModelSource:
+    model_class: type                       # what load_checkpoint must return
+    model_kind = "a model"                  # for "… holds a gan model, not {model_kind}."
+    pretrained: dict[str, tuple[str, str]]  # key → (name in the list, checkpoint folder)
+    default_model: str
+    settings_key: str                       # prefix of the view's settings
+    open_title = "Open checkpoint"
+    save_name = "my-model"                  # the save dialog's suggested folder
+    train_hint = "Train a model in the <b>Train</b> tab"
+
+    # ------------------------------------------------------------- for subclasses
+    def checkpoints_dir(self) -> Path:
+        raise NotImplementedError
+
+    def describe(self, model) -> str:
+        raise NotImplementedError
+
+    def live_text(self) -> str:
+        """Prefix of the info line while the "Trained here" entry is a live snapshot."""
+        return "live snapshot (training goes on) · "
+
+    def _training_now(self) -> bool:
+        return False
+
+    def _model_shown(self, key: str | None, model) -> None:
+        """The selection changed (model may be None): update the view's own widgets."""
+
+    # ------------------------------------------------------------- the list
+    def _init_models(self) -> None:
+        self.models: dict[str, object | None] = {}
+        self.names: dict[str, str] = {}
+        self.paths: dict[str, Path] = {}
+        self.errors: dict[str, str] = {}
+        for key, (name, folder) in self.pretrained.items():
+            self.names[key], self.paths[key] = name, self.checkpoints_dir() / folder
+            self._load_pretrained(key)
+        self._refresh_model_list()
+        saved = app_settings.get_str(self.settings_key + "model", self.default_model)
+        self.select_model(saved if saved in self.names else self.default_model)
+
+    def _load_pretrained(self, key: str) -> None:
+        try:
+            self.models[key] = self._checked(load_checkpoint(self.paths[key]), self.paths[key])
+            self.errors.pop(key, None)
+        except CheckpointError as exc:
+            self.models[key] = None
+            self.errors[key] = str(exc)
+
+    def _checked(self, model, path):
+        if not isinstance(model, self.model_class):
+            raise CheckpointError(f"{path} holds a {getattr(model, 'family', '?')} model, "
+                                  f"not {self.model_kind}.")
+        return model
+
+    def _refresh_model_list(self) -> None:
+        current = self.current_key()
+        self.model_box.blockSignals(True)
+        self.model_box.clear()
+        for key, name in self.names.items():
+            suffix = " (not available)" if self.models.get(key) is None else ""
+            self.model_box.addItem(name + suffix, key)
+        i = self.model_box.findData(current)
+        self.model_box.setCurrentIndex(max(0, i))
+        self.model_box.blockSignals(False)
+
+    def current_key(self) -> str | None:
+        return self.model_box.currentData()
+
+    def current_model(self):
+        return self.models.get(self.current_key())
+
+    def select_model(self, key: str) -> None:
+        if key not in self.names:
+            return
+        if self.models.get(key) is None and key in self.pretrained:
+            self._load_pretrained(key)          # it may have appeared since
+            self._refresh_model_list()
+        self.model_box.setCurrentIndex(self.model_box.findData(key))
+        app_settings.set_str(self.settings_key + "model", key)
+        self._source_changed()
+
+    def _source_changed(self) -> None:
+        key, model = self.current_key(), self.current_model()
+        self.save_btn.setEnabled(model is not None)
+        if model is None:
+            self.info.setText("")
+            self.banner.setText(
+                f"<b>{escape(self.names.get(key, str(key)))}</b> is not available: "
+                f"{escape(self.errors.get(key, 'no checkpoint'))}<br>{self.train_hint}, or "
+                "open a checkpoint (Open…); the shipped checkpoints live in "
+                f"{escape(str(self.checkpoints_dir()))}.")
+            self.banner.show()
+        else:
+            self.banner.hide()
+            text = self.describe(model)
+            if key == TRAINED and self._training_now():
+                text = self.live_text() + text
+            self.info.setText(text)
+        self._model_shown(key, model)
+
+    def set_trained_model(self, model, live: bool = False) -> None:
+        """Make `model` the “Trained here” entry (a snapshot while training, then the result)."""
+        first = TRAINED not in self.names
+        self.models[TRAINED] = model
+        self.names[TRAINED] = "Trained here" + (" (training…)" if live else "")
+        self._refresh_model_list()
+        if first:
+            self.select_model(TRAINED)
+        elif self.current_key() == TRAINED:
+            self._source_changed()
+
+    # ------------------------------------------------------------- files
+    def open_checkpoint(self, path: str | None = None) -> bool:
+        """Load a checkpoint (asking for it if `path` is None) and show it."""
+        key = self.settings_key + "open_dir"
+        if path is None:
+            path = ask_checkpoint(self, app_settings.get_str(key, str(self.checkpoints_dir())),
+                                  self.open_title)
+            if not path:
+                return False
+            app_settings.set_str(key, str(Path(path).parent))
+        try:
+            model = self._checked(load_checkpoint(path), path)
+        except CheckpointError as exc:
+            QMessageBox.warning(self, "Cannot open checkpoint", str(exc))
+            return False
+        except Exception as exc:   # a file that trips the loader must not take the view down
+            QMessageBox.warning(self, "Cannot open checkpoint", f"{path}: {exc}")
+            return False
+        p = Path(path)
+        key = f"file:{p.resolve()}"
+        self.models[key], self.paths[key] = model, p
+        self.names[key] = f"Opened · {p.name if p.is_dir() else p.parent.name + '/' + p.name}"
+        self._refresh_model_list()
+        self.select_model(key)
+        self.message.emit(f"Loaded {path}")
+        return True
+
+    def save_checkpoint(self, path: str | None = None) -> bool:
+        """Save the selected model as a checkpoint folder (asking where if `path` is None)."""
+        model = self.current_model()
+        if model is None:
+            QMessageBox.information(self, "Save checkpoint", "There is no model to save: train "
+                                    "one or pick an available one first.")
+            return False
+        if path is None:
+            start = app_settings.get_str(self.settings_key + "open_dir", str(Path.home()))
+            path, _ = QFileDialog.getSaveFileName(self, "Save checkpoint as folder",
+                                                  str(Path(start) / self.save_name))
+            if not path:
+                return False
+        try:
+            model.save(path)
+        except (OSError, CheckpointError, ValueError) as exc:
+            QMessageBox.warning(self, "Save failed", f"Could not save to {path}:\n{exc}")
+            return False
+        self.message.emit(f"Saved {path}")
+        return True
