@@ -18,6 +18,7 @@ from torch.nn import functional as F
 from ..data import Dataset, load_dataset, to_float
 from ..device import pick_device
 from ..events import DatasetReady, EpochEnd, Status, Step, TrainResult
+from ..live import LiveBudget
 from ..training import TrainingDiverged, run_meta, state_to_numpy
 from .sampling import run_chain
 from .scheduler import NoiseScheduler
@@ -172,29 +173,13 @@ class DiffusionTrainer:
         test_t = torch.randint(0, T, (len(test_x),), generator=fixed).to(dev)
         test_noise = torch.randn(test_x.shape, generator=fixed).to(dev)
 
-        busy = 0.0
+        live = LiveBudget({"samples": cfg.samples_every_s, "snapshot": cfg.snapshot_every_s},
+                          cfg.live_budget)
         seen = 0
-        spent = {"samples": 0.0, "snapshot": 0.0}
-        last = {"samples": 0.0, "snapshot": 0.0}
-        every = {"samples": cfg.samples_every_s, "snapshot": cfg.snapshot_every_s}
-
-        def due(kind: str) -> bool:
-            return (busy - last[kind] >= every[kind]
-                    and spent[kind] <= cfg.live_budget / 2 * busy)
-
-        def timed(kind: str, make):
-            nonlocal busy
-            t0 = time.perf_counter()
-            event = make()
-            dt = time.perf_counter() - t0
-            busy += dt
-            spent[kind] += dt
-            last[kind] = busy
-            return event
 
         make_samples = lambda: self._samples(sample_noise, sample_labels)  # noqa: E731
         make_snapshot = lambda: WeightsSnapshot(self.steps_done, self.ema_state_numpy())  # noqa: E731
-        yield timed("snapshot", make_snapshot)
+        yield live.timed("snapshot", make_snapshot)
         self.model.train()
         for epoch in range(1, cfg.epochs + 1):
             perm = torch.randperm(n, generator=shuffle).to(dev)
@@ -226,23 +211,23 @@ class DiffusionTrainer:
                 self.steps_done += 1
                 seen += len(x0)
                 total_loss += value * len(x0)
-                busy += time.perf_counter() - t0
-                yield Step(self.steps_done, total, epoch, cfg.epochs, {"loss": value}, busy,
-                           seen / max(busy, 1e-9))
+                live.add(time.perf_counter() - t0)
+                yield Step(self.steps_done, total, epoch, cfg.epochs, {"loss": value}, live.busy,
+                           seen / max(live.busy, 1e-9))
                 if (self.steps_done % cfg.samples_every_steps == 0 if cfg.samples_every_steps
-                        else due("samples")):
-                    yield timed("samples", make_samples)
-                if due("snapshot"):
-                    yield timed("snapshot", make_snapshot)
+                        else live.due("samples")):
+                    yield live.timed("samples", make_samples)
+                if live.due("snapshot"):
+                    yield live.timed("snapshot", make_snapshot)
             t0 = time.perf_counter()
             self.last_test_loss = self._test_loss(test_x, test_y, test_t, test_noise)
-            busy += time.perf_counter() - t0
+            live.add(time.perf_counter() - t0)
             yield EpochEnd(epoch, cfg.epochs, {"loss": total_loss / n}, {"loss": self.last_test_loss})
         # samples_every_s = inf means nobody watches (the command line): the final samples
         # would cost a whole sampling chain for nothing
         if math.isfinite(cfg.samples_every_s):
-            yield timed("samples", make_samples)
-        yield timed("snapshot", make_snapshot)
+            yield live.timed("samples", make_samples)
+        yield live.timed("snapshot", make_snapshot)
         return TrainResult(self.steps_done, self.steps_done / steps_per_epoch,
                            {"loss": self.last_test_loss})
 

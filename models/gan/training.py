@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 import time
+import typing
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-import typing
 
 import numpy as np
 import torch
@@ -18,9 +18,16 @@ import torch
 from ..data import Dataset, load_dataset, to_float
 from ..device import pick_device
 from ..events import DatasetReady, EpochEnd, Status, Step, TrainResult
+from ..live import LiveBudget
 from ..training import TrainingDiverged, run_meta, state_to_numpy
-from .diagnostics import (Monitor, class_histogram, classes_covered, diversity_ratio,
-                          normalised_entropy, within_class_diversity)
+from .diagnostics import (
+    Monitor,
+    class_histogram,
+    classes_covered,
+    diversity_ratio,
+    normalised_entropy,
+    within_class_diversity,
+)
 from .losses import LabelTricks, check_loss, d_loss, d_outputs, d_targets, g_loss, gradient_penalty
 from .nets import Discriminator, GANConfig, Generator
 
@@ -198,32 +205,15 @@ class GANTrainer:
         ref_split = ds.test if len(ds.test) else ds.train
         real_ref = (to_float(ref_split.images[:HEALTH_COUNT]), ref_split.labels[:HEALTH_COUNT])
 
-        busy = 0.0
+        live = LiveBudget({"samples": cfg.samples_every_s, "health": cfg.health_every_s,
+                           "snapshot": cfg.snapshot_every_s}, cfg.live_budget)
         seen = 0
-        spent = dict.fromkeys(("samples", "health", "snapshot"), 0.0)
-        last = dict.fromkeys(spent, 0.0)
-        every = {"samples": cfg.samples_every_s, "health": cfg.health_every_s,
-                 "snapshot": cfg.snapshot_every_s}
-
-        def due(kind: str) -> bool:
-            return (busy - last[kind] >= every[kind]
-                    and spent[kind] <= cfg.live_budget / 3 * busy)
-
-        def timed(kind: str, make):
-            nonlocal busy
-            t0 = time.perf_counter()
-            events = make()
-            dt = time.perf_counter() - t0
-            busy += dt
-            spent[kind] += dt
-            last[kind] = busy
-            return events
 
         samples = lambda end=False: [self._samples(sample_z, sample_y, end)]  # noqa: E731
         health = lambda: self._health(health_z, health_y, real_ref, classifier)  # noqa: E731
         snapshot = lambda: [GeneratorSnapshot(self.steps_done, self.generator_state())]  # noqa: E731
         for kind, make in (("samples", samples), ("snapshot", snapshot)):
-            yield from timed(kind, make)
+            yield from live.timed(kind, make)
         for epoch in range(1, cfg.epochs + 1):
             perm = torch.randperm(n, generator=shuffle).to(dev)
             sums = {"D": 0.0, "G": 0.0}
@@ -237,17 +227,17 @@ class GANTrainer:
                 seen += len(chunk)
                 sums["D"] += values["D"]
                 sums["G"] += values["G"]
-                busy += time.perf_counter() - t0
-                yield Step(self.steps_done, total, epoch, cfg.epochs, values, busy,
-                           seen / max(busy, 1e-9))
+                live.add(time.perf_counter() - t0)
+                yield Step(self.steps_done, total, epoch, cfg.epochs, values, live.busy,
+                           seen / max(live.busy, 1e-9))
                 yield from self.monitor.add_d_loss(self.steps_done, values["D"])
                 for kind, make in (("samples", samples), ("health", health), ("snapshot", snapshot)):
-                    if due(kind):
-                        yield from timed(kind, make)
-            yield from timed("samples", lambda: samples(True))
+                    if live.due(kind):
+                        yield from live.timed(kind, make)
+            yield from live.timed("samples", lambda: samples(True))
             yield EpochEnd(epoch, cfg.epochs, {k: v / steps_per_epoch for k, v in sums.items()}, {})
-        yield from timed("health", health)
-        yield from timed("snapshot", snapshot)
+        yield from live.timed("health", health)
+        yield from live.timed("snapshot", snapshot)
         return TrainResult(self.steps_done, self.steps_done / steps_per_epoch)
 
     def _step(self, train_x, train_y, chunk, rng) -> dict[str, float]:
