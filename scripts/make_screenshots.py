@@ -72,9 +72,59 @@ def diffusion_shots(app, win, out: Path) -> None:
           "diffusion-2d.png")
 
 
+def gan_shots(app, win, out: Path) -> None:
+    g = win.gan
+    win.tabs.setCurrentWidget(g)
+    lab = g.lab
+    g.views.setCurrentWidget(lab)
+    lab.controls.set_values({"dataset": "8gaussians"})
+    for box in lab.controls.layer_boxes.values():
+        box.setChecked(True)
+    settle(app)
+    lab.play()
+    wait_for(app, lambda: lab.steps_done >= 2500)
+    lab.pause()
+    wait_for(app, lambda: not lab.runner.busy)
+    win.grab().save(str(out / "gan-lab.png"))
+
+    d = g.digits
+    g.views.setCurrentWidget(d)
+    shared = ROOT.parent / "shared" / "datasets" / "mnist"
+    dataset = str(shared) if shared.is_dir() else "mnist"
+    d.train_controls.set_values({"dataset": dataset, "kind": "dcgan", "epochs": 4})
+    d.start_training()
+    wait_for(app, lambda: not d.training_busy, timeout_s=1800)
+    win.grab().save(str(out / "gan-digits-train.png"))
+    # broken on purpose: D ten times faster than G, wider, and the saturating minimax loss
+    d.train_controls.set_values({"dataset": dataset, "epochs": 2, "loss": "minimax",
+                                 "separate_lr": True, "lr_d": 2e-3, "lr_g": 2e-4, "d_width": 128})
+    d.start_training()
+    wait_for(app, lambda: not d.training_busy, timeout_s=1800)
+    win.grab().save(str(out / "gan-digits-broken.png"))
+    d.train_controls.set_values({"epochs": 4, "loss": "non-saturating", "separate_lr": False,
+                                 "d_width": 64})
+
+    d.select_model("dcgan")
+    d.tabs.setCurrentWidget(d.samples)
+    d.samples.pick("A", 3)
+    d.samples.pick("B", 25)
+    d.samples.interp.t_bar.set_index(45)
+    settle(app)
+    win.grab().save(str(out / "gan-digits-latent.png"))
+
+    d.select_model("cgan")
+    d.tabs.setCurrentWidget(d.conditional)
+    settle(app)
+    win.grab().save(str(out / "gan-digits-conditional.png"))
+    print(f"wrote {out}/gan-lab.png, gan-digits-train.png, gan-digits-broken.png, gan-digits-latent.png, "
+          "gan-digits-conditional.png")
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--out", default=str(ROOT / "docs"))
+    p.add_argument("--only", choices=["autoencoder", "diffusion", "gan"], nargs="+",
+                   default=["autoencoder", "diffusion", "gan"], help="which panels to draw")
     args = p.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -96,6 +146,17 @@ def main() -> int:
     panel = win.autoencoder
     app.processEvents()
     settle(app)
+    if "autoencoder" in args.only:
+        autoencoder_shots(app, win, panel, out)
+    if "diffusion" in args.only:
+        diffusion_shots(app, win, out)
+    if "gan" in args.only:
+        gan_shots(app, win, out)
+    win.close()
+    return 0
+
+
+def autoencoder_shots(app, win, panel, out: Path) -> None:
     panel.decode_at(0.8, -0.6)
     panel.sample_tool.draw()
     panel.tools.setCurrentWidget(panel.sample_tool)
@@ -113,9 +174,6 @@ def main() -> int:
     win.grab().save(str(out / "autoencoder-compare.png"))
     panel.compare_btn.setChecked(False)
     print(f"wrote {out}/autoencoder.png, autoencoder-morph.png, autoencoder-compare.png")
-    diffusion_shots(app, win, out)
-    win.close()
-    return 0
 
 
 if __name__ == "__main__":

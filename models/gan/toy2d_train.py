@@ -129,13 +129,27 @@ class GAN2DTrainer:
         fixed = torch.Generator().manual_seed(train_config.seed + 3)
         self.fixed_z = sample_noise(FIXED_Z, model_config.noise_dim, model_config.noise,
                                     fixed).to(self.device)
-        self.opt_d = _make_optimizer(train_config.opt_d, self._d_params, train_config.lr_d,
-                                     train_config.loss)
-        self.opt_g = _make_optimizer(train_config.opt_g, self._g_params, train_config.lr_g,
-                                     train_config.loss)
+        # built on first use: the first torch optimizer of a process imports torch._dynamo,
+        # most of a second that the app's start-up should not pay for a lab nobody has run
+        self._opt: dict[str, torch.optim.Optimizer | None] = {"opt_d": None, "opt_g": None}
         self.steps_done = 0
         self._grids: dict[tuple[float, int], torch.Tensor] = {}
         self.set_points(points)
+
+    def _optimizer(self, name: str) -> torch.optim.Optimizer:
+        if self._opt[name] is None:
+            cfg = self.config
+            params, lr = ((self._d_params, cfg.lr_d) if name == "opt_d" else (self._g_params, cfg.lr_g))
+            self._opt[name] = _make_optimizer(getattr(cfg, name), params, lr, cfg.loss)
+        return self._opt[name]
+
+    @property
+    def opt_d(self) -> torch.optim.Optimizer:
+        return self._optimizer("opt_d")
+
+    @property
+    def opt_g(self) -> torch.optim.Optimizer:
+        return self._optimizer("opt_g")
 
     # ---------------------------------------------------------------- settings
     def set_points(self, points) -> None:
@@ -154,13 +168,14 @@ class GAN2DTrainer:
         An optimizer keeps its state (Adam's moments) unless its type changed.
         """
         old, self.config = self.config, train_config
-        for name, params, opt_attr, lr in (("opt_d", self._d_params, "opt_d", train_config.lr_d),
-                                           ("opt_g", self._g_params, "opt_g", train_config.lr_g)):
+        for name, lr in (("opt_d", train_config.lr_d), ("opt_g", train_config.lr_g)):
             kind = getattr(train_config, name)
+            if self._opt[name] is None:
+                continue                    # built from the new config when first used
             if kind != getattr(old, name):
-                setattr(self, opt_attr, _make_optimizer(kind, params, lr, train_config.loss))
+                self._opt[name] = None
                 continue
-            for group in getattr(self, opt_attr).param_groups:
+            for group in self._opt[name].param_groups:
                 group["lr"] = lr
                 if kind == "adam":
                     group["betas"] = _adam_betas(train_config.loss)
