@@ -11,9 +11,9 @@ Families, each rebuildable alone with --only:
   classifier   checkpoints/mnist-classifier           (the benchmarks' feature extractor, ~3 min)
   ddpm         checkpoints/mnist-ddpm                 (unconditional, linear schedule)
   ddpm-cond    checkpoints/mnist-ddpm-cond            (class-conditional, cosine schedule)
-  dcgan        checkpoints/mnist-dcgan                (unconditional DCGAN)
-  cgan         checkpoints/mnist-cgan                 (class-conditional DCGAN)
-The GANs train 40 epochs each, about a quarter of an hour each on a 2-core CPU.
+  dcgan        checkpoints/mnist-dcgan                (unconditional DCGAN, 80 epochs, ~20 min)
+  cgan         checkpoints/mnist-cgan                 (class-conditional DCGAN, 40 epochs, ~10 min)
+The unconditional DCGAN gets twice the epochs: at 40 its Fréchet distance was 171.7, at 80 137.7.
 The diffusion models train 40 epochs with bf16 autocast, about three quarters of an hour
 each on a 2-core CPU. Without --only, everything is rebuilt, in the order above.
 """
@@ -33,7 +33,7 @@ from playground.cli import main as cli  # noqa: E402
 SHARED = ROOT.parent / "shared" / "datasets" / "mnist"
 FAMILIES = ("vae", "ae", "classifier", "ddpm", "ddpm-cond", "dcgan", "cgan")
 DIFFUSION_EPOCHS = 40
-GAN_EPOCHS = 40
+GAN_EPOCHS = {"dcgan": 80, "cgan": 40}
 
 
 def write_idx(path: Path, array, magic: int) -> None:
@@ -61,7 +61,7 @@ def train_ddpm(conditional: bool, data: str) -> int:
 
 def train_gan(kind: str, data: str) -> int:
     return cli(["train", kind, "--dataset", data, "--no-download", "--device", "cpu",
-                "--epochs", str(GAN_EPOCHS), "--out", str(ROOT / "checkpoints" / f"mnist-{kind}")])
+                "--epochs", str(GAN_EPOCHS[kind]), "--out", str(ROOT / "checkpoints" / f"mnist-{kind}")])
 
 
 def train_classifier(data: str) -> int:
