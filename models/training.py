@@ -234,6 +234,32 @@ def checkpoint_meta(trainer: AutoencoderTrainer, result: TrainResult | None = No
             "latent_box": latent_box(train_z, margin=0.0).tolist()}
 
 
+def to_signed(images: np.ndarray) -> np.ndarray:
+    """uint8 0–255 (or float 0–1) N×28×28 → float32 N×1×28×28 in [−1, 1]."""
+    return (to_float(images) * 2 - 1)[:, None]
+
+
+def load_training_data(trainer, num_classes: int) -> Generator[object, None, tuple]:
+    """The first events of an image job that trains on [−1, 1] pixels (diffusion, GANs):
+    load the trainer's dataset if it was named (saying so), check its classes fit a
+    conditional model (num_classes > 0), announce it, and return the training images and
+    labels as tensors on the trainer's device."""
+    if trainer.dataset is None:
+        yield Status(f"Loading {trainer._dataset_spec}…")
+        trainer.dataset = load_dataset(trainer._dataset_spec, trainer._data_dir,
+                                       download=trainer._download)
+    ds = trainer.dataset
+    if num_classes and len(ds.classes) > num_classes:
+        raise ValueError(f"{ds.name} has {len(ds.classes)} classes; the model has {num_classes}")
+    yield DatasetReady(ds.name, ds.classes, ds.source, ds.test.images[:0].copy(),
+                       ds.test.labels[:0].copy())
+    if len(ds.train) == 0:
+        raise ValueError("the training split is empty")
+    x = torch.from_numpy(to_signed(ds.train.images)).to(trainer.device)
+    y = torch.from_numpy(ds.train.labels.astype(np.int64)).to(trainer.device)
+    return x, y
+
+
 def run_meta(family: str, trainer, result: TrainResult | None) -> dict:
     """What every trainer's checkpoint records: configs, data, and how far training got."""
     ds = trainer.dataset

@@ -15,11 +15,11 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from ..data import Dataset, load_dataset, to_float
+from ..data import Dataset
 from ..device import pick_device
-from ..events import DatasetReady, EpochEnd, Status, Step, TrainResult
+from ..events import EpochEnd, Step, TrainResult
 from ..live import LiveBudget
-from ..training import TrainingDiverged, run_meta, state_to_numpy
+from ..training import TrainingDiverged, load_training_data, run_meta, state_to_numpy, to_signed
 from .sampling import run_chain
 from .scheduler import NoiseScheduler
 from .unet import DiffusionConfig, UNet
@@ -86,11 +86,6 @@ class DiffusionTrainConfig:
         return asdict(self)
 
 
-def to_signed(images: np.ndarray) -> np.ndarray:
-    """uint8 0–255 (or float 0–1) N×28×28 → float32 N×1×28×28 in [−1, 1]."""
-    return (to_float(images) * 2 - 1)[:, None]
-
-
 def simple_loss(model, scheduler: NoiseScheduler, x0: torch.Tensor, t: torch.Tensor,
                 noise: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
     """L_simple = E ‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖², averaged over pixels."""
@@ -146,19 +141,8 @@ class DiffusionTrainer:
 
     def run(self) -> Generator[object, None, TrainResult]:
         cfg, dev, mc = self.config, self.device, self.model_config
-        if self.dataset is None:
-            yield Status(f"Loading {self._dataset_spec}…")
-            self.dataset = load_dataset(self._dataset_spec, self._data_dir, download=self._download)
-        ds = self.dataset
-        if mc.conditional and len(ds.classes) > mc.num_classes:
-            raise ValueError(f"{ds.name} has {len(ds.classes)} classes; the model has {mc.num_classes}")
-        yield DatasetReady(ds.name, ds.classes, ds.source, ds.test.images[:0].copy(),
-                           ds.test.labels[:0].copy())
-        train_x = torch.from_numpy(to_signed(ds.train.images)).to(dev)
-        train_y = torch.from_numpy(ds.train.labels.astype(np.int64)).to(dev)
-        n = len(train_x)
-        if n == 0:
-            raise ValueError("the training split is empty")
+        train_x, train_y = yield from load_training_data(self, mc.num_classes)
+        ds, n = self.dataset, len(train_x)
         test_x = torch.from_numpy(to_signed(ds.test.images[:cfg.test_points])).to(dev)
         test_y = torch.from_numpy(ds.test.labels[:cfg.test_points].astype(np.int64)).to(dev)
         T = self.scheduler.num_train_timesteps

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..data import Dataset, load_dataset, to_float
+from ..data import Dataset, to_float
 from ..device import pick_device
-from ..events import DatasetReady, EpochEnd, Status, Step, TrainResult
+from ..events import EpochEnd, Step, TrainResult
 from ..live import LiveBudget
-from ..training import TrainingDiverged, run_meta, state_to_numpy
+from ..training import TrainingDiverged, load_training_data, run_meta, state_to_numpy
 from .diagnostics import (
     Monitor,
     class_histogram,
@@ -114,10 +114,6 @@ class GANTrainConfig:
         return (0.0, 0.9) if self.loss == "wgan-gp" else (0.5, 0.999)
 
 
-def to_signed(images: np.ndarray) -> np.ndarray:
-    return (to_float(images) * 2 - 1)[:, None]
-
-
 def to_unit(x: torch.Tensor) -> np.ndarray:
     return ((x[:, 0].detach().float().clamp(-1, 1) + 1) / 2).cpu().numpy()
 
@@ -176,19 +172,8 @@ class GANTrainer:
 
     def run(self) -> typing.Generator[object, None, TrainResult]:
         cfg, dev, mc = self.config, self.device, self.model_config
-        if self.dataset is None:
-            yield Status(f"Loading {self._dataset_spec}…")
-            self.dataset = load_dataset(self._dataset_spec, self._data_dir, download=self._download)
-        ds = self.dataset
-        if mc.conditional and len(ds.classes) > mc.num_classes:
-            raise ValueError(f"{ds.name} has {len(ds.classes)} classes; the model has {mc.num_classes}")
-        yield DatasetReady(ds.name, ds.classes, ds.source, ds.test.images[:0].copy(),
-                           ds.test.labels[:0].copy())
-        train_x = torch.from_numpy(to_signed(ds.train.images)).to(dev)
-        train_y = torch.from_numpy(ds.train.labels.astype(np.int64)).to(dev)
-        n = len(train_x)
-        if n == 0:
-            raise ValueError("the training split is empty")
+        train_x, train_y = yield from load_training_data(self, mc.num_classes)
+        ds, n = self.dataset, len(train_x)
         classifier = self._classifier()
         per_step = cfg.batch_size * cfg.k_d
         steps_per_epoch = max(1, math.ceil(n / per_step))
