@@ -11,7 +11,8 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton
 
 from models import CheckpointError, load_checkpoint
 
@@ -47,6 +48,32 @@ class ModelSource:
 
     def _model_shown(self, key: str | None, model) -> None:
         """The selection changed (model may be None): update the view's own widgets."""
+
+    # ------------------------------------------------------------- widgets
+    def _build_model_bar(self, choose_tip: str, open_tip: str, save_tip: str) -> QHBoxLayout:
+        """The model picker, Open… and Save…, the info line, and the (hidden) banner."""
+        self.model_box = QComboBox()
+        self.model_box.setMinimumContentsLength(30)
+        self.model_box.setToolTip(choose_tip)
+        self.open_btn = QPushButton("Open…")
+        self.open_btn.setToolTip(open_tip)
+        self.save_btn = QPushButton("Save…")
+        self.save_btn.setToolTip(save_tip)
+        self.info = QLabel()
+        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Model"))
+        bar.addWidget(self.model_box)
+        bar.addWidget(self.open_btn)
+        bar.addWidget(self.save_btn)
+        bar.addSpacing(12)
+        bar.addWidget(self.info, 1)
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("QLabel { background: #fff4ce; border: 1px solid #e0c060; "
+                                  "border-radius: 4px; padding: 6px; color: #4a3b00; }")
+        self.banner.hide()
+        return bar
 
     # ------------------------------------------------------------- the list
     def _init_models(self) -> None:

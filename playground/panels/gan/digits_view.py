@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+from PySide6.QtWidgets import (QScrollArea,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from models.imaging import save_png
@@ -51,29 +51,11 @@ class DigitsView(ModelSourceMixin, TrainingMixin, QWidget):
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
-        self.model_box = QComboBox()
-        self.model_box.setMinimumContentsLength(30)
-        self.model_box.setToolTip("Which generator to explore: a shipped one, the one trained "
-                                  "here, or one opened from a checkpoint")
-        self.open_btn = QPushButton("Open…")
-        self.open_btn.setToolTip("Load a GAN checkpoint folder or .safetensors file")
-        self.save_btn = QPushButton("Save…")
-        self.save_btn.setToolTip("Save the selected generator (e.g. the one trained here) as a "
-                                 "checkpoint folder")
-        self.info = QLabel()
-        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel("Model"))
-        bar.addWidget(self.model_box)
-        bar.addWidget(self.open_btn)
-        bar.addWidget(self.save_btn)
-        bar.addSpacing(12)
-        bar.addWidget(self.info, 1)
-        self.banner = QLabel()
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("QLabel { background: #fff4ce; border: 1px solid #e0c060; "
-                                  "border-radius: 4px; padding: 6px; color: #4a3b00; }")
-        self.banner.hide()
+        bar = self._build_model_bar(
+            "Which generator to explore: a shipped one, the one trained here, "
+            "or one opened from a checkpoint",
+            "Load a GAN checkpoint folder or .safetensors file",
+            "Save the selected generator (e.g. the one trained here) as a checkpoint folder")
 
         self.train_controls = TrainControls()
         scroll = QScrollArea()
