@@ -12,7 +12,7 @@ Families, each rebuildable alone with --only:
   ddpm         checkpoints/mnist-ddpm                 (unconditional, linear schedule)
   ddpm-cond    checkpoints/mnist-ddpm-cond            (class-conditional, cosine schedule)
   dcgan        checkpoints/mnist-dcgan                (unconditional DCGAN, 80 epochs, ~20 min)
-  cgan         checkpoints/mnist-cgan                 (class-conditional DCGAN, 40 epochs, ~10 min)
+  cgan         checkpoints/mnist-cgan                 (class-conditional DCGAN, 40 epochs, ~11 min)
 The unconditional DCGAN gets twice the epochs: at 40 its Fréchet distance was 171.7, at 80 137.7.
 The diffusion models train 40 epochs with bf16 autocast, about three quarters of an hour
 each on a 2-core CPU. Without --only, everything is rebuilt, in the order above.
