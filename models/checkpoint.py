@@ -198,8 +198,11 @@ def load_checkpoint(path: str | os.PathLike):
     if family == "gan2d":
         from .gan.toy2d_api import GAN2DModel
         return GAN2DModel.from_state(state, meta, source=str(path))
+    if family == "pix2pix":
+        from .pix2pix.training import Pix2PixModel
+        return Pix2PixModel.from_state(state, meta, source=str(path))
     if family == "classifier":
         from .classifier import ClassifierModel
         return ClassifierModel.from_state(state, meta, source=str(path))
     raise CheckpointError(f"{path}: family {family!r} is not one this version can load "
-                          "(it knows: autoencoder, diffusion, gan, gan2d, classifier).")
+                          "(it knows: autoencoder, diffusion, gan, gan2d, pix2pix, classifier).")

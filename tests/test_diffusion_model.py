@@ -280,7 +280,7 @@ def test_unconditional_weights_under_a_conditional_config_are_refused(tmp_path):
 
 
 @pytest.mark.parametrize("change,words", [
-    (lambda m: m.update(family="pix2pix"), ["'pix2pix'"]),
+    (lambda m: m.update(family="flow"), ["'flow'"]),
     (lambda m: m["config"].update(schedule="sigmoid"), ["configuration", "sigmoid"]),
     (lambda m: m["config"].update(time_dim=31), ["configuration", "time_dim"]),
     (lambda m: m.update(config="linear"), ["configuration"]),

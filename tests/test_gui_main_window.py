@@ -97,10 +97,10 @@ def test_open_refuses_corrupt_and_foreign_checkpoints(make_window, tmp_path, mes
     (garbage / "config.json").write_text("{")
     assert w.open_checkpoint(str(garbage)) is False
     foreign = tmp_path / "foreign"
-    save_checkpoint(foreign, {"w": np.zeros(3, np.float32)}, {"family": "pix2pix", "config": {}})
+    save_checkpoint(foreign, {"w": np.zeros(3, np.float32)}, {"family": "flow", "config": {}})
     assert w.open_checkpoint(str(foreign)) is False
     assert [kind for kind, _, _ in messages] == ["warning", "warning"]
-    assert "'pix2pix'" in messages[1][2]
+    assert "'flow'" in messages[1][2]
     assert w.tabs.currentWidget() is w.autoencoder     # nothing moved
 
 

@@ -6,9 +6,23 @@ import numpy as np
 import pytest
 
 from models.pix2pix import landscapes as L
-from models.pix2pix.landscapes import (CLASSES, CLOUD, GRASS, MOUNTAIN, SKY, SNOW, TREE, WATER,
-                                       LandscapeDataset, class_colours, colourise, landscape_pair,
-                                       render_label_map, render_photo, validate_label_map)
+from models.pix2pix.landscapes import (
+    CLASSES,
+    CLOUD,
+    GRASS,
+    MOUNTAIN,
+    SKY,
+    SNOW,
+    TREE,
+    WATER,
+    LandscapeDataset,
+    class_colours,
+    colourise,
+    landscape_pair,
+    render_label_map,
+    render_photo,
+    validate_label_map,
+)
 
 
 @pytest.fixture(scope="module")

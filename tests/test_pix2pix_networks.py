@@ -4,9 +4,16 @@ from __future__ import annotations
 import pytest
 import torch
 
-from models.pix2pix.networks import (PATCHES, UNetConfig, UNetGenerator, build_discriminator,
-                                     build_generator, keep_dropout_on, parameter_count,
-                                     receptive_field)
+from models.pix2pix.networks import (
+    PATCHES,
+    UNetConfig,
+    UNetGenerator,
+    build_discriminator,
+    build_generator,
+    keep_dropout_on,
+    parameter_count,
+    receptive_field,
+)
 
 
 def test_paper_configurations_have_the_reference_parameter_counts():

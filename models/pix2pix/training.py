@@ -1,0 +1,273 @@
+"""The pix2pix training job and the inference object, Pix2PixModel.translate.
+
+A step updates D once on (a, b) against (a, G(a)) with its loss halved, then G once on
+G_GAN + λ·G_L1 (paper §3.3; Adam 2e-4, β₁ = 0.5). Inputs are one-hot class maps for the
+procedural landscapes, or RGB images in [−1, 1] for a folder of A|B pairs.
+"""
+from __future__ import annotations
+
+import math
+import time
+import typing
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+
+from ..device import pick_device
+from ..events import EpochEnd, Status, Step, TrainResult
+from ..live import LiveBudget
+from ..training import TrainingDiverged, state_to_numpy
+from ..weights import WeightsMixin
+from .landscapes import CLASSES, LandscapeDataset, colourise, validate_label_map
+from .networks import PATCHES, UNetConfig, UNetGenerator, build_discriminator, keep_dropout_on
+from .objective import DEFAULT_LAMBDA, check_objective, d_terms, g_terms, uses_gan
+
+INPUTS = ("classes", "rgb")
+
+
+@dataclass(frozen=True)
+class Pix2PixConfig:
+    """What rebuilds a generator: its input kind, image size and U-Net."""
+    input: str = "classes"
+    num_classes: int = len(CLASSES)
+    size: int = 64
+    depth: int = 6
+    width: int = 64
+    dropout: float = 0.5
+
+    def __post_init__(self):
+        if self.input not in INPUTS:
+            raise ValueError(f"input must be one of {', '.join(INPUTS)}, not {self.input!r}")
+        if self.size not in (32, 64, 128, 256):
+            raise ValueError(f"size must be 32, 64, 128 or 256, not {self.size!r}")
+        if self.size % (2 ** self.depth):
+            raise ValueError(f"a depth-{self.depth} U-Net needs a size divisible by {2 ** self.depth}")
+        self.generator_config()     # validates depth, width, dropout
+
+    @property
+    def in_channels(self) -> int:
+        return self.num_classes if self.input == "classes" else 3
+
+    def generator_config(self) -> UNetConfig:
+        return UNetConfig(self.in_channels, 3, self.depth, self.width, self.dropout)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Pix2PixConfig":
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+
+@dataclass(frozen=True)
+class Pix2PixTrainConfig:
+    objective: str = "l1+cgan"
+    lam: float = DEFAULT_LAMBDA
+    patch: int = 70
+    epochs: int = 10
+    batch_size: int = 8
+    lr: float = 2e-4
+    seed: int = 0
+    preview_every_s: float = 2.0
+    snapshot_every_s: float = 5.0
+    live_budget: float = 0.1
+
+    def __post_init__(self):
+        check_objective(self.objective)
+        if self.patch not in PATCHES:
+            raise ValueError(f"patch must be one of {', '.join(map(str, PATCHES))}, not {self.patch}")
+        if not (math.isfinite(self.lam) and self.lam >= 0):
+            raise ValueError(f"λ must be a finite number ≥ 0, not {self.lam}")
+        if not 1 <= self.epochs <= 10_000 or not 1 <= self.batch_size <= 4096:
+            raise ValueError("epochs must be in 1..10000 and batch size in 1..4096")
+        if not (math.isfinite(self.lr) and 0 < self.lr <= 1):
+            raise ValueError(f"learning rate must be in (0, 1], not {self.lr}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Pix2PixPreview:
+    """Input (as colours), output and target, N×H×W×3 uint8."""
+    step: int
+    inputs: np.ndarray
+    outputs: np.ndarray
+    targets: np.ndarray
+
+
+@dataclass(frozen=True)
+class GeneratorSnapshot:
+    step: int
+    state: dict[str, np.ndarray]
+
+
+def encode_inputs(a: np.ndarray, config: Pix2PixConfig) -> torch.Tensor:
+    """Class maps N×H×W → one-hot N×K×H×W; RGB N×H×W×3 uint8 → N×3×H×W in [−1, 1]."""
+    if config.input == "classes":
+        maps = torch.from_numpy(np.asarray(a, np.int64))
+        return torch.nn.functional.one_hot(maps, config.num_classes).permute(0, 3, 1, 2).float()
+    return encode_rgb(a)
+
+
+def encode_rgb(images: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(images, np.float32) / 127.5 - 1).permute(0, 3, 1, 2)
+
+
+def decode_rgb(x: torch.Tensor) -> np.ndarray:
+    """N×3×H×W in [−1, 1] → N×H×W×3 uint8."""
+    x = ((x.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    return x.permute(0, 2, 3, 1).cpu().numpy()
+
+
+def _show_inputs(a: np.ndarray, config: Pix2PixConfig) -> np.ndarray:
+    if config.input == "classes":
+        return np.stack([colourise(m) for m in a])
+    return np.asarray(a, np.uint8)
+
+
+class Pix2PixTrainer:
+    def __init__(self, model_config: Pix2PixConfig, train_config: Pix2PixTrainConfig,
+                 pairs: typing.Sequence | int = 2000, device: str | torch.device = "auto"):
+        """pairs: a sequence of (a, b) arrays, or a number of procedural landscapes."""
+        self.model_config, self.config = model_config, train_config
+        self.pairs = pairs
+        self.device = device if isinstance(device, torch.device) else pick_device(device)
+        torch.manual_seed(train_config.seed)
+        self.G = UNetGenerator(model_config.generator_config()).to(self.device)
+        self.D = build_discriminator(train_config.patch, model_config.in_channels + 3).to(self.device)
+        betas = (0.5, 0.999)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=train_config.lr, betas=betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=train_config.lr, betas=betas)
+        self.steps_done = 0
+
+    def generator_state(self) -> dict[str, np.ndarray]:
+        return state_to_numpy(self.G)
+
+    def _load(self) -> tuple[np.ndarray, np.ndarray]:
+        mc, pairs = self.model_config, self.pairs
+        if isinstance(pairs, int):
+            pairs = LandscapeDataset(pairs, mc.size, seed=self.config.seed)
+        items = [pairs[i] for i in range(len(pairs))]
+        if not items:
+            raise ValueError("there are no training pairs")
+        return np.stack([a for a, _ in items]), np.stack([b for _, b in items])
+
+    def run(self) -> typing.Generator[object, None, TrainResult]:
+        cfg, mc, dev = self.config, self.model_config, self.device
+        yield Status("Preparing the training pairs…")
+        a_all, b_all = self._load()
+        n = len(a_all)
+        steps_per_epoch = math.ceil(n / cfg.batch_size)
+        total = steps_per_epoch * cfg.epochs
+        shuffle = torch.Generator().manual_seed(cfg.seed)
+        show = np.arange(min(4, n))
+        live = LiveBudget({"preview": cfg.preview_every_s, "snapshot": cfg.snapshot_every_s},
+                          cfg.live_budget)
+        preview = lambda: self._preview(a_all[show], b_all[show])  # noqa: E731
+        snapshot = lambda: GeneratorSnapshot(self.steps_done, self.generator_state())  # noqa: E731
+        yield live.timed("preview", preview)
+        seen = 0
+        for epoch in range(1, cfg.epochs + 1):
+            perm = torch.randperm(n, generator=shuffle).numpy()
+            sums = dict.fromkeys(("G_GAN", "G_L1", "D_real", "D_fake"), 0.0)
+            for s in range(steps_per_epoch):
+                t0 = time.perf_counter()
+                idx = perm[s * cfg.batch_size:(s + 1) * cfg.batch_size]
+                a = encode_inputs(a_all[idx], mc).to(dev)
+                b = encode_rgb(b_all[idx]).to(dev)
+                values = self._step(a, b)
+                self.steps_done += 1
+                seen += len(idx)
+                for k in sums:
+                    sums[k] += values[k]
+                live.add(time.perf_counter() - t0)
+                yield Step(self.steps_done, total, epoch, cfg.epochs, values, live.busy,
+                           seen / max(live.busy, 1e-9))
+                for kind, make in (("preview", preview), ("snapshot", snapshot)):
+                    if live.due(kind):
+                        yield live.timed(kind, make)
+            yield EpochEnd(epoch, cfg.epochs, {k: v / steps_per_epoch for k, v in sums.items()}, {})
+        yield live.timed("preview", preview)
+        yield live.timed("snapshot", snapshot)
+        return TrainResult(self.steps_done, self.steps_done / steps_per_epoch)
+
+    def _step(self, a: torch.Tensor, b: torch.Tensor) -> dict[str, float]:
+        cfg = self.config
+        self.G.train()
+        self.D.train()
+        fake = self.G(a)
+        d_values = {"D_real": 0.0, "D_fake": 0.0}
+        if uses_gan(cfg.objective):
+            d = d_terms(self.D, a, b, fake)
+            self._check(d["D"], "D")
+            self.opt_d.zero_grad(set_to_none=True)
+            d["D"].backward()
+            self.opt_d.step()
+            d_values = {"D_real": float(d["D_real"].detach()), "D_fake": float(d["D_fake"].detach())}
+        self.D.requires_grad_(False)     # G's step must not leave gradients in D
+        try:
+            g = g_terms(self.D, a, b, fake, cfg.objective, cfg.lam)
+            self._check(g["G"], "G")
+            self.opt_g.zero_grad(set_to_none=True)
+            g["G"].backward()
+            self.opt_g.step()
+        finally:
+            self.D.requires_grad_(True)
+        return {"G_GAN": float(g["G_GAN"].detach()), "G_L1": float(g["G_L1"].detach()), **d_values}
+
+    def _check(self, loss: torch.Tensor, who: str) -> None:
+        value = float(loss.detach())
+        if not math.isfinite(value):
+            raise TrainingDiverged(f"{who}'s loss became {value} at step {self.steps_done + 1}. "
+                                   "Training stopped; try a smaller learning rate.")
+
+    @torch.no_grad()
+    def _preview(self, a: np.ndarray, b: np.ndarray) -> Pix2PixPreview:
+        self.G.eval()
+        keep_dropout_on(self.G)
+        out = decode_rgb(self.G(encode_inputs(a, self.model_config).to(self.device)))
+        return Pix2PixPreview(self.steps_done, _show_inputs(a, self.model_config), out,
+                              np.asarray(b, np.uint8).copy())
+
+
+class Pix2PixModel(WeightsMixin):
+    """A trained generator: label maps (or A images) in, pictures out."""
+    config_class = Pix2PixConfig
+    family = "pix2pix"
+
+    def __init__(self, config: Pix2PixConfig, meta: dict | None = None, device: str = "cpu"):
+        self.config = config
+        self.meta = dict(meta or {})
+        self.device = torch.device(device)
+        self.module = UNetGenerator(config.generator_config()).to(self.device).eval()
+
+    @torch.no_grad()
+    def translate(self, x, noise: bool = True, seed: int | None = None) -> np.ndarray:
+        """One H×W class map (or H×W×3 RGB image for an "rgb" model) → H×W×3 uint8; a batch
+        N×H×W (N×H×W×3) → N×H×W×3. noise keeps dropout on, the paper's only noise; seed
+        fixes it."""
+        c = self.config
+        x = np.asarray(x)
+        single = x.ndim == (2 if c.input == "classes" else 3)
+        batch = x[None] if single else x
+        if c.input == "classes":
+            batch = np.stack([validate_label_map(m, c.size) for m in batch])
+            if batch.max(initial=0) >= c.num_classes:
+                raise ValueError(f"class indices must be below {c.num_classes}")
+        elif batch.ndim != 4 or batch.shape[1:] != (c.size, c.size, 3):
+            raise ValueError(f"give {c.size}×{c.size}×3 RGB images, not shape {x.shape}")
+        self.module.eval()
+        keep_dropout_on(self.module, noise)
+        if seed is not None:
+            torch.manual_seed(int(seed))
+        out = decode_rgb(self.module(encode_inputs(batch, c).to(self.device)))
+        return out[0] if single else out
+
+
+def checkpoint_meta(trainer: Pix2PixTrainer, result: TrainResult | None = None) -> dict:
+    return {"family": "pix2pix", "config": trainer.model_config.to_dict(),
+            "training": trainer.config.to_dict(), "steps": trainer.steps_done,
+            "stopped_early": bool(result.stopped_early) if result else False,
+            "data": "landscapes" if isinstance(trainer.pairs, int) else "folder"}

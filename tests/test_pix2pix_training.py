@@ -1,0 +1,102 @@
+"""The pix2pix job and Pix2PixModel.translate, on tiny networks and a few steps."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from models import load_checkpoint
+from models.events import EpochEnd, Step, TrainResult
+from models.pix2pix.landscapes import CLASSES, landscape_pair
+from models.pix2pix.training import (
+    GeneratorSnapshot,
+    Pix2PixConfig,
+    Pix2PixModel,
+    Pix2PixPreview,
+    Pix2PixTrainConfig,
+    Pix2PixTrainer,
+    checkpoint_meta,
+)
+from models.training import TrainingDiverged
+
+TINY = Pix2PixConfig(size=32, depth=3, width=8)
+
+
+def run(trainer):
+    events, job = [], trainer.run()
+    while True:
+        try:
+            events.append(next(job))
+        except StopIteration as done:
+            return events, done.value
+
+
+@pytest.mark.parametrize("objective", ["l1", "cgan", "l1+cgan"])
+def test_the_job_yields_named_terms_previews_and_a_result(objective, one_torch_thread):
+    tc = Pix2PixTrainConfig(objective=objective, patch=16, epochs=2, batch_size=4, seed=1)
+    events, result = run(Pix2PixTrainer(TINY, tc, pairs=8, device="cpu"))
+    steps = [e for e in events if isinstance(e, Step)]
+    assert isinstance(result, TrainResult) and result.steps == len(steps) == 4
+    assert set(steps[0].losses) == {"G_GAN", "G_L1", "D_real", "D_fake"}
+    if objective == "l1":
+        assert all(s.losses["G_GAN"] == 0 and s.losses["D_real"] == 0 for s in steps)
+    else:
+        assert all(s.losses["D_real"] > 0 and s.losses["G_GAN"] > 0 for s in steps)
+    if objective == "cgan":
+        assert all(s.losses["G_L1"] == 0 for s in steps)
+    previews = [e for e in events if isinstance(e, Pix2PixPreview)]
+    assert previews and previews[-1].outputs.shape == (4, 32, 32, 3)
+    assert previews[-1].inputs.dtype == np.uint8 and previews[-1].targets.shape == (4, 32, 32, 3)
+    assert len([e for e in events if isinstance(e, EpochEnd)]) == 2
+    assert isinstance(events[-1], GeneratorSnapshot)
+
+
+def test_l1_training_moves_outputs_towards_targets(one_torch_thread):
+    tc = Pix2PixTrainConfig(objective="l1", epochs=15, batch_size=8, lr=2e-3, seed=0)
+    trainer = Pix2PixTrainer(TINY, tc, pairs=8, device="cpu")
+    events, _ = run(trainer)
+    l1 = [e.losses["G_L1"] for e in events if isinstance(e, Step)]
+    assert np.mean(l1[-3:]) < 0.6 * np.mean(l1[:3])
+
+
+def test_a_nan_loss_stops_training(one_torch_thread):
+    trainer = Pix2PixTrainer(TINY, Pix2PixTrainConfig(patch=16, epochs=1, batch_size=4), 4, "cpu")
+    with torch.no_grad():
+        next(trainer.D.parameters()).fill_(float("nan"))
+    with pytest.raises(TrainingDiverged, match="D's loss"):
+        run(trainer)
+
+
+def test_translate_round_trips_through_a_checkpoint(tmp_path, one_torch_thread):
+    trainer = Pix2PixTrainer(TINY, Pix2PixTrainConfig(patch=1, epochs=1, batch_size=4), 4, "cpu")
+    run(trainer)
+    model = Pix2PixModel.from_state(trainer.generator_state(), checkpoint_meta(trainer))
+    model.save(tmp_path / "p2p")
+    loaded = load_checkpoint(tmp_path / "p2p")
+    label, _ = landscape_pair(3, 32)
+    a = model.translate(label, seed=5)
+    assert a.shape == (32, 32, 3) and a.dtype == np.uint8
+    np.testing.assert_array_equal(loaded.translate(label, seed=5), a)
+    np.testing.assert_array_equal(model.translate(label, noise=False), model.translate(label, noise=False))
+    assert model.translate(np.stack([label, label]), noise=False).shape == (2, 32, 32, 3)
+    # dropout is the noise: with it on, two seeds give two pictures (depth 3 has no dropout
+    # layer, so use a deeper tiny net)
+    deep = Pix2PixModel(Pix2PixConfig(size=64, depth=6, width=4))
+    big, _ = landscape_pair(4, 64)
+    assert not np.array_equal(deep.translate(big, seed=1), deep.translate(big, seed=2))
+    with pytest.raises(ValueError):
+        model.translate(np.full((32, 32), len(CLASSES), np.uint8))
+    with pytest.raises(ValueError):
+        model.translate(np.zeros((16, 16), np.uint8))
+
+
+def test_configs_are_validated():
+    with pytest.raises(ValueError):
+        Pix2PixConfig(size=48)
+    with pytest.raises(ValueError):
+        Pix2PixConfig(size=32, depth=6)
+    with pytest.raises(ValueError):
+        Pix2PixTrainConfig(patch=64)
+    with pytest.raises(ValueError):
+        Pix2PixTrainConfig(objective="gan")
+    assert Pix2PixConfig.from_dict(TINY.to_dict()) == TINY
