@@ -9,6 +9,7 @@ import math
 import sys
 
 from .cli_gan import GAN_MODELS, add_gan_arguments, gan2d_command, image_gan_job
+from .cli_pix2pix import add_pix2pix_arguments, pix2pix_command
 
 
 def _positive_int(text: str) -> int:
@@ -47,11 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--device", default=None, choices=["auto", "cpu", "cuda", "mps"])
 
     train = sub.add_parser("train", help="train a model headless and save a checkpoint")
-    train.add_argument("model", choices=["ae", "vae", "ddpm", *GAN_MODELS, "gan2d"],
+    train.add_argument("model", choices=["ae", "vae", "ddpm", *GAN_MODELS, "gan2d", "pix2pix"],
                        help="autoencoder, variational autoencoder, diffusion model (DDPM), "
-                            "DCGAN, conditional DCGAN, DCGAN with the WGAN-GP loss, or a 2-D GAN")
-    train.add_argument("--dataset", default="mnist",
-                       help="mnist, fashion-mnist, or a folder of IDX files (default: mnist)")
+                            "DCGAN, conditional DCGAN, DCGAN with the WGAN-GP loss, a 2-D GAN, "
+                            "or pix2pix")
+    train.add_argument("--dataset", default=None,
+                       help="mnist, fashion-mnist, or a folder of IDX files (default: mnist); "
+                            "for pix2pix: landscapes (the default) or a folder of A|B pairs")
     train.add_argument("--data-dir", default=None,
                        help="where to look for (and download) named datasets "
                             "(default: $PLAYGROUND_DATA, then ~/.cache/generative-playground/data)")
@@ -81,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     diffusion.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
                            help="bf16 autocast is much faster on CPUs with AMX or AVX-512 BF16")
     add_gan_arguments(train)
+    add_pix2pix_arguments(train)
     train.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     train.add_argument("--out", required=True, help="folder to write the checkpoint into")
     return parser
@@ -133,6 +137,9 @@ def _diffusion_job(args, dataset):
 def train_command(args) -> int:
     if args.model == "gan2d":
         return gan2d_command(args)
+    if args.model == "pix2pix":
+        return pix2pix_command(args)
+    args.dataset = args.dataset or "mnist"
     from tqdm import tqdm
 
     from models import CheckpointError, DataError, load_dataset, save_checkpoint

@@ -36,11 +36,12 @@ def _in_range(kind, low: float, high: float, low_open: bool = False, high_open: 
 
 def add_gan_arguments(train: argparse.ArgumentParser) -> None:
     from models.gan.losses import LOSSES
+    from models.pix2pix.objective import OBJECTIVES
 
     gan = train.add_argument_group("GANs (dcgan, cgan, wgan-gp, gan2d)")
-    gan.add_argument("--loss", default=None, choices=LOSSES,
-                     help="generator/discriminator objective (default: non-saturating; "
-                          "wgan-gp for the wgan-gp model)")
+    gan.add_argument("--loss", default=None, choices=LOSSES + OBJECTIVES,
+                     help="objective (GANs: default non-saturating, wgan-gp for the wgan-gp "
+                          "model; pix2pix: l1, cgan or l1+cgan, default l1+cgan)")
     gan.add_argument("--noise-dim", type=int, default=None, help="dimension of z (default 64; 2 for gan2d)")
     gan.add_argument("--g-width", type=int, default=None, help="generator width (default 64; 128 for gan2d)")
     gan.add_argument("--d-width", type=int, default=None,

@@ -1,0 +1,59 @@
+"""`playground train pix2pix` on procedural landscapes and on a folder of A|B pairs."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from models import load_checkpoint
+from models.pix2pix.landscapes import landscape_pair
+from playground.cli import main
+
+TINY = ["--size", "64", "--width", "4", "--epochs", "1", "--batch-size", "4", "--device", "cpu"]
+
+
+def test_landscapes_train_a_checkpoint_that_translates(tmp_path, one_torch_thread, capsys):
+    out = tmp_path / "p2p"
+    assert main(["train", "pix2pix", "--pairs", "8", "--patch", "16", "--loss", "l1",
+                 "--out", str(out), *TINY]) == 0
+    model = load_checkpoint(out)
+    assert model.family == "pix2pix" and model.config.input == "classes"
+    assert model.meta["training"]["objective"] == "l1" and model.meta["training"]["patch"] == 16
+    assert model.meta["steps"] == 2
+    label, _ = landscape_pair(1, 64)
+    assert model.translate(label, seed=0).shape == (64, 64, 3)
+    assert "Saved" in capsys.readouterr().out
+
+
+def test_a_folder_of_pairs_trains_in_either_direction(tmp_path, one_torch_thread):
+    train = tmp_path / "facades" / "train"
+    train.mkdir(parents=True)
+    for i in range(4):
+        ab = np.zeros((64, 128, 3), np.uint8)
+        ab[:, :64, 0] = 200 + i        # A: red
+        ab[:, 64:, 2] = 200            # B: blue
+        Image.fromarray(ab).save(train / f"{i}.png")
+    (train / "broken.png").write_bytes(b"not a png")
+    out = tmp_path / "ab"
+    assert main(["train", "pix2pix", "--dataset", str(tmp_path / "facades"), "--direction", "BtoA",
+                 "--out", str(out), *TINY]) == 0
+    model = load_checkpoint(out)
+    assert model.config.input == "rgb" and model.meta["data"] == "folder"
+    assert model.translate(np.zeros((64, 64, 3), np.uint8)).shape == (64, 64, 3)
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--loss", "minimax"], "l1, cgan, l1+cgan"),
+    (["--dataset", "/no/such/folder"], "does not exist"),
+])
+def test_bad_arguments_exit_2_with_a_message(tmp_path, capsys, args, words):
+    assert main(["train", "pix2pix", "--out", str(tmp_path / "x"), *TINY, *args]) == 2
+    assert words in capsys.readouterr().err
+
+
+def test_gans_refuse_pix2pix_objectives(tmp_path, capsys, mnist):
+    # --loss is shared: the GAN commands name their own objectives when given pix2pix's
+    assert main(["train", "dcgan", "--loss", "l1", "--out", str(tmp_path / "x"),
+                 "--no-download", "--device", "cpu"]) == 2
+    assert "minimax, non-saturating, wgan-gp" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
