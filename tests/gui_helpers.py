@@ -4,18 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from idx_files import idx_bytes
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 SMALL_FOLDER_IMAGES = 600
-
-
-def idx_bytes(arr: np.ndarray) -> bytes:
-    arr = np.ascontiguousarray(arr, dtype=np.uint8)
-    magic = 0x0800 | arr.ndim
-    header = magic.to_bytes(4, "big") + b"".join(int(s).to_bytes(4, "big") for s in arr.shape)
-    return header + arr.tobytes()
 
 
 def write_idx_folder(folder: Path, images: np.ndarray, labels: np.ndarray) -> Path:

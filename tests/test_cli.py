@@ -1,13 +1,13 @@
 """`playground train`: the headless command line."""
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from idx_files import write_split_folder
 
 import models
 from models import load_checkpoint
@@ -21,22 +21,12 @@ N_TRAIN, N_TEST = 480, 120
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-def _write_idx(path: Path, arr: np.ndarray) -> None:
-    arr = np.ascontiguousarray(arr, np.uint8)
-    header = (0x0800 | arr.ndim).to_bytes(4, "big") + b"".join(int(s).to_bytes(4, "big") for s in arr.shape)
-    path.write_bytes(gzip.compress(header + arr.tobytes(), compresslevel=1))
-
-
 @pytest.fixture(scope="module")
 def small_folder(mnist, tmp_path_factory) -> Path:
     """The first 600 shared images as a folder of IDX files: 480 train-*, 120 t10k-*."""
-    folder = tmp_path_factory.mktemp("small-idx")
-    x, y = mnist.train.images[:N_TRAIN + N_TEST], mnist.train.labels[:N_TRAIN + N_TEST]
-    _write_idx(folder / "train-images-idx3-ubyte.gz", x[:N_TRAIN])
-    _write_idx(folder / "train-labels-idx1-ubyte.gz", y[:N_TRAIN])
-    _write_idx(folder / "t10k-images-idx3-ubyte.gz", x[N_TRAIN:])
-    _write_idx(folder / "t10k-labels-idx1-ubyte.gz", y[N_TRAIN:])
-    return folder
+    n = N_TRAIN + N_TEST
+    return write_split_folder(tmp_path_factory.mktemp("small-idx"), mnist.train.images[:n],
+                              mnist.train.labels[:n], N_TRAIN)
 
 
 def _train_args(dataset, out, *extra) -> list[str]:

@@ -1,12 +1,12 @@
 """`playground train dcgan|cgan|wgan-gp|gan2d`: the GAN trainers on the command line."""
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from idx_files import write_split_folder
 
 import models.gan.training as gtraining
 from models import load_checkpoint
@@ -21,21 +21,11 @@ TINY = ["--g-width", "8", "--d-width", "8", "--noise-dim", "8"]
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-def _write_idx(path: Path, arr: np.ndarray) -> None:
-    arr = np.ascontiguousarray(arr, np.uint8)
-    header = (0x0800 | arr.ndim).to_bytes(4, "big") + b"".join(int(s).to_bytes(4, "big") for s in arr.shape)
-    path.write_bytes(gzip.compress(header + arr.tobytes(), compresslevel=1))
-
-
 @pytest.fixture(scope="module")
 def tiny_folder(mnist, tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("gan-idx")
-    x, y = mnist.train.images[:N_TRAIN + N_TEST], mnist.train.labels[:N_TRAIN + N_TEST]
-    _write_idx(folder / "train-images-idx3-ubyte.gz", x[:N_TRAIN])
-    _write_idx(folder / "train-labels-idx1-ubyte.gz", y[:N_TRAIN])
-    _write_idx(folder / "t10k-images-idx3-ubyte.gz", x[N_TRAIN:])
-    _write_idx(folder / "t10k-labels-idx1-ubyte.gz", y[N_TRAIN:])
-    return folder
+    n = N_TRAIN + N_TEST
+    return write_split_folder(tmp_path_factory.mktemp("gan-idx"), mnist.train.images[:n],
+                              mnist.train.labels[:n], N_TRAIN)
 
 
 @pytest.fixture(scope="module")
