@@ -239,6 +239,28 @@ def to_signed(images: np.ndarray) -> np.ndarray:
     return (to_float(images) * 2 - 1)[:, None]
 
 
+def to_unit(x: torch.Tensor) -> np.ndarray:
+    """The inverse: N×1×28×28 tensors in [−1, 1] → N×28×28 float32 numpy in [0, 1]."""
+    return ((x[:, 0].detach().float().clamp(-1, 1) + 1) / 2).cpu().numpy()
+
+
+class ImageTrainer:
+    """What the diffusion and GAN trainers share: configs, a dataset given or named (loaded
+    when the job starts), the device, and the seed."""
+
+    def __init__(self, model_config, train_config, dataset: Dataset | str,
+                 device: str | torch.device = "auto", data_dir: str | None = None,
+                 download: bool = True):
+        self.model_config = model_config
+        self.config = train_config
+        self.dataset = dataset if isinstance(dataset, Dataset) else None
+        self._dataset_spec = dataset if isinstance(dataset, str) else None
+        self._data_dir, self._download = data_dir, download
+        self.device = device if isinstance(device, torch.device) else pick_device(device)
+        self.steps_done = 0
+        torch.manual_seed(train_config.seed)
+
+
 def load_training_data(trainer, num_classes: int) -> Generator[object, None, tuple]:
     """The first events of an image job that trains on [−1, 1] pixels (diffusion, GANs):
     load the trainer's dataset if it was named (saying so), check its classes fit a

@@ -7,6 +7,7 @@ from typing import Generator, Sequence
 import numpy as np
 import torch
 
+from ..training import to_unit
 from ..weights import WeightsMixin
 from .sampling import reverse_chain, run_chain
 from .scheduler import NoiseScheduler
@@ -21,11 +22,6 @@ class ChainFrame:
     t: int            # the timestep just denoised, 1-based like the papers (T..1)
     x_t: np.ndarray   # the sample after this step
     x0: np.ndarray    # the model's guess of x_0 at this step
-
-
-def to_unit(x: torch.Tensor) -> np.ndarray:
-    """[−1, 1] tensors N×1×28×28 → N×28×28 float32 numpy in [0, 1]."""
-    return ((x[:, 0].float().clamp(-1, 1) + 1) / 2).cpu().numpy()
 
 
 class DiffusionModel(WeightsMixin):

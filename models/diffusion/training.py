@@ -16,10 +16,9 @@ import torch
 from torch.nn import functional as F
 
 from ..data import Dataset
-from ..device import pick_device
 from ..events import EpochEnd, Step, TrainResult
 from ..live import LiveBudget
-from ..training import TrainingDiverged, load_training_data, run_meta, state_to_numpy, to_signed
+from ..training import ImageTrainer, TrainingDiverged, load_training_data, run_meta, state_to_numpy, to_signed
 from .sampling import run_chain
 from .scheduler import NoiseScheduler
 from .unet import DiffusionConfig, UNet
@@ -111,22 +110,15 @@ class EMA:
             e.copy_(b)
 
 
-class DiffusionTrainer:
+class DiffusionTrainer(ImageTrainer):
     def __init__(self, model_config: DiffusionConfig, train_config: DiffusionTrainConfig,
                  dataset: Dataset | str, device: str | torch.device = "auto",
                  data_dir: str | None = None, download: bool = True):
-        self.model_config = model_config
-        self.config = train_config
-        self.dataset = dataset if isinstance(dataset, Dataset) else None
-        self._dataset_spec = dataset if isinstance(dataset, str) else None
-        self._data_dir, self._download = data_dir, download
-        self.device = device if isinstance(device, torch.device) else pick_device(device)
-        torch.manual_seed(train_config.seed)
+        super().__init__(model_config, train_config, dataset, device, data_dir, download)
         self.model = UNet(model_config).to(self.device)
         self.ema = EMA(self.model, train_config.ema_decay)
         self.scheduler = NoiseScheduler(model_config.schedule, model_config.timesteps)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=train_config.lr)
-        self.steps_done = 0
         self.last_test_loss = float("nan")
 
     def ema_state_numpy(self) -> dict[str, np.ndarray]:

@@ -6,9 +6,9 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from ..training import to_unit
 from ..weights import WeightsMixin
 from .nets import GANConfig, Generator, lerp, slerp, truncated_normal
-from .training import to_unit
 
 INTERPOLATIONS = {"linear": lerp, "slerp": slerp}
 

@@ -16,10 +16,9 @@ import numpy as np
 import torch
 
 from ..data import Dataset, to_float
-from ..device import pick_device
 from ..events import EpochEnd, Step, TrainResult
 from ..live import LiveBudget
-from ..training import TrainingDiverged, load_training_data, run_meta, state_to_numpy
+from ..training import ImageTrainer, TrainingDiverged, load_training_data, run_meta, state_to_numpy, to_unit
 from .diagnostics import (
     Monitor,
     class_histogram,
@@ -114,10 +113,6 @@ class GANTrainConfig:
         return (0.0, 0.9) if self.loss == "wgan-gp" else (0.5, 0.999)
 
 
-def to_unit(x: torch.Tensor) -> np.ndarray:
-    return ((x[:, 0].detach().float().clamp(-1, 1) + 1) / 2).cpu().numpy()
-
-
 def _init_weights(module: torch.nn.Module) -> None:
     # DCGAN's N(0, 0.02) initialisation
     for m in module.modules():
@@ -130,17 +125,11 @@ def _init_weights(module: torch.nn.Module) -> None:
             torch.nn.init.zeros_(m.bias)
 
 
-class GANTrainer:
+class GANTrainer(ImageTrainer):
     def __init__(self, model_config: GANConfig, train_config: GANTrainConfig,
                  dataset: Dataset | str, device: str | torch.device = "auto",
                  data_dir: str | None = None, download: bool = True):
-        self.model_config = model_config
-        self.config = train_config
-        self.dataset = dataset if isinstance(dataset, Dataset) else None
-        self._dataset_spec = dataset if isinstance(dataset, str) else None
-        self._data_dir, self._download = data_dir, download
-        self.device = device if isinstance(device, torch.device) else pick_device(device)
-        torch.manual_seed(train_config.seed)
+        super().__init__(model_config, train_config, dataset, device, data_dir, download)
         self.G = Generator(model_config).to(self.device)
         self.D = Discriminator(model_config).to(self.device)
         _init_weights(self.G)
@@ -149,7 +138,6 @@ class GANTrainer:
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=train_config.lr_g, betas=betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=train_config.lr_d, betas=betas)
         self.monitor = Monitor(train_config.loss, train_config.tricks)
-        self.steps_done = 0
         self.last_health: Health | None = None
 
     def generator_state(self) -> dict[str, np.ndarray]:
