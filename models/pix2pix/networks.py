@@ -53,6 +53,24 @@ class UNetConfig:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
+class SeededDropout(nn.Dropout):
+    """Dropout that draws its mask from `generator` when one is set, so a seeded translation
+    leaves the global RNG alone: a training job on another thread may be using it."""
+    generator: torch.Generator | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0 or self.generator is None:
+            return super().forward(x)
+        keep = torch.empty_like(x).bernoulli_(1 - self.p, generator=self.generator)
+        return x * keep / (1 - self.p)
+
+
+def seed_dropout(model: nn.Module, generator: torch.Generator | None) -> None:
+    for m in model.modules():
+        if isinstance(m, SeededDropout):
+            m.generator = generator
+
+
 class _Level(nn.Module):
     """One U-Net level: down, whatever lies inside, up; outputs [input, up(inner(down(x)))]
     except at the outermost level, which outputs the image."""
@@ -75,7 +93,7 @@ class _Level(nn.Module):
             up = [nn.ReLU(True), nn.ConvTranspose2d(2 * inner, outer, 4, 2, 1, bias=False),
                   nn.BatchNorm2d(outer)]
             if dropout:
-                up.append(nn.Dropout(dropout))
+                up.append(SeededDropout(dropout))
             self.up = nn.Sequential(*up)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -20,7 +20,8 @@ from ..live import LiveBudget
 from ..training import TrainingDiverged, state_to_numpy
 from ..weights import WeightsMixin
 from .landscapes import CLASSES, LandscapeDataset, colourise, validate_label_map
-from .networks import PATCHES, UNetConfig, UNetGenerator, build_discriminator, keep_dropout_on
+from .networks import (PATCHES, UNetConfig, UNetGenerator, build_discriminator, keep_dropout_on,
+                       seed_dropout)
 from .objective import DEFAULT_LAMBDA, check_objective, d_terms, g_terms, uses_gan
 
 INPUTS = ("classes", "rgb")
@@ -260,9 +261,14 @@ class Pix2PixModel(WeightsMixin):
             raise ValueError(f"give {c.size}×{c.size}×3 RGB images, not shape {x.shape}")
         self.module.eval()
         keep_dropout_on(self.module, noise)
+        generator = None
         if seed is not None:
-            torch.manual_seed(int(seed))
-        out = decode_rgb(self.module(encode_inputs(batch, c).to(self.device)))
+            generator = torch.Generator(self.device).manual_seed(int(seed))
+        seed_dropout(self.module, generator)
+        try:
+            out = decode_rgb(self.module(encode_inputs(batch, c).to(self.device)))
+        finally:
+            seed_dropout(self.module, None)
         return out[0] if single else out
 
 
