@@ -24,6 +24,30 @@ def tile(images: np.ndarray, ncols: int, pad: int = 0, fill: float = 1.0) -> np.
     return out
 
 
+def open_image(path: str | os.PathLike, error: type[Exception] = ValueError):
+    """A fully decoded PIL image, or `error` with a readable reason. Pillow's
+    decompression-bomb guard stays on, and its warning band counts as a refusal too: files
+    come from strangers, and a tiny PNG that inflates to gigapixels must be refused before
+    it is decoded."""
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                im.load()
+                return im.copy()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        limit = Image.MAX_IMAGE_PIXELS
+        over = f" (over {limit:,} pixels)" if limit else ""
+        raise error(f"{path} is too large to open safely{over}: {e}") from e
+    except UnidentifiedImageError as e:
+        raise error(f"{path} is not an image Pillow can read") from e
+    except (OSError, SyntaxError, ValueError) as e:
+        raise error(f"{path} cannot be read (corrupt or truncated?): {e}") from e
+
+
 def save_png(image: np.ndarray, path: str | os.PathLike, scale: int = 1) -> Path:
     from PIL import Image
     img = Image.fromarray(to_uint8(image), mode="L")

@@ -11,12 +11,13 @@ gigapixels must be refused before it is decoded, not after it has eaten the memo
 """
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
+
+from ..imaging import open_image
 
 DIRECTIONS = ("AtoB", "BtoA")
 SPLITS = ("train", "val", "test")
@@ -81,21 +82,7 @@ def find_pairs(root, split: str = "train") -> list[Path]:
 
 
 def _open_rgb(path: Path) -> Image.Image:
-    try:
-        with warnings.catch_warnings():
-            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; treat both as refusal
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                im.load()
-                return im.convert("RGB")
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        limit = Image.MAX_IMAGE_PIXELS
-        over = f" (over {limit:,} pixels)" if limit else ""
-        raise PairedDataError(f"{path} is too large to open safely{over}: {e}") from e
-    except UnidentifiedImageError as e:
-        raise PairedDataError(f"{path} is not an image Pillow can read") from e
-    except (OSError, SyntaxError, ValueError) as e:
-        raise PairedDataError(f"{path} cannot be read (corrupt or truncated?): {e}") from e
+    return open_image(path, PairedDataError).convert("RGB")
 
 
 def load_pair(path, direction: str = "AtoB", size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
