@@ -22,8 +22,16 @@ def gray_qimage(image: np.ndarray) -> QImage:
     return QImage(arr.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
 
 
+def rgb_qimage(image: np.ndarray) -> QImage:
+    """A QImage that owns a copy of an H×W×3 uint8 image."""
+    arr = np.ascontiguousarray(image, dtype=np.uint8)
+    h, w, _ = arr.shape
+    return QImage(arr.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
 class ImageView(QWidget):
-    """Shows a greyscale image scaled with nearest-neighbour, keeping its aspect ratio.
+    """Shows a greyscale (H×W) or colour (H×W×3 uint8) image scaled with nearest-neighbour,
+    keeping its aspect ratio.
 
     Painting a 28×28 QImage is far cheaper than a full image item, which keeps
     click-to-sample within one frame.
@@ -46,7 +54,12 @@ class ImageView(QWidget):
 
     def set_image(self, image: np.ndarray | None) -> None:
         self._array = None if image is None else np.asarray(image)
-        self._image = None if image is None else gray_qimage(self._array)
+        if image is None:
+            self._image = None
+        elif self._array.ndim == 3:
+            self._image = rgb_qimage(self._array)
+        else:
+            self._image = gray_qimage(self._array)
         self.update()
 
     def image(self) -> np.ndarray | None:
