@@ -16,6 +16,7 @@ from . import settings as app_settings
 from .panels.autoencoder.panel import CHECKPOINTS, AutoencoderPanel
 from .panels.diffusion.panel import DiffusionPanel
 from .panels.gan.panel import GANPanel
+from .panels.pix2pix.panel import Pix2PixPanel
 from .torch_threads import reserve_cores_for_jobs
 from .widgets import ask_checkpoint
 
@@ -33,7 +34,9 @@ class MainWindow(QMainWindow):
         self.autoencoder = AutoencoderPanel(device=device, data_dir=self.data_dir)
         self.diffusion = DiffusionPanel(device=device, data_dir=self.data_dir)
         self.gan = GANPanel(device=device, data_dir=self.data_dir)
-        self.panels = {"autoencoder": self.autoencoder, "diffusion": self.diffusion, "gan": self.gan}
+        self.pix2pix = Pix2PixPanel(device=device, data_dir=self.data_dir)
+        self.panels = {"autoencoder": self.autoencoder, "diffusion": self.diffusion, "gan": self.gan,
+                       "pix2pix": self.pix2pix}
         # checkpoint family → the panel that shows it
         self.family_panels = {**self.panels, "gan2d": self.gan}
         for panel in self.panels.values():

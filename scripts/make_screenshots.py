@@ -120,11 +120,35 @@ def gan_shots(app, win, out: Path) -> None:
           "gan-digits-conditional.png")
 
 
+def pix2pix_shots(app, win, out: Path) -> None:
+    import numpy as np
+
+    from models.pix2pix.landscapes import MOUNTAIN, SNOW, TREE, WATER, render_label_map
+    from playground.panels.pix2pix.painting import fill_rect, paint_segment
+    p = win.pix2pix
+    win.tabs.setCurrentWidget(p)
+    v = p.paint
+    p.views.setCurrentWidget(v)
+    v.select_model("landscapes")
+    # a layout from the dataset, then "painted" on: a lake, a new peak with snow, a few trees
+    lab = render_label_map(21, 64)
+    fill_rect(lab, 0, 40, 63, 47, WATER)
+    for x in range(20, 44):
+        paint_segment(lab, x, 40, x, 40 - min(x - 20, 44 - x), 0.5, MOUNTAIN)
+    paint_segment(lab, 30, 30, 34, 30, 1.5, SNOW)
+    for x in (6, 14, 52):
+        paint_segment(lab, x, 50, x, 58, 2.5, TREE)
+    v.canvas.set_map(np.ascontiguousarray(lab))
+    wait_for(app, lambda: not v.translator.busy and not v._asked)
+    win.grab().save(str(out / "pix2pix-paint.png"))
+    print(f"wrote {out}/pix2pix-paint.png")
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--out", default=str(ROOT / "docs"))
-    p.add_argument("--only", choices=["autoencoder", "diffusion", "gan"], nargs="+",
-                   default=["autoencoder", "diffusion", "gan"], help="which panels to draw")
+    p.add_argument("--only", choices=["autoencoder", "diffusion", "gan", "pix2pix"], nargs="+",
+                   default=["autoencoder", "diffusion", "gan", "pix2pix"], help="which panels to draw")
     args = p.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -152,6 +176,8 @@ def main() -> int:
         diffusion_shots(app, win, out)
     if "gan" in args.only:
         gan_shots(app, win, out)
+    if "pix2pix" in args.only:
+        pix2pix_shots(app, win, out)
     win.close()
     return 0
 

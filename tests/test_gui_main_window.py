@@ -43,7 +43,7 @@ def tiny_diffusion(tmp_path_factory):
 def test_every_family_has_a_tab(make_window):
     w = make_window()
     titles = [w.tabs.tabText(i) for i in range(w.tabs.count())]
-    assert titles == ["Autoencoders", "Diffusion", "GANs"]
+    assert titles == ["Autoencoders", "Diffusion", "GANs", "pix2pix"]
     views = w.diffusion.views
     assert [views.tabText(i) for i in range(views.count())] == [
         "Forward process", "Reverse process", "2-D particles"]
@@ -61,6 +61,20 @@ def test_open_routes_a_checkpoint_to_its_family(make_window, tiny_diffusion, mes
     assert w.open_checkpoint(str(CHECKPOINTS / "mnist-ae-2d")) is True
     assert w.tabs.currentWidget() is w.autoencoder
     assert "mnist-ae-2d" in w.autoencoder.active_name()
+    assert messages == []
+
+
+def test_pix2pix_checkpoints_open_in_the_painter(make_window, tmp_path, messages):
+    from models.pix2pix.training import Pix2PixConfig, Pix2PixModel
+    w = make_window()
+    w.tabs.setCurrentWidget(w.autoencoder)
+    w.pix2pix.views.setCurrentWidget(w.pix2pix.train)
+    folder = tmp_path / "tiny-p2p"
+    Pix2PixModel(Pix2PixConfig(size=64, depth=6, width=4)).save(folder)
+    assert w.open_checkpoint(str(folder)) is True
+    assert w.tabs.currentWidget() is w.pix2pix
+    assert w.pix2pix.views.currentWidget() is w.pix2pix.paint
+    assert w.pix2pix.paint.current_model().config.width == 4
     assert messages == []
 
 

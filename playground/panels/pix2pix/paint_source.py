@@ -1,0 +1,57 @@
+"""Where the painter's generators come from: the shipped landscapes model, the one trained
+in the Train tab (a snapshot while it trains, then the final weights), and checkpoints
+opened from disk.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from models.pix2pix.training import Pix2PixModel
+
+from ..model_source import ModelSource
+
+ROOT = Path(__file__).resolve().parents[3]
+CHECKPOINTS = ROOT / "checkpoints"
+PRETRAINED = {"landscapes": ("Shipped · landscapes (label map → photo)", "landscapes-pix2pix")}
+KEY = "pix2pix/paint/"
+LOSS_NAMES = {"l1": "L1", "cgan": "cGAN", "l1+cgan": "L1 + cGAN"}
+
+
+def describe(model: Pix2PixModel) -> str:
+    c, m = model.config, model.meta
+    training = m.get("training") if isinstance(m.get("training"), dict) else {}
+    parts = [f"{c.size}×{c.size}",
+             "label map → photo" if c.input == "classes" else "image A → image B",
+             f"U-Net depth {c.depth}, width {c.width}"]
+    if training.get("objective") in LOSS_NAMES:
+        loss = LOSS_NAMES[training["objective"]]
+        if training["objective"] != "l1" and isinstance(training.get("patch"), int):
+            loss += f", {training['patch']}×{training['patch']} PatchGAN"
+        parts.append(loss)
+    if isinstance(m.get("steps"), int) and m["steps"]:
+        parts.append(f"{m['steps']:,} steps")
+    return " · ".join(parts)
+
+
+class PaintSourceMixin(ModelSource):
+    """Mixed into PaintView; it calls the view's `_model_changed()` on every selection."""
+    model_class = Pix2PixModel
+    model_kind = "a pix2pix generator"
+    pretrained = PRETRAINED
+    default_model = "landscapes"
+    settings_key = KEY
+    open_title = "Open pix2pix checkpoint"
+    save_name = "my-pix2pix"
+    train_hint = "Train a translator in the <b>Train</b> tab"
+
+    def checkpoints_dir(self) -> Path:
+        return CHECKPOINTS
+
+    def describe(self, model) -> str:
+        return describe(model)
+
+    def _training_now(self) -> bool:
+        return self._training
+
+    def _model_shown(self, key, model) -> None:
+        self._model_changed()
