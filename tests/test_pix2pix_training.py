@@ -117,3 +117,23 @@ def test_seeded_translation_leaves_the_global_rng_alone():
     torch.manual_seed(123)
     deep.translate(label, seed=9)
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_checkpoint_config_is_strict_json_even_with_schedules_off(tmp_path, one_torch_thread):
+    # the CLI turns live previews off with an infinite interval; JSON has no Infinity
+    import json
+    trainer = Pix2PixTrainer(TINY, Pix2PixTrainConfig(patch=1, epochs=1, batch_size=4,
+                                                      preview_every_s=float("inf")), 4, "cpu")
+    Pix2PixModel.from_state(trainer.generator_state(), checkpoint_meta(trainer)).save(tmp_path / "p")
+
+    def refuse(constant):
+        raise ValueError(f"non-standard JSON constant {constant}")
+    meta = json.loads((tmp_path / "p" / "config.json").read_text(), parse_constant=refuse)
+    assert meta["training"]["preview_every_s"] is None
+
+
+def test_the_shipped_checkpoint_config_is_strict_json():
+    import json
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "checkpoints" / "landscapes-pix2pix" / "config.json"
+    json.loads(path.read_text(), parse_constant=lambda c: pytest.fail(f"{c} in {path}"))
