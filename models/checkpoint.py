@@ -64,7 +64,8 @@ def save_checkpoint(directory: str | os.PathLike, state: dict[str, np.ndarray], 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     meta = {"format_version": FORMAT_VERSION, "app_version": _app_version(), **meta}
-    text = json.dumps(meta, indent=2, sort_keys=True, default=_json_default)
+    text = json.dumps(_finite(meta), indent=2, sort_keys=True, default=_json_default,
+                      allow_nan=False)
     # not np.ascontiguousarray: it turns 0-d arrays (BatchNorm's step counters) into shape (1,)
     arrays = {k: np.require(v, requirements='C') for k, v in state.items()}
     for k, v in arrays.items():
@@ -73,6 +74,17 @@ def save_checkpoint(directory: str | os.PathLike, state: dict[str, np.ndarray], 
     _atomic_write(directory / WEIGHTS, st_save(arrays, metadata={_META_KEY: text}))
     _atomic_write(directory / CONFIG, (text + "\n").encode())
     return directory
+
+
+def _finite(o):
+    """JSON has no Infinity or NaN (Python writes them, strict readers refuse them): store null."""
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite(v) for v in o]
+    if isinstance(o, (float, np.floating)) and not np.isfinite(o):
+        return None
+    return o
 
 
 def _json_default(o):

@@ -273,10 +273,7 @@ class Pix2PixModel(WeightsMixin):
 
 
 def checkpoint_meta(trainer: Pix2PixTrainer, result: TrainResult | None = None) -> dict:
-    # JSON has no Infinity: a schedule that never fires is stored as null
-    training = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                for k, v in trainer.config.to_dict().items()}
     return {"family": "pix2pix", "config": trainer.model_config.to_dict(),
-            "training": training, "steps": trainer.steps_done,
+            "training": trainer.config.to_dict(), "steps": trainer.steps_done,
             "stopped_early": bool(result.stopped_early) if result else False,
             "data": "landscapes" if isinstance(trainer.pairs, int) else "folder"}
