@@ -68,7 +68,8 @@ def build_tables(results: dict[str, dict | None], with_286: bool = False) -> lis
 
 
 def fmt(value) -> str:
-    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f}"
+    # three decimals, not the paper's two: on the landscapes every score sits near 1
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
 
 
 def markdown(table: dict) -> str:

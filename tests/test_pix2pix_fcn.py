@@ -228,5 +228,5 @@ def test_benchmark_tables_have_the_papers_shape(bench):
 
     md = bench.markdown(t1).splitlines()
     assert md[2] == "| Loss | Per-pixel acc. | Per-class acc. | Class IOU |"
-    assert "| L1 | 0.42 | 0.21 | 0.10 |" in md and "| Ground truth | 0.80 | 0.40 | 0.20 |" in md
+    assert "| L1 | 0.420 | 0.210 | 0.105 |" in md and "| Ground truth | 0.800 | 0.400 | 0.200 |" in md
     assert "| 16×16 | – | – | – |" in bench.markdown(t2)
