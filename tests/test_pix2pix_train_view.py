@@ -176,7 +176,8 @@ def test_nan_losses_fail_with_a_dialog_and_keep_the_last_snapshot(qtbot, view, m
 
 
 def test_chart_history_is_bounded_but_spans_the_run(qtbot):
-    from playground.panels.pix2pix.train_live import MAX_POINTS, LossCharts
+    from playground.curve_chart import MAX_POINTS
+    from playground.panels.pix2pix.train_live import LossCharts
     charts = LossCharts()
     qtbot.addWidget(charts)
     for step in range(1, 3 * MAX_POINTS + 1):

@@ -6,105 +6,20 @@ clipped by pyqtgraph, so a long run costs little to redraw.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from models.gan.diagnostics import Monitor
 
+from ...curve_chart import CurveChart
+from ...curve_chart import chart as _chart
 from ...widgets import CLASS_COLOURS
 
-SMOOTH = 0.95
 D_COLOUR, G_COLOUR, GP_COLOUR = "#1f77b4", "#d95f02", "#7f7f7f"
 REAL_COLOUR, FAKE_COLOUR = "#1b7837", "#762a83"
 DIV_COLOUR, ENT_COLOUR = "#d62728", "#1f77b4"
 THRESHOLDS = Monitor()       # the diagnostics' default thresholds, drawn as dashed lines
-
-
-def _chart(title: str, left: str) -> pg.PlotWidget:
-    w = pg.PlotWidget(background="w")
-    w.setTitle(title, size="9pt", color="#333")
-    w.setLabel("left", left)
-    w.getAxis("left").enableAutoSIPrefix(False)     # no "(x0.001)" on probabilities
-    w.setLabel("bottom", "step")
-    w.showGrid(x=True, y=True, alpha=0.2)
-    w.setMenuEnabled(False)
-    w.setMinimumSize(200, 150)
-    return w
-
-
-class _Series:
-    """A growing series with a running mean whose weight grows with the run (so the first
-    steps are not dragged towards zero)."""
-
-    def __init__(self):
-        self.x: list[float] = []
-        self.y: list[float] = []
-        self.s: list[float] = []
-        self._ema = math.nan
-
-    def add(self, x: float, y: float) -> None:
-        if not math.isfinite(y):
-            return
-        beta = min(SMOOTH, 1 - 1 / (len(self.y) + 1))
-        self._ema = y if math.isnan(self._ema) else beta * self._ema + (1 - beta) * y
-        self.x.append(x)
-        self.y.append(y)
-        self.s.append(self._ema)
-
-
-class CurveChart:
-    """Named series, each a faint per-step curve under a solid running mean."""
-
-    def __init__(self, title: str, left: str, series: dict[str, str],
-                 legend_at: tuple[int, int] = (-5, 5)):
-        self.widget = _chart(title, left)
-        self.legend = self.widget.addLegend(offset=legend_at, labelTextColor="#222")
-        self.items: dict[str, tuple] = {}
-        for name, colour in series.items():
-            c = pg.mkColor(colour)
-            c.setAlpha(60)
-            raw = self.widget.plot(pen=pg.mkPen(c, width=1))
-            smooth = self.widget.plot(pen=pg.mkPen(colour, width=2), name=name)
-            for item in (raw, smooth):
-                item.setDownsampling(auto=True, method="peak")
-                item.setClipToView(True)
-            self.items[name] = (raw, smooth)
-        self.clear()
-
-    def clear(self) -> None:
-        self.series = {name: _Series() for name in self.items}
-        self._dirty = True
-        self.redraw()
-
-    def add(self, step: int, values: dict[str, float]) -> None:
-        for name, s in self.series.items():
-            if name in values:
-                s.add(step, float(values[name]))
-                self._dirty = True
-
-    def redraw(self) -> None:
-        if not self._dirty:
-            return
-        self._dirty = False
-        for name, (raw, smooth) in self.items.items():
-            s = self.series[name]
-            x = np.asarray(s.x, float)
-            raw.setData(x, np.asarray(s.y, float))
-            smooth.setData(x, np.asarray(s.s, float))
-
-    def point_count(self, name: str) -> int:
-        return len(self.series[name].x)
-
-    def show_series(self, name: str, on: bool) -> None:
-        raw, smooth = self.items[name]
-        raw.setVisible(on)
-        smooth.setVisible(on)
-        self.legend.removeItem(smooth)
-        if on:
-            self.legend.addItem(smooth, name)
 
 
 class LossChart(CurveChart):

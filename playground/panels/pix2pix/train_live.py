@@ -8,16 +8,15 @@ redraws as fast as one of 100.
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
                                QVBoxLayout, QWidget)
 
+from ...curve_chart import CurveChart, Series
 from ...widgets import rgb_qimage
 
 ROWS = ("Input (label map)", "Output G(x)", "Target")
@@ -26,7 +25,6 @@ ROW_TIPS = ("The label map G is given, shown in the classes' colours",
             "The real picture for that map: what the L1 term pulls G(x) towards, and what D "
             "must tell apart from G(x)")
 EXAMPLES = 4
-MAX_POINTS = 5000       # per series; beyond it every other point is dropped
 SMOOTH = 0.9
 G_COLOURS = {"G_GAN": "#d95f02", "G_L1": "#1b9e77"}
 D_COLOURS = {"D_real": "#1b7837", "D_fake": "#762a83"}
@@ -161,81 +159,10 @@ class PreviewGrid(QWidget):
         return path
 
 
-class _Series:
-    """A bounded series with a running mean; past MAX_POINTS it keeps every other point and
-    from then on records only every `stride`-th step, so the curve spans the whole run."""
-
-    def __init__(self):
-        self.x: list[float] = []
-        self.y: list[float] = []
-        self.s: list[float] = []
-        self.stride, self._seen, self._ema = 1, 0, math.nan
-
-    def add(self, x: float, y: float) -> None:
-        if not math.isfinite(y):
-            return
-        self._seen += 1
-        beta = min(SMOOTH, 1 - 1 / self._seen)   # early points are not pulled towards zero
-        self._ema = y if math.isnan(self._ema) else beta * self._ema + (1 - beta) * y
-        if (self._seen - 1) % self.stride:
-            return
-        self.x.append(x)
-        self.y.append(y)
-        self.s.append(self._ema)
-        if len(self.x) > MAX_POINTS:
-            self.x, self.y, self.s = self.x[::2], self.y[::2], self.s[::2]
-            self.stride *= 2
-
-
-class LossPlot(pg.PlotWidget):
-    """Named loss series: each a faint per-step curve under its solid running mean."""
-
-    def __init__(self, title: str, colours: dict[str, str], tip: str):
-        super().__init__(background="w")
-        self.setTitle(title, size="9pt", color="#333")
-        self.setLabel("bottom", "step")
-        self.setLabel("left", "loss")
-        self.getAxis("left").enableAutoSIPrefix(False)
-        self.showGrid(x=True, y=True, alpha=0.2)
-        self.setMenuEnabled(False)
-        self.setMinimumSize(220, 150)
-        self.setToolTip(tip)
-        self.addLegend(offset=(-5, 5), labelTextColor="#222")
-        self.items: dict[str, tuple] = {}
-        for name, colour in colours.items():
-            faint = pg.mkColor(colour)
-            faint.setAlpha(70)
-            raw = self.plot(pen=pg.mkPen(faint, width=1))
-            smooth = self.plot(pen=pg.mkPen(colour, width=2), name=name)
-            for item in (raw, smooth):
-                item.setClipToView(True)
-                item.setDownsampling(auto=True, method="peak")
-            self.items[name] = (raw, smooth)
-        self.clear_data()
-
-    def clear_data(self) -> None:
-        self.series = {name: _Series() for name in self.items}
-        self._dirty = True
-        self.redraw()
-
-    def add(self, step: int, losses: dict[str, float]) -> None:
-        for name, s in self.series.items():
-            if name in losses:
-                s.add(float(step), float(losses[name]))
-                self._dirty = True
-
-    def redraw(self) -> None:
-        if not self._dirty:
-            return
-        self._dirty = False
-        for name, (raw, smooth) in self.items.items():
-            s = self.series[name]
-            x = np.asarray(s.x, float)
-            raw.setData(x, np.asarray(s.y, float))
-            smooth.setData(x, np.asarray(s.s, float))
-
-    def point_count(self, name: str) -> int:
-        return len(self.series[name].x)
+def _plot(title: str, colours: dict[str, str], tip: str) -> CurveChart:
+    c = CurveChart(title, "loss", colours, smooth=SMOOTH, min_size=(220, 150))
+    c.widget.setToolTip(tip)
+    return c
 
 
 class LossCharts(QWidget):
@@ -243,14 +170,14 @@ class LossCharts(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.gan = LossPlot("G_GAN: fooling D", {"G_GAN": G_COLOURS["G_GAN"]},
-                            "G_GAN = −log D(x, G(x)): low when G fools D. It is 0 with the L1 "
+        self.gan = _plot("G_GAN: fooling D", {"G_GAN": G_COLOURS["G_GAN"]},
+                         "G_GAN = −log D(x, G(x)): low when G fools D. It is 0 with the L1 "
                             "loss alone, which has no D. Faint: per step; solid: running mean.")
-        self.l1 = LossPlot("G_L1: distance to the target", {"G_L1": G_COLOURS["G_L1"]},
-                           "G_L1 = mean |y − G(x)| in [−1, 1] units: how far G's picture is "
+        self.l1 = _plot("G_L1: distance to the target", {"G_L1": G_COLOURS["G_L1"]},
+                        "G_L1 = mean |y − G(x)| in [−1, 1] units: how far G's picture is "
                            "from the real one. G minimises G_GAN + λ·G_L1.")
-        self.d = LossPlot("Discriminator", D_COLOURS,
-                          "D_real = −log D(x, y) on real pairs; D_fake = −log(1 − D(x, G(x))) "
+        self.d = _plot("Discriminator", D_COLOURS,
+                       "D_real = −log D(x, y) on real pairs; D_fake = −log(1 − D(x, G(x))) "
                           "on G's. D minimises their mean (the paper halves D's loss). Both "
                           "near log 2 ≈ 0.69 is a balanced game; both near 0 means D wins "
                           "outright.")
@@ -258,11 +185,11 @@ class LossCharts(QWidget):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         for plot in self.plots:
-            lay.addWidget(plot, 1)
+            lay.addWidget(plot.widget, 1)
 
     def clear(self) -> None:
         for plot in self.plots:
-            plot.clear_data()
+            plot.clear()
 
     def add(self, step: int, losses: dict[str, float]) -> None:
         for plot in self.plots:
@@ -272,7 +199,7 @@ class LossCharts(QWidget):
         for plot in self.plots:
             plot.redraw()
 
-    def series(self, name: str) -> _Series:
+    def series(self, name: str) -> Series:
         return next(p.series[name] for p in self.plots if name in p.items)
 
     def point_count(self, name: str) -> int:
