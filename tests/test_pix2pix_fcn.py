@@ -230,3 +230,19 @@ def test_benchmark_tables_have_the_papers_shape(bench):
     assert md[2] == "| Loss | Per-pixel acc. | Per-class acc. | Class IOU |"
     assert "| L1 | 0.420 | 0.210 | 0.105 |" in md and "| Ground truth | 0.800 | 0.400 | 0.200 |" in md
     assert "| 16×16 | – | – | – |" in bench.markdown(t2)
+
+
+def test_gradient_energy_sees_blur_and_is_zero_on_flat_images(bench):
+    rng = np.random.default_rng(0)
+    sharp = rng.integers(0, 256, (2, 16, 16, 3)).astype(np.uint8)
+    flat = np.full_like(sharp, 77)
+    assert bench.gradient_energy(flat) == 0.0
+    # a 2×2 box blur averages neighbours, so differences shrink
+    f = sharp.astype(np.float32)
+    blurred = (f[:, :-1, :-1] + f[:, 1:, :-1] + f[:, :-1, 1:] + f[:, 1:, 1:]) / 4
+    assert bench.gradient_energy(blurred) < 0.7 * bench.gradient_energy(sharp[:, :-1, :-1])
+    # one vertical step edge of height 10 in a 4-pixel-wide image: 10 over 3 gaps, averaged
+    # with zero vertical differences
+    edge = np.zeros((1, 4, 4, 1), np.float32)
+    edge[:, :, 2:] = 10
+    assert bench.gradient_energy(edge) == pytest.approx((10 / 3 + 0) / 2)
