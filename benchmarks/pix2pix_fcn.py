@@ -230,6 +230,9 @@ def main() -> int:
         p.add_argument("--cache", default=str(DEFAULT_CACHE), help=f"cache folder (default {DEFAULT_CACHE})")
         p.add_argument("--threads", type=int, default=None, help="torch threads (default: all usable cores)")
         p.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda", "mps"])
+        p.add_argument("--checkpoint", action="append", default=[], metavar="DIR",
+                       help="also score this pix2pix checkpoint (e.g. checkpoints/landscapes-pix2pix); "
+                            "repeatable")
         p.add_argument("--save-grid", default=None, metavar="PNG",
                        help="write labels | photo | each variant for 8 evaluation maps")
         p.add_argument("--quick", action="store_true",
@@ -289,14 +292,28 @@ def main() -> int:
         eval_s = time.perf_counter() - start
         generated[key] = images
         r = results[key]
-        r["l1"] = float(np.abs(images.astype(np.float32) - photos.astype(np.float32)).mean() / 127.5)
-        r["sharpness"] = gradient_energy(images) / gradient_energy(photos)
         timings.append((key, run["steps"], run["train_s"], run["cached"], eval_s))
         how = "cached, trained" if run["cached"] else "trained"
         print(f"RESULT {key} ({run['objective']}, {run['patch']}×{run['patch']} PatchGAN, "
               f"{run['steps']} steps, {how} in {duration(run['train_s'])}): "
               f"per-pixel {r['per_pixel_acc']:.3f}, per-class {r['per_class_acc']:.3f}, "
               f"class IoU {r['class_iou']:.3f}", flush=True)
+
+    from models import load_checkpoint
+    for folder in args.checkpoint:
+        model = load_checkpoint(folder)
+        key = Path(folder).name
+        images = translate_all(model, maps)
+        results[key] = r = fcn_score(seg, images, maps)
+        generated[key] = images
+        print(f"RESULT checkpoint {folder} ({model.meta.get('steps', '?')} steps): per-pixel "
+              f"{r['per_pixel_acc']:.3f}, per-class {r['per_class_acc']:.3f}, class IoU "
+              f"{r['class_iou']:.3f}", flush=True)
+
+    for key, images in generated.items():
+        r = results[key]
+        r["l1"] = float(np.abs(images.astype(np.float32) - photos.astype(np.float32)).mean() / 127.5)
+        r["sharpness"] = gradient_energy(images) / gradient_energy(photos)
 
     print()
     for table in build_tables(results, args.with_286):
