@@ -22,7 +22,7 @@ from .painting import (EMPTY, History, brush_centre, brush_radius, fill_rect, fl
 
 TOOLS = ("brush", "rectangle", "fill", "eraser", "eyedropper")
 MAX_BRUSH = 64
-MARGIN = 6
+MARGIN = 2           # as ImageView, so the canvas lines up with the pictures beside it
 _RGB = class_colours().astype(np.uint32)
 # Format_RGB32 is 0xffRRGGBB per pixel: one table lookup colourises a whole box
 _LUT = (0xFF000000 | (_RGB[:, 0] << 16) | (_RGB[:, 1] << 8) | _RGB[:, 2]).astype(np.uint32)
