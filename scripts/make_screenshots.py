@@ -141,7 +141,16 @@ def pix2pix_shots(app, win, out: Path) -> None:
     v.canvas.set_map(np.ascontiguousarray(lab))
     wait_for(app, lambda: not v.translator.busy and not v._asked)
     win.grab().save(str(out / "pix2pix-paint.png"))
-    print(f"wrote {out}/pix2pix-paint.png")
+
+    t = p.train
+    p.views.setCurrentWidget(t)
+    t.form.set_values({"dataset": "landscapes", "size": 64, "width": 32, "pairs": 800,
+                       "epochs": 2, "objective": "l1+cgan", "patch": 70, "seed": 0})
+    t.start()
+    wait_for(app, lambda: not t.busy(), timeout_s=1800)
+    win.grab().save(str(out / "pix2pix-train.png"))
+    p.views.setCurrentWidget(v)
+    print(f"wrote {out}/pix2pix-paint.png, pix2pix-train.png")
 
 
 def main() -> int:
