@@ -11,12 +11,15 @@ label map the image was made from: per-pixel accuracy, per-class accuracy and cl
 
 Protocol. Every generator variant trains with the same settings through
 `Pix2PixTrainer`: class-map input, 64 px, a depth-6 U-Net of --width channels, batch 8,
-Adam 2e-4, seed 0, on --pairs landscapes of seeds 0… ; they differ only in the objective
+Adam 2e-4, training seed s (--seeds, default 0: weights, shuffling, and the --pairs
+landscapes of seeds s…); they differ only in the objective
 (L1, cGAN, L1+cGAN, λ = 100) and the PatchGAN's receptive field (1, 16, 70, optionally 286).
 The segmenter trains on photos of seeds 1,000,000… ; evaluation uses --eval further maps of
-seeds 2,000,000… Generated images come from `translate(maps, noise=True, seed=0)`
-(dropout on, as in the paper). "Ground truth" segments the real rendered photos of the same
-maps: the ceiling the segmenter allows. One confusion matrix per row, over all its pixels.
+seeds 2,000,000… Generated images come from `translate(maps, noise=True, seed=…)`
+(dropout on, as in the paper; seeded per chunk of 250 maps, so reruns agree). With several
+--seeds the tables show means, and a last table the spread. "Ground truth" segments the
+real rendered photos of the same maps: the ceiling the segmenter allows. One confusion
+matrix per row, over all its pixels.
 
 Trained generators and the segmenter are cached in --cache (keyed by their settings), so a
 rerun only evaluates. A full run trains five generators of about 1,500 steps each (longer
@@ -129,13 +132,15 @@ def segmenter_cached(args):
     return seg, seconds
 
 
-def variant_cached(key: str, args) -> dict:
-    """Train variant `key` with the shared protocol, or load it from the cache."""
+def variant_cached(key: str, args, seed: int = 0) -> dict:
+    """Train variant `key` with the shared protocol from training seed `seed` (weights,
+    shuffling and the landscapes seed…seed + pairs), or load it from the cache."""
     from models import CheckpointError, load_checkpoint
     from models.pix2pix.training import (Pix2PixConfig, Pix2PixModel, Pix2PixTrainConfig,
                                          Pix2PixTrainer, checkpoint_meta)
     objective, patch = VARIANTS[key]
-    folder = Path(args.cache) / f"{objective}-patch{patch}-w{args.width}-n{args.pairs}-e{args.epochs}-seed0"
+    name = f"{objective}-patch{patch}-w{args.width}-n{args.pairs}-e{args.epochs}-seed{seed}"
+    folder = Path(args.cache) / name
     record = folder / "run.json"
     if record.exists():
         try:
@@ -154,14 +159,14 @@ def variant_cached(key: str, args) -> dict:
               f"({problem}); its row stays empty")
         return {"model": None, "told": True}
     tc = Pix2PixTrainConfig(objective=objective, patch=patch, epochs=args.epochs, batch_size=8,
-                            seed=0, preview_every_s=math.inf, snapshot_every_s=math.inf)
+                            seed=seed, preview_every_s=math.inf, snapshot_every_s=math.inf)
     trainer = Pix2PixTrainer(mc, tc, pairs=args.pairs, device=args.device)
     start = time.perf_counter()
-    result = _drive(trainer.run(), key)
+    result = _drive(trainer.run(), key if seed == 0 else f"{key} seed {seed}")
     train_s = time.perf_counter() - start
     model = Pix2PixModel.from_state(trainer.generator_state(), checkpoint_meta(trainer, result))
     model.save(folder / "model")
-    run = {"key": key, "objective": objective, "patch": patch, "steps": result.steps,
+    run = {"key": key, "seed": seed, "objective": objective, "patch": patch, "steps": result.steps,
            "train_s": train_s, "training": tc.to_dict(), "config": mc.to_dict()}
     record.write_text(json.dumps(run, indent=2, default=str) + "\n")
     return {**run, "model": model, "cached": False}
@@ -184,9 +189,10 @@ def _discriminator_problem(patch: int, channels: int) -> str | None:
 # --------------------------------------------------------------------------- evaluation
 
 def translate_all(model, maps, chunk: int = 250):
-    """All maps through the generator with dropout on; one RNG stream seeded once."""
+    """All maps through the generator with dropout on, each chunk's masks from its own seed,
+    so a rerun gives the same pictures."""
     import numpy as np
-    out = [model.translate(maps[i:i + chunk], noise=True, seed=0 if i == 0 else None)
+    out = [model.translate(maps[i:i + chunk], noise=True, seed=i)
            for i in range(0, len(maps), chunk)]
     return np.concatenate(out)
 
@@ -233,6 +239,8 @@ def main() -> int:
         p.add_argument("--checkpoint", action="append", default=[], metavar="DIR",
                        help="also score this pix2pix checkpoint (e.g. checkpoints/landscapes-pix2pix); "
                             "repeatable")
+        p.add_argument("--seeds", default="0",
+                       help="training seeds, comma-separated (default 0); tables show the mean")
         p.add_argument("--save-grid", default=None, metavar="PNG",
                        help="write labels | photo | each variant for 8 evaluation maps")
         p.add_argument("--quick", action="store_true",
@@ -240,6 +248,12 @@ def main() -> int:
     args = _common.parse_args(__doc__.splitlines()[0], extra, needs_data=False)
     if args.quick:
         args.pairs, args.epochs, args.eval, args.seg_pairs, args.seg_epochs = 64, 3, 32, 256, 2
+    try:
+        args.seeds = sorted({int(x) for x in args.seeds.split(",") if x.strip()})
+    except ValueError:
+        raise SystemExit(f"error: --seeds takes comma-separated integers, not {args.seeds!r}")
+    if not args.seeds or min(args.seeds) < 0:
+        raise SystemExit("error: --seeds needs at least one seed ≥ 0")
     only = [k.strip() for k in args.only.split(",") if k.strip()] if args.only else None
     if only is not None and (not only or set(only) - set(VARIANTS)):
         raise SystemExit(f"error: --only takes some of {','.join(VARIANTS)}, not {args.only!r}")
@@ -279,25 +293,33 @@ def main() -> int:
           + ", ".join(f"{c.name} {v:.0%}" for c, v in zip(CLASSES, truth["class_acc"])
                       if not math.isnan(v)), flush=True)
 
-    timings, generated = [], {}
+    timings, generated, per_seed = [], {}, {}
     for key in wanted:
-        run = variant_cached(key, args)
-        if run["model"] is None:
-            if not run.get("told"):
-                print(f"{key}: not scored (not in --only, nothing cached)")
-            continue
-        start = time.perf_counter()
-        images = translate_all(run["model"], maps)
-        results[key] = fcn_score(seg, images, maps)
-        eval_s = time.perf_counter() - start
-        generated[key] = images
-        r = results[key]
-        timings.append((key, run["steps"], run["train_s"], run["cached"], eval_s))
-        how = "cached, trained" if run["cached"] else "trained"
-        print(f"RESULT {key} ({run['objective']}, {run['patch']}×{run['patch']} PatchGAN, "
-              f"{run['steps']} steps, {how} in {duration(run['train_s'])}): "
-              f"per-pixel {r['per_pixel_acc']:.3f}, per-class {r['per_class_acc']:.3f}, "
-              f"class IoU {r['class_iou']:.3f}", flush=True)
+        runs = {}
+        for seed in args.seeds:
+            run = variant_cached(key, args, seed)
+            if run["model"] is None:
+                if not run.get("told"):
+                    print(f"{key} seed {seed}: not scored (not in --only, nothing cached)")
+                continue
+            start = time.perf_counter()
+            images = translate_all(run["model"], maps)
+            r = fcn_score(seg, images, maps)
+            eval_s = time.perf_counter() - start
+            r["l1"] = float(np.abs(images.astype(np.float32) - photos.astype(np.float32)).mean() / 127.5)
+            r["sharpness"] = gradient_energy(images) / gradient_energy(photos)
+            runs[seed] = r
+            generated.setdefault(key, images)         # the grid shows the first seed
+            timings.append((f"{key} seed {seed}", run["steps"], run["train_s"], run["cached"], eval_s))
+            how = "cached, trained" if run["cached"] else "trained"
+            print(f"RESULT {key} seed {seed} ({run['objective']}, {run['patch']}×{run['patch']} "
+                  f"PatchGAN, {run['steps']} steps, {how} in {duration(run['train_s'])}): "
+                  f"per-pixel {r['per_pixel_acc']:.3f}, per-class {r['per_class_acc']:.3f}, "
+                  f"class IoU {r['class_iou']:.3f}", flush=True)
+        if runs:
+            per_seed[key] = runs
+            results[key] = {k: float(np.mean([r[k] for r in runs.values()]))
+                            for k in (*_KEYS, "l1", "sharpness")}
 
     from models import load_checkpoint
     for folder in args.checkpoint:
@@ -309,13 +331,12 @@ def main() -> int:
         print(f"RESULT checkpoint {folder} ({model.meta.get('steps', '?')} steps): per-pixel "
               f"{r['per_pixel_acc']:.3f}, per-class {r['per_class_acc']:.3f}, class IoU "
               f"{r['class_iou']:.3f}", flush=True)
-
-    for key, images in generated.items():
-        r = results[key]
         r["l1"] = float(np.abs(images.astype(np.float32) - photos.astype(np.float32)).mean() / 127.5)
         r["sharpness"] = gradient_energy(images) / gradient_energy(photos)
 
     print()
+    if len(args.seeds) > 1:
+        print(f"Each variant's figures are the mean over training seeds {args.seeds}.\n")
     for table in build_tables(results, args.with_286):
         print(markdown(table))
         print()
@@ -325,6 +346,13 @@ def main() -> int:
     print("| variant | L1 to the photo | sharpness |\n|---|---:|---:|")
     for key in generated:
         print(f"| {key} | {results[key]['l1']:.4f} | {results[key]['sharpness']:.3f} |")
+    if any(len(runs) > 1 for runs in per_seed.values()):
+        print("\nSpread over seeds (max − min of each figure):\n")
+        print("| variant | seeds | per-pixel | per-class | IoU | sharpness |\n|---|---|---:|---:|---:|---:|")
+        for key, runs in per_seed.items():
+            spread = [max(r[k] for r in runs.values()) - min(r[k] for r in runs.values())
+                      for k in (*_KEYS, "sharpness")]
+            print(f"| {key} | {', '.join(map(str, runs))} | " + " | ".join(f"{v:.3f}" for v in spread) + " |")
     print()
     print("| variant | steps | train time | scoring time |\n|---|---:|---:|---:|")
     for key, n_steps, train_s, cached, eval_s in timings:
