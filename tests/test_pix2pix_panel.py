@@ -79,3 +79,31 @@ def test_a_folder_of_ab_pairs_trains_a_photo_to_photo_model(qtbot, panel, messag
     with qtbot.waitSignal(paint.outputShown, timeout=10000):
         assert paint.load_input_image(str(tmp_path / "b.png"))
     assert paint.output_image.shape == (64, 64, 3)
+
+
+def test_snapshots_are_built_off_the_gui_thread_and_save(qtbot, panel, monkeypatch, tmp_path):
+    # building a U-Net costs the GUI thread 50-130 ms; a snapshot arrives every few seconds
+    import threading
+
+    from models.pix2pix.training import Pix2PixConfig, Pix2PixModel
+    tiny = Pix2PixModel(Pix2PixConfig(size=64, depth=6, width=4))
+    meta = {"family": "pix2pix", "config": tiny.config.to_dict(), "steps": 7}
+    built_on = []
+    original = Pix2PixModel.from_state.__func__
+
+    def recording(cls, *args, **kwargs):
+        built_on.append(threading.current_thread())
+        return original(cls, *args, **kwargs)
+    monkeypatch.setattr(Pix2PixModel, "from_state", classmethod(recording))
+    paint = panel.paint
+    with qtbot.waitSignal(paint.outputShown, timeout=10000):
+        panel.train.modelTrained.emit(tiny.state_numpy(), meta)
+    assert paint.current_key() == TRAINED
+    assert built_on and threading.main_thread() not in built_on
+    np.testing.assert_array_equal(paint.output_image,
+                                  tiny.translate(paint.label_map(), noise=True, seed=paint.seed))
+    assert panel.save_checkpoint(str(tmp_path / "snap")) is True
+    loaded = load_checkpoint(tmp_path / "snap")
+    assert loaded.meta["steps"] == 7
+    np.testing.assert_array_equal(loaded.translate(paint.label_map(), noise=False),
+                                  tiny.translate(paint.label_map(), noise=False))

@@ -8,10 +8,9 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
-from models.pix2pix.training import Pix2PixModel
-
 from ... import settings as app_settings
 from ..model_source import TRAINED
+from .paint_source import SnapshotModel
 from .paint_view import PaintView
 from .train_view import TrainView
 
@@ -49,8 +48,8 @@ class Pix2PixPanel(QWidget):
 
     def _trained(self, state, meta) -> None:
         try:
-            model = Pix2PixModel.from_state(state, meta)
-        except Exception as exc:     # a snapshot that does not rebuild must not end the run
+            model = SnapshotModel(state, meta)
+        except (KeyError, TypeError, ValueError) as exc:   # must not end the run
             self.message.emit(f"Could not use the trained generator: {exc}")
             return
         self.paint.set_trained(model, live=self.train.busy())
