@@ -102,3 +102,17 @@ def test_unknown_names_are_refused():
     with pytest.raises(ValueError, match="70"):
         build_discriminator(patch=64)
     assert UNetConfig.from_dict(UNetConfig(depth=7).to_dict()) == UNetConfig(depth=7)
+
+
+@pytest.mark.parametrize("size", [32, 64, 128])
+def test_patch_fits_says_whether_the_patchgan_has_an_output(size):
+    from models.pix2pix.networks import patch_fits
+    for patch in PATCHES:
+        try:
+            with torch.no_grad():
+                out = build_discriminator(patch, 6, width=4).eval()(torch.zeros(1, 6, size, size))
+            fits = out.shape[-1] >= 1
+        except RuntimeError:
+            fits = False
+        assert patch_fits(patch, size) == fits, (patch, size)
+    assert not patch_fits(286, 64) and patch_fits(286, 128)

@@ -137,3 +137,12 @@ def test_the_shipped_checkpoint_config_is_strict_json():
     from pathlib import Path
     path = Path(__file__).resolve().parents[1] / "checkpoints" / "landscapes-pix2pix" / "config.json"
     json.loads(path.read_text(), parse_constant=lambda c: pytest.fail(f"{c} in {path}"))
+
+
+def test_a_patchgan_too_large_for_the_images_is_refused_up_front():
+    with pytest.raises(ValueError, match="286×286 PatchGAN has no output on 64×64"):
+        Pix2PixTrainer(Pix2PixConfig(size=64, depth=6, width=4),
+                       Pix2PixTrainConfig(patch=286, epochs=1), 4, "cpu")
+    # L1 alone has no D, so any patch setting is moot
+    Pix2PixTrainer(Pix2PixConfig(size=64, depth=6, width=4),
+                   Pix2PixTrainConfig(objective="l1", patch=286, epochs=1), 4, "cpu")

@@ -165,6 +165,16 @@ class PatchDiscriminator(nn.Sequential):
         self.patch = patch
 
 
+def patch_fits(patch: int, size: int) -> bool:
+    """Whether a PatchGAN with this receptive field still has an output on size×size images
+    (the 286 one needs 128 px or more): the first conv halves, each further strided conv
+    halves again, and the two stride-1 4×4 convs each lose a pixel."""
+    s = size
+    for _ in range(PATCHES[patch]):
+        s //= 2
+    return PATCHES[patch] == 0 or s - 2 >= 1
+
+
 def receptive_field(model: nn.Module) -> int:
     """The receptive field of one output unit, from the convolutions' kernels and strides."""
     rf, jump = 1, 1

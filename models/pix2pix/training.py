@@ -21,7 +21,7 @@ from ..training import TrainingDiverged, state_to_numpy
 from ..weights import WeightsMixin
 from .landscapes import CLASSES, LandscapeDataset, colourise, validate_label_map
 from .networks import (PATCHES, UNetConfig, UNetGenerator, build_discriminator, keep_dropout_on,
-                       seed_dropout)
+                       patch_fits, seed_dropout)
 from .objective import DEFAULT_LAMBDA, check_objective, d_terms, g_terms, uses_gan
 
 INPUTS = ("classes", "rgb")
@@ -133,6 +133,10 @@ class Pix2PixTrainer:
                  pairs: typing.Sequence | int = 2000, device: str | torch.device = "auto"):
         """pairs: a sequence of (a, b) arrays, or a number of procedural landscapes."""
         self.model_config, self.config = model_config, train_config
+        if uses_gan(train_config.objective) and not patch_fits(train_config.patch, model_config.size):
+            raise ValueError(f"a {train_config.patch}×{train_config.patch} PatchGAN has no output "
+                             f"on {model_config.size}×{model_config.size} images: pick a smaller "
+                             "patch or a larger size")
         self.pairs = pairs
         self.device = device if isinstance(device, torch.device) else pick_device(device)
         torch.manual_seed(train_config.seed)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QVBoxLayout, QWidget)
 
 from models.events import Step
-from models.pix2pix.networks import PATCHES
+from models.pix2pix.networks import PATCHES, patch_fits
 from models.pix2pix.training import Pix2PixConfig, Pix2PixTrainConfig
 
 from ... import settings as app_settings
@@ -36,18 +36,6 @@ DEPTHS = {64: 6, 128: 7, 256: 8}
 DEFAULTS = {"dataset": LANDSCAPES, "folder": "", "direction": "AtoB", "size": 64,
             "objective": "l1+cgan", "patch": 70, "lam": 100.0, "width": 32, "pairs": 2000,
             "epochs": 5, "batch_size": 8, "seed": 0}
-
-
-def patch_fits(patch: int, size: int) -> bool:
-    """Whether a PatchGAN with this receptive field still has an output on size×size images
-    (the 286 one needs 128 px or more): the conv arithmetic of PatchDiscriminator."""
-    n = PATCHES[patch]
-    if n == 0:
-        return True
-    s = size // 2                       # first conv: k4 s2 p1
-    for _ in range(n - 1):
-        s //= 2
-    return s - 2 >= 1                   # the k4 s1 p1 conv and the output conv each lose one
 
 
 def configs_from(v: dict) -> tuple[Pix2PixConfig, Pix2PixTrainConfig]:
