@@ -22,7 +22,7 @@ import traceback
 from collections import deque
 from typing import Callable, Generator
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from superqt.utils import WorkerBase
 
 from .torch_threads import use_job_threads
@@ -143,6 +143,12 @@ class JobRunner(QObject):
         self._worker, self._stopped, self._silenced = worker, False, False
         self._result, self._error = None, None
         self._timer.start()
+        # Jobs are long and the global pool holds one thread per core: a third job on two
+        # cores would sit in the queue, silently, until another finished. Every job gets a
+        # thread; sharing the cores is the OS's business.
+        pool = QThreadPool.globalInstance()
+        if pool.activeThreadCount() >= pool.maxThreadCount():
+            pool.setMaxThreadCount(pool.activeThreadCount() + 1)
         worker.start()
         self.stateChanged.emit("running")
 

@@ -146,10 +146,18 @@ def test_closing_stops_jobs_in_every_panel(make_window, qtbot, small_mnist):
     assert rev.start_training(dataset=small_mnist)
     w.diffusion.views.setCurrentWidget(toy)
     toy.start_training()
+    p2p = w.pix2pix.train
+    p2p.form.set_values({"dataset": "landscapes", "size": 64, "width": 8, "pairs": 64,
+                         "epochs": 100, "objective": "l1+cgan", "patch": 16})
+    assert p2p.start()
+    painter = w.pix2pix.paint
+    painter.generate()                                  # and a picture being made
     qtbot.waitUntil(lambda: rev.training.curve.point_count() > 0, timeout=WAIT_MS)
-    assert rev.train_runner.busy and toy.runner.busy
+    qtbot.waitUntil(lambda: p2p.charts.point_count("G_L1") > 0, timeout=WAIT_MS)
+    assert rev.train_runner.busy and toy.runner.busy and p2p.busy()
     w.close()
-    assert not rev.train_runner.busy and not toy.runner.busy
+    assert not rev.train_runner.busy and not toy.runner.busy and not p2p.busy()
+    assert not painter.translator._thread.is_alive()
     assert QThreadPool.globalInstance().activeThreadCount() == 0
     w.close()                                           # a second close is harmless
     assert not rev.train_runner.busy and not toy.runner.busy

@@ -325,3 +325,21 @@ def test_stopping_a_real_training_job(qtbot, runner, small_mnist):
     steps = [e.step for e in rec.events if isinstance(e, Step)]
     assert steps == list(range(1, len(steps) + 1))
     assert trainer.steps_done == steps[-1] < 50 * 8  # no step ran after the last one delivered
+
+
+def test_more_jobs_than_pool_threads_all_run_at_once(qtbot):
+    # four panels can each train; the global pool has one thread per core, and a job beyond
+    # that would wait in the queue without a word
+    pool = QThreadPool.globalInstance()
+    saved = pool.maxThreadCount()
+    pool.setMaxThreadCount(2)
+    runners = [JobRunner() for _ in range(3)]
+    probes = [Probe() for _ in runners]
+    try:
+        for r, p in zip(runners, probes):
+            r.start(p.factory)
+        qtbot.waitUntil(lambda: all(p.produced > 0 for p in probes), timeout=TIMEOUT_MS)
+    finally:
+        for r in runners:
+            assert r.shutdown(TIMEOUT_MS)
+        pool.setMaxThreadCount(saved)
