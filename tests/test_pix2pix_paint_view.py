@@ -209,3 +209,60 @@ def test_a_model_of_another_size_gets_the_map_resized(qtbot, view):
     assert set(np.unique(view.label_map())) == {SKY, GRASS}
     settle(qtbot, view)
     assert view.output_image.shape == (128, 128, 3)
+
+
+def test_undo_never_brings_back_a_map_of_another_size(qtbot, view, tmp_path):
+    stroke(qtbot, view, [(10, 10), (20, 12)])
+    assert view.canvas.can_undo()
+    view.set_trained(Pix2PixModel(Pix2PixConfig(size=128, depth=7, width=4)), live=False)
+    assert view.canvas.map_size() == (128, 128)
+    view.canvas.undo()                      # nothing of the 64-px history may come back
+    assert view.canvas.map_size() == (128, 128)
+    settle(qtbot, view)
+    assert view.output_image.shape == (128, 128, 3)
+    # files are checked against the model's size
+    save_label_png(render_label_map(2, 64), tmp_path / "small.png")
+    save_label_png(render_label_map(2, 128), tmp_path / "big.png")
+    import unittest.mock
+    with unittest.mock.patch("PySide6.QtWidgets.QMessageBox.warning") as warn:
+        assert view.load_map(str(tmp_path / "small.png")) is False
+        assert "128×128" in warn.call_args[0][2]
+    assert view.load_map(str(tmp_path / "big.png")) is True
+
+
+def test_a_picture_of_the_previous_model_is_neither_kept_nor_shown_late(qtbot, view, messages):
+    import threading
+
+    class Slow(Pix2PixModel):
+        gate = threading.Event()
+        started = threading.Event()
+
+        def translate(self, x, noise=True, seed=None):
+            self.started.set()
+            self.gate.wait(10)
+            return super().translate(x, noise=noise, seed=seed)
+    slow = Slow(Pix2PixConfig(size=64, depth=6, width=4))
+    settle(qtbot, view)
+    view.set_trained(slow, live=False)
+    assert slow.started.wait(10)           # its picture is being made
+    rgb = Pix2PixModel(Pix2PixConfig(input="rgb", size=64, depth=6, width=4))
+    view.set_trained(rgb, live=False)      # the user switches before it arrives
+    view.select_model(TRAINED)
+    assert view.output_image is None
+    slow.gate.set()
+    qtbot.waitUntil(lambda: not view.translator.busy, timeout=WAIT_MS)
+    qtbot.wait(50)
+    assert view.output_image is None and view.output.image() is None
+    assert view.export_output("/nonexistent/never.png") is False
+    assert messages[-1][0] == "information"
+
+
+def test_a_bad_seed_in_the_settings_does_not_stop_the_view(qtbot):
+    from playground import settings as app_settings
+    app_settings.set_json("pix2pix/paint/seed", "abc")
+    v = PaintView()
+    qtbot.addWidget(v)
+    try:
+        assert v.seed == 0
+    finally:
+        v.shutdown()

@@ -79,10 +79,13 @@ class LabelCanvas(QWidget):
 
     def set_map(self, array, record: bool = True) -> None:
         """Show `array` (H×W class indices, any size); ValueError leaves the canvas as it was.
-        With `record` the replaced map can be brought back with undo."""
+        With `record` the replaced map can be brought back with undo. A map of another size
+        starts a new history: undo must never bring back a size the model cannot take."""
         new = np.array(validate_label_map(array), dtype=np.uint8, copy=True, order="C")
         self._finish_stroke()
-        if record and not np.array_equal(new, self._map):
+        if new.shape != self._map.shape:
+            self._history.clear()
+        elif record and not np.array_equal(new, self._map):
             self._history.push(self._map)
         self._install(new)
         self._announce()

@@ -37,9 +37,8 @@ class PaintFilesMixin:
         path = path or self._ask(False, "Open label map", "", PNG_FILTER + ";;All files (*)")
         if not path:
             return False
-        size = self.canvas.map_size()[0]
         try:
-            lab = load_label_png(path, size=size)
+            lab = load_label_png(path, size=self._model_size())
         except LabelFileError as exc:
             QMessageBox.warning(self, "Cannot use this label map",
                                 f"{exc}\n\nYour painting is unchanged.")

@@ -47,9 +47,12 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._training = False
-        self.seed = int(app_settings.get_json(KEY + "seed", 0) or 0) % 2**31
+        seed = app_settings.get_json(KEY + "seed", 0)
+        self.seed = seed % 2**31 if isinstance(seed, int) else 0
         self._asked: dict[int, float] = {}
         self._shown_id = 0
+        self._accept_from = 0               # results of requests before this id are stale
+        self._picture_kind: tuple | None = None     # (model key, input, size) of the picture
         self.output_image: np.ndarray | None = None
         self.input_image: np.ndarray | None = None      # for models that translate RGB images
         self.translator = LiveTranslator(self)
@@ -194,15 +197,25 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
 
     def _model_changed(self) -> None:
         model = self.current_model()
+        # a picture of the previous model must neither stay nor arrive late; a new snapshot
+        # of the same run keeps the old picture until its own arrives (no flicker)
+        self._accept_from = self.translator.last_id + 1
+        kind = None if model is None else (self.current_key(), model.config.input, model.config.size)
+        if kind != self._picture_kind:
+            self.output_image = None
+            self.output.set_image(None)
+        self._picture_kind = kind
         rgb = model is not None and model.config.input == "rgb"
         self.input_stack.setCurrentIndex(1 if rgb else 0)
         for w in (self.palette_list, self.tools, self.random_btn, self.load_btn,
                   self.save_map_btn, self.reference_box):
             w.setEnabled(not rgb)
+        self.palette_list.set_coverage(None if rgb else self.canvas.label_map())
         self.pictures.set_shown(self.reference, not rgb and self.reference_box.isChecked())
         self.input_caption.setText("Input image A" if rgb else "Label map: paint here")
         if model is not None and not rgb and self.canvas.map_size()[0] != model.config.size:
-            self.canvas.set_map(resize_nearest(self.canvas.label_map(), model.config.size))
+            self.canvas.set_map(resize_nearest(self.canvas.label_map(), model.config.size),
+                                record=False)
             self.message.emit(f"The map was resized to {model.config.size}×{model.config.size} "
                               "for this model")
         self.generate()
@@ -239,7 +252,7 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
         asked = self._asked.pop(rid, None)
         for old in [k for k in self._asked if k < rid]:
             del self._asked[old]          # overtaken by this newer request
-        if rid < self._shown_id:
+        if rid < self._shown_id or rid < self._accept_from:
             return
         self._shown_id = rid
         self.output_image = image
@@ -253,6 +266,8 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
 
     def _on_failed(self, text: str, rid: int) -> None:
         self._asked.pop(rid, None)
+        if rid < self._accept_from:
+            return
         self.status.setText(f"<span style='color:#b00020'>Could not translate: {text}</span>")
         self.message.emit(f"Could not translate: {text}")
 

@@ -58,6 +58,12 @@ class LiveTranslator(QObject):
             return self._next_id
 
     @property
+    def last_id(self) -> int:
+        """The id of the newest request made so far (0 before any)."""
+        with self._cv:
+            return self._next_id
+
+    @property
     def busy(self) -> bool:
         with self._cv:
             return self._pending is not None or self._running is not None
