@@ -21,11 +21,25 @@ def add_pix2pix_arguments(train: argparse.ArgumentParser) -> None:
     p2p.add_argument("--pairs", type=int, default=2000, help="procedural landscapes to train on")
 
 
+def _check_out(out: str) -> None:
+    """Find an unusable --out before training, not after: the weights would be lost."""
+    import os
+    from pathlib import Path
+    path = Path(out).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"--out {out} is a file; give a folder for the checkpoint")
+    parent = path
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {out} cannot be created: {parent} is not a writable folder")
+
+
 def pix2pix_command(args) -> int:
     from tqdm import tqdm
 
     from models import CheckpointError
-    from models.events import EpochEnd, Step
+    from models.events import EpochEnd, Status, Step
     from models.pix2pix.objective import OBJECTIVES
     from models.pix2pix.paired import PairedDataError, PairedFolder
     from models.pix2pix.training import (Pix2PixConfig, Pix2PixModel, Pix2PixTrainConfig,
@@ -44,14 +58,13 @@ def pix2pix_command(args) -> int:
         else:
             model_config = Pix2PixConfig("rgb", size=args.size, depth=depth, width=args.width)
             pairs = PairedFolder(args.dataset, "train", args.direction, args.size)
-            print(f"{pairs.check()} good pairs in {args.dataset}/train"
-                  + (f"; skipped {len(pairs.skipped)}: {pairs.skipped[0][1]}" if pairs.skipped else ""),
-                  file=sys.stderr)
+            print(f"{len(pairs):,} files in {args.dataset}/train", file=sys.stderr)
         train_config = Pix2PixTrainConfig(
             objective=objective, lam=args.lambda_l1, patch=args.patch, epochs=args.epochs,
             batch_size=args.batch_size or 8, lr=2e-4 if args.lr is None else args.lr, seed=args.seed,
             preview_every_s=float("inf"), snapshot_every_s=float("inf"))
         trainer = Pix2PixTrainer(model_config, train_config, pairs, args.device)
+        _check_out(args.out)
     except (ValueError, PairedDataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -66,6 +79,11 @@ def pix2pix_command(args) -> int:
                     bar.set_description(f"epoch {event.epoch}/{event.epochs}")
                     bar.set_postfix({k: f"{v:.3f}" for k, v in event.losses.items()}, refresh=False)
                     bar.update(1)
+                elif isinstance(event, Status):
+                    if event.fraction is None:
+                        bar.write(event.message)        # e.g. files skipped
+                    else:
+                        bar.set_description(event.message, refresh=True)
                 elif isinstance(event, EpochEnd):
                     bar.write(f"epoch {event.epoch}: " + ", ".join(
                         f"{k} {v:.4g}" for k, v in event.train_losses.items()))
@@ -75,6 +93,9 @@ def pix2pix_command(args) -> int:
         except TrainingDiverged as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
+        except PairedDataError as exc:            # e.g. no file of the folder could be read
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     meta = checkpoint_meta(trainer)
     meta["stopped_early"] = stopped
     try:

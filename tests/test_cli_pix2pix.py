@@ -57,3 +57,30 @@ def test_gans_refuse_pix2pix_objectives(tmp_path, capsys, mnist):
                  "--no-download", "--device", "cpu"]) == 2
     assert "minimax, non-saturating, wgan-gp" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("pairs", ["0", "-5"])
+def test_no_pairs_is_a_clear_error_not_a_traceback(tmp_path, pairs, capsys):
+    assert main(["train", "pix2pix", "--pairs", pairs, "--out", str(tmp_path / "x"), *TINY]) == 2
+    assert "error: there are no training pairs" in capsys.readouterr().err
+
+
+def test_an_unusable_out_is_refused_before_training(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    for out in (blocker, blocker / "below"):
+        assert main(["train", "pix2pix", "--pairs", "8", "--out", str(out), *TINY]) == 2
+        err = capsys.readouterr().err
+        assert "error: --out" in err and "Training pix2pix" not in err
+
+
+def test_a_folder_where_no_file_can_be_read_is_an_error(tmp_path, one_torch_thread, capsys):
+    train = tmp_path / "bad" / "train"
+    train.mkdir(parents=True)
+    for i in range(3):
+        (train / f"{i}.png").write_bytes(b"garbage")
+    assert main(["train", "pix2pix", "--dataset", str(tmp_path / "bad"),
+                 "--out", str(tmp_path / "o"), *TINY]) == 2
+    err = capsys.readouterr().err
+    assert "none of the 3 training pairs can be used" in err
+    assert not (tmp_path / "o").exists()

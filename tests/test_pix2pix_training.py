@@ -146,3 +146,57 @@ def test_a_patchgan_too_large_for_the_images_is_refused_up_front():
     # L1 alone has no D, so any patch setting is moot
     Pix2PixTrainer(Pix2PixConfig(size=64, depth=6, width=4),
                    Pix2PixTrainConfig(objective="l1", patch=286, epochs=1), 4, "cpu")
+
+
+def test_preparing_the_pairs_reports_progress_and_can_be_stopped(monkeypatch, one_torch_thread):
+    import models.pix2pix.training as training
+    from models.events import Status
+    monkeypatch.setattr(training, "PROGRESS_S", 0.0)        # report after every pair
+    trainer = Pix2PixTrainer(TINY, Pix2PixTrainConfig(patch=1, epochs=1, batch_size=4), 6, "cpu")
+    run = trainer.run()
+    fractions = []
+    for event in run:
+        assert isinstance(event, Status)
+        if event.fraction:
+            fractions.append(event.fraction)
+        if len(fractions) == 3:
+            break
+    assert fractions == pytest.approx([1 / 6, 2 / 6, 3 / 6])
+    run.close()                     # Stop, before the first step
+    assert trainer.steps_done == 0
+
+
+def test_unreadable_files_are_skipped_and_reported(tmp_path, one_torch_thread):
+    from PIL import Image
+
+    from models.events import Status
+    from models.pix2pix.paired import PairedFolder
+    train = tmp_path / "d" / "train"
+    train.mkdir(parents=True)
+    for i in range(4):
+        Image.fromarray(np.full((32, 64, 3), 40 * i, np.uint8)).save(train / f"{i}.png")
+    (train / "x.png").write_bytes(b"broken")
+    cfg = Pix2PixConfig(input="rgb", size=32, depth=3, width=4)
+    trainer = Pix2PixTrainer(cfg, Pix2PixTrainConfig(patch=1, epochs=1, batch_size=4),
+                             PairedFolder(tmp_path / "d", "train", "AtoB", 32), "cpu")
+    events = list(run_events(trainer))
+    notes = [e.message for e in events if isinstance(e, Status) and e.fraction is None]
+    assert any("4 pairs; skipped 1" in m and "x.png" in m for m in notes)
+    assert trainer.steps_done == 1
+
+
+def run_events(trainer):
+    run = trainer.run()
+    while True:
+        try:
+            yield next(run)
+        except StopIteration:
+            return
+
+
+def test_too_many_pairs_for_memory_are_refused_up_front():
+    with pytest.raises(ValueError, match=r"need .* GiB of memory.*at most 16,384 pairs"):
+        Pix2PixTrainer(Pix2PixConfig(size=256, depth=8, width=4), Pix2PixTrainConfig(patch=70),
+                       100_000, "cpu")
+    with pytest.raises(ValueError, match="no training pairs"):
+        Pix2PixTrainer(TINY, Pix2PixTrainConfig(patch=1), 0, "cpu")

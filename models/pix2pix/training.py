@@ -23,8 +23,11 @@ from .landscapes import CLASSES, LandscapeDataset, colourise, validate_label_map
 from .networks import (PATCHES, UNetConfig, UNetGenerator, build_discriminator, keep_dropout_on,
                        patch_fits, seed_dropout)
 from .objective import DEFAULT_LAMBDA, check_objective, d_terms, g_terms, uses_gan
+from .paired import PairedDataError
 
 INPUTS = ("classes", "rgb")
+MEMORY_BUDGET = 4 * 2**30      # bytes of training pairs held in memory
+PROGRESS_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,15 @@ class Pix2PixTrainer:
             raise ValueError(f"a {train_config.patch}×{train_config.patch} PatchGAN has no output "
                              f"on {model_config.size}×{model_config.size} images: pick a smaller "
                              "patch or a larger size")
+        n = pairs if isinstance(pairs, int) else len(pairs)
+        if n < 1:
+            raise ValueError("there are no training pairs: give at least one")
+        per_pair = model_config.size ** 2 * (4 if model_config.input == "classes" else 6)
+        if n * per_pair > MEMORY_BUDGET:
+            raise ValueError(f"{n:,} pairs of {model_config.size}×{model_config.size} need "
+                             f"{n * per_pair / 2**30:.1f} GiB of memory, over the "
+                             f"{MEMORY_BUDGET / 2**30:.0f} GiB allowed: use at most "
+                             f"{MEMORY_BUDGET // per_pair:,} pairs, or a smaller size")
         self.pairs = pairs
         self.device = device if isinstance(device, torch.device) else pick_device(device)
         torch.manual_seed(train_config.seed)
@@ -150,19 +162,39 @@ class Pix2PixTrainer:
     def generator_state(self) -> dict[str, np.ndarray]:
         return state_to_numpy(self.G)
 
-    def _load(self) -> tuple[np.ndarray, np.ndarray]:
+    def _prepare(self) -> typing.Generator[Status, None, tuple[np.ndarray, np.ndarray]]:
+        """Render or read every pair once, with progress at least every PROGRESS_S: a 256-px
+        landscape takes 0.2 s to render, and Stop acts at a yield. An unreadable file of a
+        folder is skipped and reported; a set too large for memory is refused up front."""
         mc, pairs = self.model_config, self.pairs
         if isinstance(pairs, int):
             pairs = LandscapeDataset(pairs, mc.size, seed=self.config.seed)
-        items = [pairs[i] for i in range(len(pairs))]
-        if not items:
-            raise ValueError("there are no training pairs")
-        return np.stack([a for a, _ in items]), np.stack([b for _, b in items])
+        n = len(pairs)
+        a_list, b_list, skipped = [], [], []
+        shown = time.perf_counter()
+        for i in range(n):
+            try:
+                a, b = pairs[i]
+            except PairedDataError as exc:
+                skipped.append(str(exc))
+                continue
+            a_list.append(a)
+            b_list.append(b)
+            if time.perf_counter() - shown > PROGRESS_S:
+                shown = time.perf_counter()
+                yield Status(f"Preparing the training pairs… {i + 1:,} of {n:,}", (i + 1) / n)
+        if not a_list:
+            reasons = "; ".join(skipped[:3]) or "there are none"
+            raise PairedDataError(f"none of the {n:,} training pairs can be used: {reasons}")
+        if skipped:
+            yield Status(f"{len(a_list):,} pairs; skipped {len(skipped):,} that cannot be read, "
+                         f"e.g. {skipped[0]}")
+        return np.stack(a_list), np.stack(b_list)
 
     def run(self) -> typing.Generator[object, None, TrainResult]:
         cfg, mc, dev = self.config, self.model_config, self.device
-        yield Status("Preparing the training pairs…")
-        a_all, b_all = self._load()
+        yield Status("Preparing the training pairs…", 0.0)
+        a_all, b_all = yield from self._prepare()
         n = len(a_all)
         steps_per_epoch = math.ceil(n / cfg.batch_size)
         total = steps_per_epoch * cfg.epochs

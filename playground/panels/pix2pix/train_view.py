@@ -66,12 +66,8 @@ def training_job(values: dict, device: str, box: _JobBox):
     if values["dataset"] == FOLDER:
         if not values["folder"]:
             raise ValueError("choose the dataset folder first (the one holding train/)")
-        yield Status(f"Checking the pairs in {values['folder']}/train…")
+        # the trainer reads each file once, skips and reports unreadable ones
         pairs = PairedFolder(values["folder"], "train", values["direction"], model_config.size)
-        good = pairs.check()
-        skipped = pairs.skipped
-        yield Status(f"{good:,} good pairs" + (f"; skipped {len(skipped)}, e.g. {skipped[0][1]}"
-                                               if skipped else ""))
     else:
         pairs = int(values["pairs"])
     trainer = Pix2PixTrainer(model_config, train_config, pairs, device)
