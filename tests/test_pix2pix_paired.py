@@ -170,3 +170,15 @@ def test_bad_arguments(dataset):
         PairedFolder(dataset, size=8)
     with pytest.raises(ValueError, match="size"):
         load_pair(dataset / "train" / "001.png", size=32.5)
+
+
+def test_16_bit_greyscale_pairs_are_scaled_not_clipped_to_white(tmp_path):
+    from models.pix2pix.paired import load_pair
+    ab = np.zeros((32, 64), np.uint16)
+    ab[:, :32] = 1000
+    ab[:, 32:] = 65535
+    path = tmp_path / "depth.png"
+    Image.fromarray(ab).save(path)              # a 16-bit greyscale PNG
+    a, b = load_pair(path, "AtoB", 32)
+    assert a.max() == a.min() == round(1000 / 65535 * 255)
+    assert b.min() == 255

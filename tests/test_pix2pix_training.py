@@ -200,3 +200,17 @@ def test_too_many_pairs_for_memory_are_refused_up_front():
                        100_000, "cpu")
     with pytest.raises(ValueError, match="no training pairs"):
         Pix2PixTrainer(TINY, Pix2PixTrainConfig(patch=1), 0, "cpu")
+
+
+def test_translate_refuses_what_it_cannot_read_with_a_clear_message():
+    maps = Pix2PixModel(Pix2PixConfig(size=32, depth=3, width=4))
+    for bad in (np.zeros((32, 32, 3), np.uint8), np.zeros(32, np.uint8), np.uint8(3),
+                np.zeros((0, 32, 32), np.uint8)):
+        with pytest.raises(ValueError, match="give a 32×32 class map"):
+            maps.translate(bad)
+    photos = Pix2PixModel(Pix2PixConfig(input="rgb", size=32, depth=3, width=4))
+    for bad in (np.zeros((32, 32, 3), np.float32), np.full((32, 32, 3), np.nan),
+                np.zeros((32, 32, 3), bool)):
+        with pytest.raises(ValueError, match="uint8"):
+            photos.translate(bad)
+    assert photos.translate(np.zeros((32, 32, 3), np.uint8)).shape == (32, 32, 3)

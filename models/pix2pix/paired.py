@@ -81,8 +81,19 @@ def find_pairs(root, split: str = "train") -> list[Path]:
     return paths
 
 
-def _open_rgb(path: Path) -> Image.Image:
-    return open_image(path, PairedDataError).convert("RGB")
+def open_rgb(path: Path) -> Image.Image:
+    """The file as an RGB image, or PairedDataError saying why not."""
+    image = open_image(path, PairedDataError)
+    if image.mode.startswith("I"):
+        # 16-bit greyscale (depth maps, scans): Pillow's convert clips to 255 instead of
+        # scaling, which would turn the image white
+        values = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if values.max(initial=0) > 255 else 255.0
+        image = Image.fromarray(np.clip(values / top * 255 + 0.5, 0, 255).astype(np.uint8), "L")
+    elif image.mode == "F":
+        raise PairedDataError(f"{path} holds floating-point pixels; save it as an 8- or "
+                              "16-bit image")
+    return image.convert("RGB")
 
 
 def load_pair(path, direction: str = "AtoB", size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -90,7 +101,7 @@ def load_pair(path, direction: str = "AtoB", size: int | None = None) -> tuple[n
     _check_direction(direction)
     size = _check_size(size)
     path = Path(path)
-    im = _open_rgb(path)
+    im = open_rgb(path)
     w, h = im.size
     if w % 2:
         raise PairedDataError(f"{path}: width {w} is odd: an A|B pair needs two halves of equal width")

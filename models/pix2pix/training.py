@@ -290,11 +290,16 @@ class Pix2PixModel(WeightsMixin):
         single = x.ndim == (2 if c.input == "classes" else 3)
         batch = x[None] if single else x
         if c.input == "classes":
+            if batch.ndim != 3 or len(batch) == 0 or batch.shape[1:] != (c.size, c.size):
+                raise ValueError(f"give a {c.size}×{c.size} class map or a non-empty N×{c.size}"
+                                 f"×{c.size} batch of them, not an array of shape {x.shape}")
             batch = np.stack([validate_label_map(m, c.size) for m in batch])
             if batch.max(initial=0) >= c.num_classes:
                 raise ValueError(f"class indices must be below {c.num_classes}")
-        elif batch.ndim != 4 or batch.shape[1:] != (c.size, c.size, 3):
+        elif batch.ndim != 4 or len(batch) == 0 or batch.shape[1:] != (c.size, c.size, 3):
             raise ValueError(f"give {c.size}×{c.size}×3 RGB images, not shape {x.shape}")
+        elif batch.dtype != np.uint8:
+            raise ValueError(f"give RGB images as uint8 (0–255), not {batch.dtype}")
         self.module.eval()
         keep_dropout_on(self.module, noise)
         generator = None

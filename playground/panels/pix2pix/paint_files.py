@@ -8,8 +8,8 @@ import numpy as np
 from PIL import Image
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from models.imaging import open_image
 from models.pix2pix.label_files import LabelFileError, load_label_png, save_label_png
+from models.pix2pix.paired import open_rgb
 
 from ... import settings as app_settings
 from .paint_source import KEY
@@ -84,7 +84,7 @@ class PaintFilesMixin:
         if not path:
             return False
         try:
-            image = open_image(path).convert("RGB")
+            image = open_rgb(Path(path))
         except ValueError as exc:
             QMessageBox.warning(self, "Cannot use this image", str(exc))
             return False
