@@ -146,6 +146,10 @@ def test_settings_persist_and_inputs_follow_the_choices(qtbot, settings_file):
     again.size.setCurrentIndex(again.size.findData(64))
     item_286 = again.patch.model().item(again.patch.findData(286))
     assert not item_286.isEnabled()                      # no output left on 64 px
+    # hand-edited settings: what is not a number is ignored, not clamped to a limit
+    again.set_values({"lam": float("nan"), "width": "many", "epochs": 3})
+    v = again.values()
+    assert (v["lam"], v["width"], v["epochs"]) == (42.5, 16, 3)
 
 
 def test_nan_losses_fail_with_a_dialog_and_keep_the_last_snapshot(qtbot, view, messages,

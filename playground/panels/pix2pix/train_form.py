@@ -204,9 +204,11 @@ class TrainForm(QWidget):
                           (self.epochs, "epochs"), (self.batch, "batch_size"),
                           (self.seed, "seed")):
             try:
-                spin.setValue(float(v[key]) if spin is self.lam else int(v[key]))
+                value = float(v[key]) if spin is self.lam else int(v[key])
             except (KeyError, TypeError, ValueError, OverflowError):
-                pass
+                continue
+            if value == value:            # NaN would land on the spin box's maximum
+                spin.setValue(value)
         if self.dataset.currentData() == FOLDER and not self.folder:
             self.dataset.setCurrentIndex(0)
         self._loading = loading
