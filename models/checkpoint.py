@@ -62,6 +62,9 @@ def save_checkpoint(directory: str | os.PathLike, state: dict[str, np.ndarray], 
     if "family" not in meta or "config" not in meta:
         raise ValueError("checkpoint metadata needs 'family' and 'config'")
     directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise CheckpointError(f"{directory} is a file: a checkpoint is saved as a folder "
+                              f"({WEIGHTS} and {CONFIG}); choose another name")
     directory.mkdir(parents=True, exist_ok=True)
     meta = {"format_version": FORMAT_VERSION, "app_version": _app_version(), **meta}
     text = json.dumps(_finite(meta), indent=2, sort_keys=True, default=_json_default,

@@ -342,3 +342,12 @@ def test_read_checkpoint_returns_numpy_state_and_meta(saved):
     assert set(state) == set(model.state_numpy())
     assert all(isinstance(v, np.ndarray) for v in state.values())
     assert meta["family"] == "autoencoder"
+
+
+def test_saving_onto_a_file_says_a_checkpoint_is_a_folder(tmp_path):
+    from models.checkpoint import CheckpointError, save_checkpoint
+    target = tmp_path / "taken"
+    target.write_text("someone's notes")
+    with pytest.raises(CheckpointError, match="is a file: a checkpoint is saved as a folder"):
+        save_checkpoint(target, {"w": np.zeros(2, np.float32)}, {"family": "x", "config": {}})
+    assert target.read_text() == "someone's notes"
