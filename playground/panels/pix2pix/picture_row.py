@@ -17,7 +17,10 @@ class PictureRow(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._items: list[tuple[QLabel, QWidget]] = []
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        # as tall as the width makes the pictures, so the buttons below sit right under them
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
 
     def add(self, widget: QWidget, caption: str, tip: str = "") -> QLabel:
         label = QLabel(caption, self)
@@ -38,6 +41,13 @@ class PictureRow(QWidget):
                 caption.setVisible(shown)
                 w.setVisible(shown)
         self._place()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt name)
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt name)
+        n = max(1, len(self.visible_items()))
+        return max(120, (width - (n - 1) * GAP) // n) + CAPTION_H
 
     def sizeHint(self) -> QSize:
         return QSize(3 * 300 + 2 * GAP, 300 + CAPTION_H)
