@@ -162,18 +162,28 @@ def verdict(ok: bool) -> str:
     return "meets target" if ok else "MISSES target"
 
 
-def open_main_window():
-    """The app's main window as `playground` opens it (CPU device), shown; prints the header."""
+def gui_app(reserve_cores: bool = True):
+    """The QApplication with pyqtgraph configured as the app does it, and the GUI thread on
+    one torch thread as MainWindow sets it (`reserve_cores`); prints the header."""
     from PySide6.QtWidgets import QApplication
 
     from playground.app import configure_pyqtgraph
     configure_pyqtgraph()
     app = QApplication.instance() or QApplication([])
-    from playground.main_window import MainWindow
-
+    if reserve_cores:
+        from playground.torch_threads import reserve_cores_for_jobs
+        reserve_cores_for_jobs()
     print(machine_line())
     print(f"Qt platform: {app.platformName()}")
     print(guard_none_refcount())
+    return app
+
+
+def open_main_window():
+    """The app's main window as `playground` opens it (CPU device), shown; prints the header."""
+    app = gui_app(reserve_cores=False)      # MainWindow reserves them itself
+    from playground.main_window import MainWindow
+
     win = MainWindow(device="cpu")
     win.show()
     app.processEvents()

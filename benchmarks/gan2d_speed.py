@@ -116,21 +116,12 @@ def main() -> int:
     _common.offscreen()
     _common.isolate_settings()
 
-    from PySide6.QtWidgets import QApplication
-
     from models.gan.toy2d import make_points
     from playground import settings
-    from playground.app import configure_pyqtgraph
     from playground.panels.gan.lab_controls import DEFAULTS
     from playground.panels.gan.lab_view import SETTINGS_KEY, TRAIN_POINTS, Lab2DView
-    from playground.torch_threads import reserve_cores_for_jobs
 
-    configure_pyqtgraph()
-    app = QApplication.instance() or QApplication([])
-    reserve_cores_for_jobs()
-    print(_common.machine_line())
-    print(f"Qt platform: {app.platformName()}")
-    print(_common.guard_none_refcount())
+    app = _common.gui_app()
     settings.set_json(SETTINGS_KEY, {**DEFAULTS, "dataset": args.data_set})
     view = Lab2DView(device="cpu")
     view.resize(1400, 860)

@@ -141,20 +141,12 @@ def main() -> int:
         p.add_argument("--seed", type=int, default=0)), needs_data=False)
     _common.offscreen()
     _common.isolate_settings()
-    from PySide6.QtWidgets import QApplication
-
     import numpy as np
 
     from models.pix2pix.training import Pix2PixConfig, Pix2PixModel
-    from playground.app import configure_pyqtgraph
     from playground.panels.pix2pix.paint_view import PaintView
-    from playground.torch_threads import reserve_cores_for_jobs
 
-    configure_pyqtgraph()
-    app = QApplication.instance() or QApplication([])
-    reserve_cores_for_jobs()
-    print(_common.machine_line())
-    print(f"Qt platform: {app.platformName()}")
+    app = _common.gui_app()
     view = PaintView()
     view.resize(1400, 860)
     view.show()
