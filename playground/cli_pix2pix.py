@@ -53,6 +53,9 @@ def pix2pix_command(args) -> int:
             raise ValueError(f"--loss for pix2pix must be one of {', '.join(OBJECTIVES)}, not {objective}")
         depth = {64: 6, 128: 7, 256: 8}[args.size]
         if args.dataset == "landscapes":
+            if args.direction != "AtoB":
+                raise ValueError("--direction applies to folders of A|B pairs; the landscapes "
+                                 "always go from label map to photo")
             model_config = Pix2PixConfig("classes", size=args.size, depth=depth, width=args.width)
             pairs = args.pairs
         else:

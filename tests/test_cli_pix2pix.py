@@ -84,3 +84,8 @@ def test_a_folder_where_no_file_can_be_read_is_an_error(tmp_path, one_torch_thre
     err = capsys.readouterr().err
     assert "none of the 3 training pairs can be used" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_direction_is_refused_for_the_landscapes(tmp_path, capsys):
+    assert main(["train", "pix2pix", "--direction", "BtoA", "--out", str(tmp_path / "x"), *TINY]) == 2
+    assert "--direction applies to folders" in capsys.readouterr().err
