@@ -11,8 +11,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy,
+                               QSpinBox, QVBoxLayout, QWidget)
 
 from models.events import Step
 from models.pix2pix.networks import PATCHES, patch_fits
@@ -76,7 +76,8 @@ class TrainForm(QWidget):
                               "folder in the pix2pix layout: train/ of side-by-side A|B images")
         self.dataset.activated.connect(self._dataset_picked)
         self.folder_label = QLabel()
-        self.folder_label.setWordWrap(True)
+        # one line, the path's end kept (the folder's own name matters most); full path as tip
+        self.folder_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.folder_btn = QPushButton("Choose…")
         self.folder_btn.setToolTip("Pick the dataset folder (the one holding train/)")
@@ -217,7 +218,10 @@ class TrainForm(QWidget):
     def _changed(self) -> None:
         folder = self.dataset.currentData() == FOLDER
         busy = not self.start_btn.isEnabled() if hasattr(self, "start_btn") else False
-        self.folder_label.setText(self.folder or "(none chosen)")
+        metrics = self.folder_label.fontMetrics()
+        width = max(60, self.folder_label.width() or 160)
+        self.folder_label.setText(metrics.elidedText(self.folder, Qt.TextElideMode.ElideLeft, width)
+                                  if self.folder else "(none chosen)")
         self.folder_label.setToolTip(self.folder)
         for w in (self.folder_label, self.folder_btn, self.direction):
             w.setEnabled(folder and not busy)
