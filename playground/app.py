@@ -16,8 +16,17 @@ def run_app(device: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Generative Playground")
     app.setOrganizationName("GenerativePlayground")
+    # Python's cycle collector runs on whichever thread happens to allocate, often a training
+    # job's; when it frees Qt objects there, their destructors deadlock against the GUI
+    # thread. pyqtgraph's collector turns automatic collection off and collects on a timer
+    # on the GUI thread instead.
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+    collector = GarbageCollector(interval=1.0)
     from .main_window import MainWindow
 
     window = MainWindow(device=device)
     window.show()
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        collector.timer.stop()

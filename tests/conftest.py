@@ -1,6 +1,7 @@
 """Test set-up: headless Qt, the shared MNIST test set, and no network."""
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -10,6 +11,25 @@ import pytest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_MNIST = ROOT.parent / "shared" / "datasets" / "mnist"
+
+
+@pytest.fixture(autouse=True)
+def _collect_qt_garbage_on_the_gui_thread(request):
+    """Qt objects in reference cycles must be freed on the GUI thread. Left to Python's
+    automatic collector, a job's thread may free them (seen: a pix2pix job building its U-Net
+    set off a collection that destroyed an earlier test's QMenu), and the destructor then
+    deadlocks against the GUI thread. The app has pyqtgraph's GarbageCollector for this; a
+    GUI test runs with automatic collection off and collects on the main thread as it ends,
+    after its widgets are closed (this fixture is set up first, so torn down last)."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 @pytest.fixture(autouse=True)
