@@ -208,7 +208,8 @@ def test_space_pauses_and_resumes_and_escape_stops(qtbot, view, messages):
     qtbot.waitUntil(lambda: view.charts.point_count("G_L1") >= 1, timeout=60000)
     qtbot.keyClick(view, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: view.runner.paused, timeout=30000)
-    assert view.form.pause_btn.text() == "Resume"
+    # the job pauses on its own thread; the form learns of it from a queued signal
+    qtbot.waitUntil(lambda: view.form.pause_btn.text() == "Resume", timeout=30000)
     assert view.form.progress.format().endswith("· paused")
     qtbot.keyClick(view, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: not view.runner.paused, timeout=30000)
