@@ -42,6 +42,10 @@ def open_image(path: str | os.PathLike, error: type[Exception] = ValueError):
         limit = Image.MAX_IMAGE_PIXELS
         over = f" (over {limit:,} pixels)" if limit else ""
         raise error(f"{path} is too large to open safely{over}: {e}") from e
+    except FileNotFoundError as e:
+        raise error(f"{path} does not exist") from e
+    except IsADirectoryError as e:
+        raise error(f"{path} is a folder, not an image") from e
     except UnidentifiedImageError as e:
         raise error(f"{path} is not an image Pillow can read") from e
     except (OSError, SyntaxError, ValueError) as e:

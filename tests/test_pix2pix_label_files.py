@@ -73,3 +73,10 @@ def test_the_shipped_example_maps_are_valid_64px_maps():
     for f in files:
         lab = load_label_png(f, size=64)
         assert len(np.unique(lab)) >= 3        # a scene, not a blank map
+
+
+def test_a_missing_file_or_a_folder_is_named_as_such(tmp_path):
+    with pytest.raises(LabelFileError, match="does not exist"):
+        load_label_png(tmp_path / "nowhere.png")
+    with pytest.raises(LabelFileError, match="is a folder, not an image"):
+        load_label_png(tmp_path)
