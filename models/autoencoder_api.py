@@ -20,11 +20,8 @@ class AutoencoderModel(WeightsMixin):
     config_class = AEConfig
     family = "autoencoder"
 
-    def __init__(self, config: AEConfig, meta: dict | None = None, device: str = "cpu"):
-        self.config = config
-        self.meta = dict(meta or {})
-        self.device = torch.device(device)
-        self.module: Autoencoder = build_model(config).to(self.device).eval()
+    module: Autoencoder
+    build_module = staticmethod(build_model)
 
     # ---------------------------------------------------------------- inference
     @property

@@ -98,12 +98,7 @@ class ClassifierModel(WeightsMixin):
     config_class = ClassifierConfig
     family = "classifier"
 
-    def __init__(self, config: ClassifierConfig | None = None, meta: dict | None = None,
-                 device: str = "cpu"):
-        self.config = config or ClassifierConfig()
-        self.meta = dict(meta or {})
-        self.device = torch.device(device)
-        self.module = ClassifierNet(self.config).to(self.device).eval()
+    build_module = ClassifierNet
 
     @property
     def classes(self) -> list[str]:

@@ -1,7 +1,7 @@
 """What every inference object shares: a module built from a config, and its weights as numpy.
 
 Subclasses set `family` (the checkpoint family) and `config_class` (with `from_dict` /
-`to_dict`), and build `self.module` in `__init__(config, meta, device)`.
+`to_dict`), and say how to build their module from a config (`build_module`).
 """
 from __future__ import annotations
 
@@ -17,6 +17,16 @@ class WeightsMixin:
     family: str
     config_class: type
     module: torch.nn.Module
+
+    def __init__(self, config=None, meta: dict | None = None, device: str = "cpu"):
+        self.config = config if config is not None else self.config_class()
+        self.meta = dict(meta or {})
+        self.device = torch.device(device)
+        self.module = self.build_module(self.config).to(self.device).eval()
+
+    @staticmethod
+    def build_module(config) -> torch.nn.Module:
+        raise NotImplementedError
 
     @classmethod
     def from_state(cls, state: dict[str, np.ndarray], meta: dict, source: str = "<memory>",

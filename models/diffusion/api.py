@@ -28,11 +28,10 @@ class DiffusionModel(WeightsMixin):
     config_class = DiffusionConfig
     family = "diffusion"
 
+    build_module = UNet
+
     def __init__(self, config: DiffusionConfig, meta: dict | None = None, device: str = "cpu"):
-        self.config = config
-        self.meta = dict(meta or {})
-        self.device = torch.device(device)
-        self.module = UNet(config).to(self.device).eval()
+        super().__init__(config, meta, device)
         self.scheduler = NoiseScheduler(config.schedule, config.timesteps)
 
     # ---------------------------------------------------------------- sampling

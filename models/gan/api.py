@@ -17,11 +17,7 @@ class GANModel(WeightsMixin):
     config_class = GANConfig
     family = "gan"
 
-    def __init__(self, config: GANConfig, meta: dict | None = None, device: str = "cpu"):
-        self.config = config
-        self.meta = dict(meta or {})
-        self.device = torch.device(device)
-        self.module = Generator(config).to(self.device).eval()
+    build_module = Generator
 
     @property
     def conditional(self) -> bool:

@@ -29,11 +29,7 @@ class GAN2DModel(WeightsMixin):
     config_class = GAN2DConfig
     family = "gan2d"
 
-    def __init__(self, config: GAN2DConfig, meta: dict | None = None, device: str = "cpu"):
-        self.config = config
-        self.meta = dict(meta or {})
-        self.device = torch.device(device)
-        self.module = GAN2DModule(config).to(self.device).eval()
+    build_module = GAN2DModule
 
     @classmethod
     def from_trainer(cls, trainer, meta: dict | None = None) -> "GAN2DModel":

@@ -116,12 +116,7 @@ class Segmenter(WeightsMixin):
     config_class = SegmenterConfig
     family = "segmenter"
 
-    def __init__(self, config: SegmenterConfig | None = None, meta: dict | None = None,
-                 device: str = "cpu"):
-        self.config = config or SegmenterConfig()
-        self.meta = dict(meta or {})
-        self.device = torch.device(device)
-        self.module = SegmenterNet(self.config).to(self.device).eval()
+    build_module = SegmenterNet
 
     @property
     def num_classes(self) -> int:

@@ -274,11 +274,9 @@ class Pix2PixModel(WeightsMixin):
     config_class = Pix2PixConfig
     family = "pix2pix"
 
-    def __init__(self, config: Pix2PixConfig, meta: dict | None = None, device: str = "cpu"):
-        self.config = config
-        self.meta = dict(meta or {})
-        self.device = torch.device(device)
-        self.module = UNetGenerator(config.generator_config()).to(self.device).eval()
+    @staticmethod
+    def build_module(config: Pix2PixConfig) -> UNetGenerator:
+        return UNetGenerator(config.generator_config())
 
     @torch.no_grad()
     def translate(self, x, noise: bool = True, seed: int | None = None) -> np.ndarray:
