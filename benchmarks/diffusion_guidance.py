@@ -23,22 +23,9 @@ import _common
 from diffusion_quality import (add_common_args, duration, load_or_exit, sample_batched,
                                save_grid)
 
+from models.metrics import within_class_spread
+
 DEFAULT_CHECKPOINT = _common.ROOT / "checkpoints" / "mnist-ddpm-cond"
-
-
-def within_class_spread(features, labels) -> float:
-    """Mean pairwise Euclidean feature distance within each class, averaged over classes."""
-    import numpy as np
-    spreads = []
-    for c in np.unique(labels):
-        f = features[labels == c].astype(np.float64)
-        if len(f) < 2:
-            continue
-        sq = (f * f).sum(1)
-        d2 = np.clip(sq[:, None] + sq[None] - 2 * f @ f.T, 0, None)
-        n = len(f)
-        spreads.append(np.sqrt(d2)[np.triu_indices(n, 1)].mean())
-    return float(np.mean(spreads)) if spreads else float("nan")
 
 
 def main() -> int:

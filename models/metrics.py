@@ -32,3 +32,29 @@ def knn_accuracy(train_z: np.ndarray, train_y: np.ndarray, test_z: np.ndarray,
         first = tied[rows[:, None], votes].argmax(1)     # nearest neighbour in a top class
         correct += int((votes[rows, first] == test_y[i:i + chunk]).sum())
     return correct / max(1, len(test_z))
+
+
+def within_class_spread(vectors: np.ndarray, labels: np.ndarray) -> float:
+    """Mean pairwise Euclidean distance between vectors of the same class, averaged over classes.
+
+    The spread is measured inside each class separately, so samples of different classes
+    never count as "diverse": ten digits 0–9 that are each the class's one typical shape
+    score 0, not the distance between a 0 and a 1. Classes with fewer than two vectors are
+    skipped; NaN when no class has two. Used by the guidance grid (on pixels) and by
+    benchmarks/diffusion_guidance.py (on classifier features).
+    """
+    vectors = np.asarray(vectors, np.float64)
+    vectors = vectors.reshape(len(vectors), -1)
+    labels = np.asarray(labels)
+    if len(labels) != len(vectors):
+        raise ValueError(f"{len(vectors)} vectors but {len(labels)} labels")
+    spreads = []
+    for c in np.unique(labels):
+        f = vectors[labels == c]
+        n = len(f)
+        if n < 2:
+            continue
+        sq = (f * f).sum(1)
+        d2 = np.clip(sq[:, None] + sq[None] - 2 * f @ f.T, 0, None)
+        spreads.append(np.sqrt(d2)[np.triu_indices(n, 1)].mean())
+    return float(np.mean(spreads)) if spreads else float("nan")

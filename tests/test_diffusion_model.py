@@ -290,3 +290,37 @@ def test_foreign_or_broken_metadata_is_refused(tmp_path, change, words):
     tiny_model().save(tmp_path)
     _rewrite_meta(tmp_path, change)
     _refused(tmp_path, str(tmp_path), *words)
+
+
+# --------------------------------------------------------------------------- network evaluations
+
+class _CountingNet(torch.nn.Module):
+    """Wraps the U-Net and counts ε̂ evaluations: one per sample row it is asked about."""
+
+    def __init__(self, net: torch.nn.Module):
+        super().__init__()
+        self.net, self.calls, self.rows = net, 0, 0
+
+    def forward(self, x, t, y):
+        self.calls += 1
+        self.rows += x.shape[0]
+        return self.net(x, t, y)
+
+
+@pytest.mark.parametrize("sampler,steps,guidance,per_step", [
+    ("ddpm", 7, 0.0, 1), ("ddim", 7, 0.0, 1), ("ddim", 1, 0.0, 1), ("ddim", 20, 0.0, 1),
+    ("ddim", 5, 2.0, 2), ("ddpm", 5, 1.5, 2)])
+def test_chain_counts_its_network_evaluations_against_T_and_S(sampler, steps, guidance, per_step):
+    model = tiny_model(num_classes=10)
+    n = 3
+    counter = _CountingNet(model.module)
+    model.module = counter
+    frames = list(model.sample_chain(n, steps=steps, guidance=guidance, label=4,
+                                     generator=gen(0), sampler=sampler))
+    T = model.config.timesteps
+    expected_steps = T if sampler == "ddpm" else steps
+    assert len(frames) == expected_steps
+    assert [f.evaluations for f in frames] == [i * per_step for i in range(1, expected_steps + 1)]
+    # what the network really saw: one call per step, on a doubled batch when guided
+    assert counter.calls == expected_steps
+    assert counter.rows == n * frames[-1].evaluations

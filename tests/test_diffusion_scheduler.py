@@ -354,3 +354,15 @@ def test_steps_with_a_generator_are_reproducible():
         assert a.dtype == torch.float32 and a.shape == x.shape
         torch.testing.assert_close(a, b, rtol=0, atol=0)
         assert (a - c).abs().max() > 1e-3
+
+
+def test_ddim_timesteps_end_at_T_over_S_not_at_1():
+    # 1-based like the papers: T, T − T/S, …, T/S, then one jump to x_0
+    from models.diffusion.scheduler import spaced_timesteps
+    assert (spaced_timesteps(1000, 50) + 1).tolist()[-1] == 20
+    assert (spaced_timesteps(1000, 4) + 1).tolist() == [1000, 750, 500, 250]
+    assert (spaced_timesteps(10, 10) + 1).tolist()[-1] == 1
+    sched = NoiseScheduler("linear", 1000)
+    sched.set_timesteps(50)
+    assert sched.timesteps.tolist() == spaced_timesteps(1000, 50).tolist()
+    assert sched.previous_timestep(int(sched.timesteps[-1])) == -1    # then x_0

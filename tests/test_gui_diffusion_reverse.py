@@ -280,6 +280,32 @@ def test_guidance_grid_rows_share_noise_and_differ_by_w(view, qtbot, tiny_paths)
     assert view.guidance_grid() is False
 
 
+def test_guidance_grid_each_class_shows_all_classes_and_spread_within_them(view, qtbot,
+                                                                          tiny_paths):
+    from models.metrics import within_class_spread
+    assert view.open_checkpoint(tiny_paths["cond"])
+    c = view.controls
+    c.sampler.setCurrentIndex(c.sampler.findData("ddim"))
+    c.steps.setValue(2)
+    c.label.setCurrentIndex(c.label.findData("each"))
+    view.guidance_view.scales.setText("0, 3")
+    view.guidance_view.columns.setValue(2)
+    qtbot.mouseClick(c.guidance_btn, Qt.MouseButton.LeftButton)
+    _wait(qtbot, view)
+    r = view.guidance_view.result
+    # every one of the ten classes, twice, laid out one column per class
+    assert r.rows.shape == (2, 20, 28, 28) and r.columns == 10
+    assert np.array_equal(r.labels, np.tile(np.arange(10), 2))
+    assert r.row_grid(0).shape == (2 * 29 - 1, 10 * 29 - 1)
+    for row, div in zip(r.rows, r.diversity):
+        assert div == pytest.approx(within_class_spread(row, r.labels))
+    label = view.guidance_view._row_widgets[0][0].text()
+    assert "spread within" in label and f"{r.diversity[0]:.2f}" in label
+    assert "one column per class" in view.guidance_view.info.text()
+    exported = view.guidance_view.export_image()
+    assert exported.shape == (2 * r.row_grid(0).shape[0] + 6, r.row_grid(0).shape[1])
+
+
 # --------------------------------------------------------------------------- same noise
 
 def test_ddpm_and_ddim_from_the_same_noise_with_wall_times(view, qtbot, tiny_paths):
@@ -305,6 +331,40 @@ def test_ddpm_and_ddim_from_the_same_noise_with_wall_times(view, qtbot, tiny_pat
     assert view.compare_view.ddim_view.image() is not None
     assert f"{T} steps" in view.compare_view.ddpm_label.text()
     assert " s" in view.compare_view.ddpm_label.text() and " s" in view.compare_view.ddim_label.text()
+    # the headline is the count of network evaluations, T against S, not a ratio of wall times
+    assert (r.ddpm_evals, r.ddim_evals) == (T, 6)
+    assert f"{T} evaluations" in view.compare_view.ddpm_label.text()
+    assert "6 evaluations" in view.compare_view.ddim_label.text()
+    summary = view.compare_view.summary.text()
+    assert summary.startswith(f"DDIM used 6 network evaluations vs DDPM's {T}: {T / 6:.1f}× fewer")
+    assert "faster" not in summary and "per evaluation" in summary
+    assert "ms per evaluation" in view.compare_view.ddpm_view._caption
+
+
+def test_guided_comparison_counts_two_evaluations_per_step(view, qtbot, tiny_paths):
+    assert view.open_checkpoint(tiny_paths["cond"])
+    c = view.controls
+    c.steps.setValue(5)
+    c.count.setValue(2)
+    c.label.setCurrentIndex(c.label.findData(3))
+    c.guidance.setValue(2.0)
+    qtbot.mouseClick(c.compare_btn, Qt.MouseButton.LeftButton)
+    _wait(qtbot, view)
+    r = view.compare_view.result
+    assert (r.ddpm_evals, r.ddim_evals) == (2 * T, 10)
+    assert "doubled batch" in view.compare_view.summary.text()
+
+
+def test_steps_tooltip_names_the_last_timestep_the_code_visits(view, tiny_paths):
+    from playground.panels.diffusion.jobs import SampleParams, chain_timesteps
+    assert view.open_checkpoint(tiny_paths["uncond"])
+    c = view.controls
+    c.sampler.setCurrentIndex(c.sampler.findData("ddim"))
+    c.steps.setValue(5)
+    ts = chain_timesteps(view.current_model(), SampleParams(steps=5))
+    assert ts == (50, 40, 30, 20, 10)
+    assert f"t = {', '.join(map(str, ts))}, then x₀" in c.steps.toolTip()
+    assert "t = 1." not in c.steps.toolTip()
 
 
 # --------------------------------------------------------------------------- export, settings

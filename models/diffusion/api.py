@@ -22,6 +22,7 @@ class ChainFrame:
     t: int            # the timestep just denoised, 1-based like the papers (T..1)
     x_t: np.ndarray   # the sample after this step
     x0: np.ndarray    # the model's guess of x_0 at this step
+    evaluations: int = 0  # ε̂-network evaluations so far (2 per step under guidance)
 
 
 class DiffusionModel(WeightsMixin):
@@ -90,7 +91,7 @@ class DiffusionModel(WeightsMixin):
         for s in chain:
             last = s.sample
             yield ChainFrame(s.index, s.steps, s.t + 1, to_unit(s.sample),
-                             to_unit(s.pred_original))
+                             to_unit(s.pred_original), s.evaluations)
         return to_unit(last)
 
     def sample(self, n: int = 16, steps: int = 50, eta: float = 0.0, guidance: float = 0.0,

@@ -23,6 +23,16 @@ class ChainStep:
     t: int              # the timestep just denoised (code index 0..T−1)
     sample: torch.Tensor          # x_{t_prev}
     pred_original: torch.Tensor   # x̂_0 predicted at t
+    evaluations: int = 0          # ε̂-network evaluations so far, this step's included
+
+
+def evaluations_per_step(labels: torch.Tensor | None, guidance: float, num_classes: int) -> int:
+    """How many ε̂ evaluations one step of `guided_eps` costs: 2 under guidance, else 1.
+
+    Guidance needs ε̂(x, y) and ε̂(x, ∅); `guided_eps` runs them as one forward pass on a
+    doubled batch, which costs about what two passes on the plain batch cost, so it counts 2.
+    """
+    return 2 if labels is not None and num_classes and guidance != 0 else 1
 
 
 def guided_eps(model, x: torch.Tensor, t: int, labels: torch.Tensor | None, guidance: float,
@@ -63,7 +73,8 @@ def reverse_chain(model, scheduler: NoiseScheduler, x_T: torch.Tensor, steps: in
     """Denoise x_T step by step; yields after every step and returns x_0.
 
     "ddpm" runs all T steps of Algorithm 2 (σ_t² = β_t) and ignores `steps` and `eta`;
-    "ddim" runs `steps` evenly spaced steps with noise scale η.
+    "ddim" runs `steps` evenly spaced steps with noise scale η. Each step evaluates the
+    ε̂-network once (twice under guidance); ChainStep.evaluations counts them.
     """
     check_sampling_args(scheduler, steps, eta, guidance, sampler)
     if sampler == "ddpm":
@@ -72,6 +83,7 @@ def reverse_chain(model, scheduler: NoiseScheduler, x_T: torch.Tensor, steps: in
         scheduler.set_timesteps(steps)
         timesteps = scheduler.timesteps.tolist()
     x = x_T
+    per_step = evaluations_per_step(labels, guidance, num_classes)
     for i, t in enumerate(timesteps, 1):
         eps = guided_eps(model, x, t, labels, guidance, num_classes)
         if sampler == "ddpm":
@@ -79,7 +91,7 @@ def reverse_chain(model, scheduler: NoiseScheduler, x_T: torch.Tensor, steps: in
         else:
             out = scheduler.step(eps, t, x, eta=eta, generator=generator)
         x = out.prev_sample
-        yield ChainStep(i, len(timesteps), t, x, out.pred_original_sample)
+        yield ChainStep(i, len(timesteps), t, x, out.pred_original_sample, i * per_step)
     return x
 
 

@@ -68,17 +68,13 @@ class NoiseScheduler:
 
     # ---------------------------------------------------------------- reverse process
     def set_timesteps(self, num_inference_steps: int) -> None:
-        """Choose S of the T timesteps, evenly spaced and ending at T − 1 ("trailing").
+        """Choose S of the T timesteps, evenly spaced and starting at T − 1 ("trailing").
 
-        Starting at the last timestep means even S = 1 begins from pure noise.
+        See `spaced_timesteps`: the last step denoises code index T/S − 1 (t = T/S counted
+        1-based like the papers) and jumps straight to x_0.
         """
-        T = self.num_train_timesteps
-        S = num_inference_steps
-        if not _is_int(S) or not 1 <= S <= T:
-            raise ValueError(f"the number of steps must be an integer in 1..{T}, not {S!r}")
-        # exactly S points: a float-stepped arange can overshoot by one and reach t = −1
-        ts = np.round(T - np.arange(int(S)) * (T / int(S))).astype(np.int64) - 1
-        self.timesteps = torch.from_numpy(np.unique(ts)[::-1].copy())
+        ts = spaced_timesteps(self.num_train_timesteps, num_inference_steps)
+        self.timesteps = torch.from_numpy(ts)
         self.num_inference_steps = len(self.timesteps)
 
     def previous_timestep(self, t: int) -> int:
@@ -151,6 +147,22 @@ class NoiseScheduler:
             z = noise if noise is not None else _randn_like(sample, generator)
             mean = mean + math.sqrt(var) * z
         return SchedulerOutput(mean, x0)
+
+
+def spaced_timesteps(T: int, S: int) -> np.ndarray:
+    """S of the T code indices, evenly spaced, descending, starting at T − 1 ("trailing").
+
+    Counted 1-based like the papers they are T, T − T/S, …, T/S (rounded): starting at the
+    last timestep means even S = 1 begins from pure noise, and the final step goes from
+    t = T/S to x_0 in one jump, so it does not end at t = 1 unless S = T.
+    """
+    if not _is_int(T) or T < 1:
+        raise ValueError(f"T must be a positive integer, not {T!r}")
+    if not _is_int(S) or not 1 <= S <= T:
+        raise ValueError(f"the number of steps must be an integer in 1..{T}, not {S!r}")
+    # exactly S points: a float-stepped arange can overshoot by one and reach t = −1
+    ts = np.round(T - np.arange(int(S)) * (T / int(S))).astype(np.int64) - 1
+    return np.unique(ts)[::-1].copy()
 
 
 def _is_int(value) -> bool:

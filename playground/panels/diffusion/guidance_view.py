@@ -1,4 +1,10 @@
-"""Classifier-free guidance: one row per scale w, the same noise and class in every column."""
+"""Classifier-free guidance: one row per scale w, the same noise and classes in every row.
+
+With one class a row is a line of its samples; with "each class in turn" a row is a small
+grid with one column per class, so all ten digits show. The diversity figure beside each row
+is the spread within each class, averaged over classes (models.metrics.within_class_spread):
+a spread across different classes would rise with w, as guidance makes digits more distinct.
+"""
 from __future__ import annotations
 
 import math
@@ -8,7 +14,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QSpinBox, QVBoxLayout, QWidget)
 
-from models.imaging import tile
 
 from ...widgets import ImageView
 from .jobs import GuidanceResult
@@ -45,13 +50,19 @@ class GuidanceView(QWidget):
         note = QLabel("Classifier-free guidance mixes the conditional and unconditional noise "
                       "estimates, ε̂ = (1 + w) ε̂(x, y) − w ε̂(x, ∅). Every row starts from the "
                       "same noise with the same classes; only w changes. Higher w: more "
-                      "class-typical digits, less variety (the diversity figure is the mean "
-                      "per-pixel spread across the row). Press “Guidance grid” (Ctrl+G).")
+                      "class-typical digits, less variety. The spread beside each row is the mean "
+                      "pixel distance between two samples of the same class, averaged over the "
+                      "classes (with “Each class in turn”, one column per class). "
+                      "Press “Guidance grid” (Ctrl+G).")
         note.setWordWrap(True)
         self.scales = QLineEdit(DEFAULT_SCALES)
         self.scales.setToolTip("Guidance scales, one row each, separated by commas (0 … 10)")
-        self.columns = QSpinBox(minimum=2, maximum=16, value=8)
-        self.columns.setToolTip("Samples per row (same noise in every row)")
+        self.columns = QSpinBox(minimum=2, maximum=16, value=4)
+        self.columns.setToolTip(
+            "Samples of each class in every row (the same noise in every row). With one class "
+            "a row is a line of that many; with “Each class in turn” every class gets that "
+            "many, as a grid with one column per class. At least 2, so that a spread within "
+            "a class can be measured.")
         self.export_btn = QPushButton("Export PNG…")
         self.export_btn.setToolTip("Save the guidance grid as a PNG")
         self.export_btn.clicked.connect(self.exportRequested)
@@ -59,7 +70,7 @@ class GuidanceView(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Scales w"))
         bar.addWidget(self.scales, 1)
-        bar.addWidget(QLabel("Samples per row"))
+        bar.addWidget(QLabel("Samples per class"))
         bar.addWidget(self.columns)
         bar.addWidget(self.export_btn)
         self.info = QLabel("")
@@ -101,11 +112,18 @@ class GuidanceView(QWidget):
     def show_result(self, r: GuidanceResult, classes: list[str], T: int) -> None:
         self.result = r
         self._ensure_rows(len(r.scales))
-        for (label, view), w, row, div in zip(self._row_widgets, r.scales, r.rows, r.diversity):
-            label.setText(f"w = {w:g}\ndiversity {div:.3f}")
-            view.set_image(tile(row, len(row), pad=1))
-        names = [classes[i] if i < len(classes) else str(i) for i in r.labels]
-        what = (f"class {names[0]}" if len(set(names)) == 1 else "classes " + " ".join(names))
+        for i, ((label, view), w, div) in enumerate(zip(self._row_widgets, r.scales,
+                                                        r.diversity)):
+            label.setText(f"w = {w:g}\nspread within\na class {div:.2f}")
+            label.setToolTip("Mean pixel distance (L2, images in [0, 1]) between two samples "
+                             "of the same class, averaged over the classes shown. Lower: the "
+                             "samples of a class are more alike.")
+            view.set_image(r.row_grid(i))
+        order = list(dict.fromkeys(int(c) for c in r.labels))
+        names = [classes[i] if i < len(classes) else str(i) for i in order]
+        per = len(r.labels) // max(1, len(order))
+        what = (f"class {names[0]} × {per}" if len(names) == 1 else
+                f"one column per class ({' '.join(names)}) × {per} each")
         self.info.setText(f"{what} · {r.params.describe(T).split(' · w')[0]} · seed "
                           f"{r.params.seed} · {r.wall_s:.1f} s")
         self.export_btn.setEnabled(True)
@@ -113,5 +131,8 @@ class GuidanceView(QWidget):
     def export_image(self) -> np.ndarray | None:
         if self.result is None:
             return None
-        rows = self.result.rows
-        return tile(rows.reshape(-1, *rows.shape[2:]), rows.shape[1], pad=1)
+        r = self.result
+        grids = [r.row_grid(i) for i in range(len(r.scales))]
+        gap = np.ones((6, grids[0].shape[1]), np.float32)
+        parts = [p for g in grids for p in (g, gap)][:-1]
+        return np.concatenate(parts, axis=0)

@@ -18,6 +18,7 @@ import torch
 from models.diffusion.api import DiffusionModel
 from models.events import Status
 from models.imaging import save_gif, tile, to_uint8
+from models.metrics import within_class_spread
 
 EACH_CLASS = "each"   # label choice: image i gets class i mod C
 
@@ -115,6 +116,18 @@ class CompareResult:
     ddim_steps: int
     params: SampleParams
     x_T: np.ndarray            # the shared starting noise, N×28×28 float32 in [0, 1]
+    # ε̂-network evaluations each sampler made, counted in the sampler loop (2 per step
+    # under guidance); the honest cost ratio, which noisy wall times only approximate
+    ddpm_evals: int = 0
+    ddim_evals: int = 0
+
+    @property
+    def ddpm_ms_per_eval(self) -> float:
+        return self.ddpm_s / max(1, self.ddpm_evals) * 1e3
+
+    @property
+    def ddim_ms_per_eval(self) -> float:
+        return self.ddim_s / max(1, self.ddim_evals) * 1e3
 
 
 @dataclass(frozen=True)
@@ -124,7 +137,12 @@ class GuidanceResult:
     labels: np.ndarray         # cols
     wall_s: float
     params: SampleParams
-    diversity: tuple[float, ...] = field(default=())
+    diversity: tuple[float, ...] = field(default=())   # within-class spread per row (pixels)
+    columns: int = 0           # how many columns each row's grid has (C when all classes)
+
+    def row_grid(self, i: int, pad: int = 1) -> np.ndarray:
+        """Row i's images as one grid, one column per class when it holds every class."""
+        return tile(self.rows[i], self.columns or self.rows.shape[1], pad=pad)
 
 
 def chain_timesteps(model: DiffusionModel, params: SampleParams) -> tuple[int, ...]:
@@ -156,16 +174,21 @@ def chain_job(model: DiffusionModel, params: SampleParams
 
 
 def _run(model: DiffusionModel, params: SampleParams, x_T, labels, progress: list,
-         what: str) -> Generator[object, None, tuple[np.ndarray, float]]:
-    """One chain, counting its steps into a shared progress tally; returns (images, seconds)."""
+         what: str) -> Generator[object, None, tuple[np.ndarray, float, int]]:
+    """One chain, counting its steps into a shared progress tally.
+
+    Returns (images, seconds, ε̂ evaluations).
+    """
     t0 = time.perf_counter()
     chain = model.sample_chain(len(x_T), params.steps, params.eta, params.guidance, labels,
                                step_generator(params), params.sampler, x_T=x_T)
+    evaluations = 0
     while True:
         try:
-            next(chain)
+            frame = next(chain)
         except StopIteration as done:
-            return done.value, time.perf_counter() - t0
+            return done.value, time.perf_counter() - t0, evaluations
+        evaluations = frame.evaluations
         progress[0] += 1
         yield Progress(progress[0], progress[1], time.perf_counter() - progress[2], what)
 
@@ -181,35 +204,52 @@ def compare_job(model: DiffusionModel, params: SampleParams
     progress = [0, T + params.steps, time.perf_counter()]
     ddpm_params = replace(params, sampler="ddpm")
     ddim_params = replace(params, sampler="ddim")
-    ddpm, ddpm_s = yield from _run(model, ddpm_params, x_T, labels, progress, f"DDPM ({T} steps)")
-    ddim, ddim_s = yield from _run(model, ddim_params, x_T, labels, progress,
-                                   f"DDIM ({params.steps} steps)")
-    return CompareResult(ddpm, ddim, ddpm_s, ddim_s, T, params.steps, params, start)
+    ddpm, ddpm_s, ddpm_n = yield from _run(model, ddpm_params, x_T, labels, progress,
+                                           f"DDPM ({T} steps)")
+    ddim, ddim_s, ddim_n = yield from _run(model, ddim_params, x_T, labels, progress,
+                                           f"DDIM ({params.steps} steps)")
+    return CompareResult(ddpm, ddim, ddpm_s, ddim_s, T, params.steps, params, start,
+                         ddpm_n, ddim_n)
+
+
+def guidance_labels(model: DiffusionModel, label, per_class: int) -> tuple[np.ndarray, int]:
+    """The classes of one guidance row and how many columns to lay it out in.
+
+    One class: `per_class` samples of it in a line. "Each class in turn" (or no class):
+    `per_class` samples of every class, laid out with one column per class, so all C
+    classes show and each has enough samples to measure a spread within it.
+    """
+    C = model.config.num_classes
+    if label is None or label == EACH_CLASS:
+        return np.tile(np.arange(C), per_class), C
+    return np.full(per_class, int(label)), per_class
 
 
 def guidance_job(model: DiffusionModel, params: SampleParams, scales: tuple[float, ...],
-                 cols: int) -> Generator[object, None, GuidanceResult]:
+                 per_class: int) -> Generator[object, None, GuidanceResult]:
     """One row per guidance scale, the same x_T and classes in every row."""
     if not model.conditional:
         raise ValueError("guidance needs a class-conditional model")
     if not scales:
         raise ValueError("give at least one guidance scale")
-    x_T = model.noise(cols, seed=params.seed)
-    label = params.label if params.label is not None else EACH_CLASS
-    labels = labels_for(replace(params, label=label), model, cols)
-    labels = np.full(cols, labels) if np.ndim(labels) == 0 else labels
+    if per_class < 2:
+        raise ValueError("a spread within a class needs at least 2 samples per class")
+    labels, columns = guidance_labels(model, params.label, per_class)
+    x_T = model.noise(len(labels), seed=params.seed)
     per_chain = params.chain_length(model.config.timesteps)
     progress = [0, per_chain * len(scales), time.perf_counter()]
     rows, t0 = [], time.perf_counter()
     for w in scales:
-        images, _ = yield from _run(model, replace(params, guidance=float(w)), x_T, labels,
-                                    progress, f"w = {w:g}")
+        images, _, _ = yield from _run(model, replace(params, guidance=float(w)), x_T, labels,
+                                       progress, f"w = {w:g}")
         rows.append(images)
     rows = np.stack(rows)
-    # mean per-pixel standard deviation across a row's samples: falls as guidance narrows them
-    diversity = tuple(float(r.std(axis=0).mean()) for r in rows)
+    # spread within each class, averaged over classes (as benchmarks/diffusion_guidance.py
+    # does on classifier features): across different classes it would rise with w, since
+    # guidance makes the classes more distinct, while each class's samples grow more alike
+    diversity = tuple(within_class_spread(r, labels) for r in rows)
     return GuidanceResult(tuple(float(w) for w in scales), rows, labels,
-                          time.perf_counter() - t0, params, diversity)
+                          time.perf_counter() - t0, params, diversity, columns)
 
 
 def side_by_side(x_t: np.ndarray, x0: np.ndarray, ncols: int, gap: int = 6) -> np.ndarray:

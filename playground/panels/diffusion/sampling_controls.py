@@ -9,11 +9,24 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox
                                QLabel, QProgressBar, QPushButton, QSlider, QSpinBox, QVBoxLayout,
                                QWidget)
 
+from models.diffusion.scheduler import spaced_timesteps
+
 from ...widgets import format_duration
 from .jobs import EACH_CLASS, SampleParams
 
 MAX_IMAGES = 64
 MAX_SEED = 2**31 - 1
+
+
+def steps_tip(T: int, S: int) -> str:
+    """What S does, with the timesteps the sampler will really visit (1-based, like the papers)."""
+    S = max(1, min(int(S), T))
+    ts = [int(t) + 1 for t in spaced_timesteps(T, S)]
+    shown = ", ".join(map(str, ts)) if len(ts) <= 5 else \
+        f"{ts[0]}, {ts[1]}, …, {ts[-2]}, {ts[-1]}"
+    return (f"S, the number of DDIM steps (1 … T = {T}): S evenly spaced timesteps from t = T "
+            f"down to t = T/S, then one jump to x₀. Here S = {S}: t = {shown}, then x₀. "
+            f"One ε̂ evaluation per step (two under guidance).")
 
 
 class _SliderSpin(QWidget):
@@ -125,7 +138,8 @@ class SamplingControls(QWidget):
         # _fill_labels blocks signals, so only the user's (or a caller's) choice is remembered
         self.label.currentIndexChanged.connect(
             lambda i: setattr(self, "_label_choice", self.label.itemData(i)))
-        for sig in (self.sampler.currentIndexChanged, self.label.currentIndexChanged):
+        for sig in (self.sampler.currentIndexChanged, self.label.currentIndexChanged,
+                    self.steps.valueChanged):   # the S tooltip names the actual timesteps
             sig.connect(self._update_enabled)
         for sig in (self.sampler.currentIndexChanged, self.steps.valueChanged,
                     self.eta.spin.valueChanged, self.count.valueChanged, self.seed.valueChanged,
@@ -164,8 +178,7 @@ class SamplingControls(QWidget):
                     "Switch to DDIM to change S and η (the DDPM vs DDIM comparison uses them "
                     "for its DDIM side).")
         self.steps.setEnabled(ddim)
-        self.steps.setToolTip(f"S, the number of DDIM steps (1 … T = {self._T}); the chain "
-                              f"visits S evenly spaced timesteps ending at t = 1." + ddim_tip)
+        self.steps.setToolTip(steps_tip(self._T, self.steps.value()) + ddim_tip)
         self.eta.setEnabled(ddim)
         self.eta.setToolTip("η scales the fresh noise of each DDIM step: 0 is deterministic "
                             "(an ODE), 1 matches DDPM's posterior variance." + ddim_tip)
