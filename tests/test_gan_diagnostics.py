@@ -285,6 +285,17 @@ def test_each_diagnosis_has_its_own_title_and_remedy():
     assert "Wasserstein" in collapse.remedy and "conditional" in collapse.remedy
 
 
+def test_collapse_remedy_strengthens_D_and_does_not_prescribe_the_weakening_tricks():
+    """Smoothing, noisy labels, flips and D dropout weaken D: remedies for the other failure."""
+    text = REMEDIES["collapse"]
+    for remedy in ("strengthen D", "Wasserstein", "lower both learning rates", "batch size"):
+        assert remedy in text
+    # the weakening tricks appear only in the sentence that says they are not for collapse
+    sentences = [s for s in text.split(". ") if "smoothing" in s or "dropout" in s]
+    assert len(sentences) == 1 and "weaken D" in sentences[0] and "not a collapse" in sentences[0]
+    assert "label smoothing" in REMEDIES["overpowered"] and "dropout" in REMEDIES["overpowered"]
+
+
 def test_reset_clears_the_window_and_the_active_conditions():
     monitor = Monitor("non-saturating", window=50, warmup=0)
     feed_d(monitor, [0.01] * 60)

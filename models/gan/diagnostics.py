@@ -30,10 +30,11 @@ REMEDIES = {
         "gives useful gradients when it wins."),
     "collapse": (
         "The generator maps many z to a few outputs, chasing whatever D accepts at the "
-        "moment. Use the Wasserstein loss with gradient penalty; condition G and D on the "
-        "label (conditional GAN); keep D from over-committing with label smoothing, noisy "
-        "labels or label flips, or dropout in D; lower the learning rates; or restart from "
-        "earlier weights."),
+        "moment. The lectures' remedies: strengthen D (wider, or more D steps per G step, k) "
+        "so it notices and punishes the missing variety; switch to the Wasserstein loss with "
+        "gradient penalty; lower both learning rates; raise the batch size. Conditioning G "
+        "and D on the label (conditional GAN) helps too. Label smoothing, noisy labels, label "
+        "flips and dropout in D weaken D: they treat a D that overpowers G, not a collapse."),
 }
 TITLES = {"overpowered": "D is overpowering G", "collapse": "Mode collapse"}
 
