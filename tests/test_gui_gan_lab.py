@@ -88,6 +88,61 @@ def test_each_layer_toggle_hides_its_item_and_stops_computing_it(qtbot, view):
     assert len(x) == 512 * 6                        # a shaft and two head strokes per point
 
 
+def test_the_legend_lists_only_the_visible_layers(qtbot, view):
+    plot, boxes = view.plot, view.controls.layer_boxes
+    full = ["real data", "generated G(z)", "−∂L_G/∂x", "G(z-grid)"]
+    assert plot.legend_labels() == full
+    boxes["arrows"].setChecked(False)
+    boxes["manifold"].setChecked(False)
+    assert plot.legend_labels() == ["real data", "generated G(z)"]
+    boxes["field"].setChecked(False)                 # the heat map has its colour bar instead
+    assert plot.legend_labels() == ["real data", "generated G(z)"]
+    for name in ("real", "fake"):
+        boxes[name].setChecked(False)
+    assert plot.legend_labels() == [] and not plot.legend.isVisible()
+    boxes["manifold"].setChecked(True)
+    assert plot.legend_labels() == ["G(z-grid)"] and plot.legend.isVisible()
+
+
+def test_button_glyphs_exist_in_the_font_and_pause_uses_the_style_icon(qtbot, view):
+    from PySide6.QtGui import QFontMetrics
+    from PySide6.QtWidgets import QPushButton
+    btn = view.controls.play_btn
+    assert btn.text() == "Play" and not btn.icon().isNull()
+    _click(qtbot, btn)
+    qtbot.waitUntil(lambda: btn.text() == "Pause", timeout=5000)
+    assert not btn.icon().isNull()
+    # every character on every button of the lab is in the button's font (no tofu boxes)
+    seen = set()
+    for b in view.findChildren(QPushButton) + [btn]:
+        fm = QFontMetrics(b.font())
+        for ch in b.text().replace("&", ""):
+            seen.add(ch)
+            assert fm.inFontUcs4(ord(ch)), f"{ch!r} (U+{ord(ch):04X}) on {b.text()!r}"
+    assert "⏸" not in seen and "▶" not in seen
+    _click(qtbot, btn)
+    qtbot.waitUntil(lambda: not view.runner.busy and btn.text() == "Play", timeout=5000)
+
+
+def test_wgan_mode_speaks_of_a_critic_score_not_a_probability(qtbot, view):
+    charts, plot = view.charts, view.plot
+    assert "½" in view.help.text() and "½" in charts.loss.toolTip()
+    assert charts.outputs.legend_labels() == ["D(x), real", "D(G(z)), generated"]
+    view.controls.loss.setCurrentIndex(view.controls.loss.findData("wgan-gp"))
+    qtbot.waitUntil(lambda: plot.critic, timeout=5000)
+    help_text = view.help.text()
+    assert "critic" in help_text and "not a probability" in help_text
+    assert "D says ½" not in help_text
+    assert "no ½ equilibrium" in charts.loss.toolTip() and "D(x) = ½" not in charts.loss.toolTip()
+    assert charts.outputs.legend_labels() == ["f(x), real", "f(G(z)), generated"]
+    assert charts.loss.legend_labels()[0] == "critic"
+    assert not charts.outputs.half.isVisible() and not charts.loss.equilibrium.isVisible()
+    assert "P(real)" not in plot.bar.getAxis("left").labelText
+    view.controls.loss.setCurrentIndex(view.controls.loss.findData("non-saturating"))
+    qtbot.waitUntil(lambda: not plot.critic, timeout=5000)
+    assert "D says ½" in view.help.text() and charts.loss.legend_labels()[0] == "D"
+
+
 def test_training_d_alone_changes_its_field_but_not_the_points(qtbot, view):
     fake0, field0 = view.plot.fake_positions(), view.plot.field_image()
     assert field0.shape == (48, 48) and 0 <= field0.min() and field0.max() <= 1

@@ -113,6 +113,17 @@ class _Chart(pg.PlotWidget):
         self.series.append((series, solid, faint))
         return series
 
+    def _rename(self, series: Series, name: str) -> None:
+        """Relabel a curve's legend entry (and the curve), e.g. D → critic for WGAN-GP."""
+        solid = next(sol for ser, sol, _ in self.series if ser is series)
+        solid.opts["name"] = name
+        label = self.legend.getLabel(solid)
+        if label is not None:
+            label.setText(name)
+
+    def legend_labels(self) -> list[str]:
+        return [label.text for _, label in self.legend.items]
+
     def clear_data(self) -> None:
         for series, solid, faint in self.series:
             series.clear()
@@ -169,14 +180,20 @@ class LossChart(_Chart):
             pos=2 * math.log(2), angle=0, pen=pg.mkPen("#888", width=1, style=Qt.PenStyle.DashLine),
             label="2 ln 2", labelOpts={"position": 0.05, "color": "#666", "anchors": [(0, 1), (0, 1)]})
         self.addItem(self.equilibrium, ignoreBounds=True)
-        self.setToolTip("D's loss −E log D(x) − E log(1 − D(G(z))) and G's loss, per step (faint) "
-                        "and smoothed. At the game's equilibrium D(x) = ½ everywhere and D's loss "
-                        "is 2 ln 2 ≈ 1.39; a D loss near 0 means D is winning outright.")
         self.set_loss("non-saturating")
 
     def set_loss(self, loss: str) -> None:
         critic = loss == "wgan-gp"
         self.equilibrium.setVisible(not critic)
+        self._rename(self.d, "critic" if critic else "D")
+        self.setToolTip(
+            "The critic's loss E f(G(z)) − E f(x) (its gradient penalty is the third curve) "
+            "and G's loss −E f(G(z)), per step (faint) and smoothed. The critic's scores are "
+            "unbounded, not probabilities, so there is no ½ equilibrium: minus the critic's "
+            "loss estimates the Wasserstein distance, which falls as G improves." if critic else
+            "D's loss −E log D(x) − E log(1 − D(G(z))) and G's loss, per step (faint) "
+            "and smoothed. At the game's equilibrium D(x) = ½ everywhere and D's loss "
+            "is 2 ln 2 ≈ 1.39; a D loss near 0 means D is winning outright.")
         # the penalty's legend entry only where there is a penalty
         solid = self.series[-1][1]
         self.legend.removeItem(solid)
@@ -199,6 +216,8 @@ class OutputChart(_Chart):
     def set_loss(self, loss: str) -> None:
         critic = loss == "wgan-gp"
         self.half.setVisible(not critic)
+        self._rename(self.real, "f(x), real" if critic else "D(x), real")
+        self._rename(self.fake, "f(G(z)), generated" if critic else "D(G(z)), generated")
         self.setLabel("left", "critic f" if critic else "D")
         self.setTitle("the critic's mean value (unbounded)" if critic else "D's mean output",
                       size="9pt", color="#222")

@@ -11,7 +11,7 @@ import math
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget)
+                               QGroupBox, QHBoxLayout, QLabel, QStyle, QVBoxLayout, QWidget)
 
 from models.gan.losses import LOSS_NAMES, LabelTricks
 from models.gan.toy2d import DATASET_NAMES, NOISES, GAN2DConfig
@@ -28,7 +28,8 @@ DATASET_TIPS = {"8gaussians": "Eight tight Gaussians on a ring: the classic test
 LAYER_TIPS = {
     "real": "Samples of the real distribution p_data that D learns to accept",
     "fake": "G(z) for a fixed batch of 512 noise vectors, so you see the same points move",
-    "field": "D's output over the plane: its belief that a point is real. G's points are "
+    "field": "D's output over the plane: its belief that a point is real (with WGAN-GP the "
+             "critic's unbounded score instead, rescaled each frame). G's points are "
              "pushed up this landscape, towards where D says “real”",
     "arrows": "−∂L_G/∂x at each generated point: where G's loss pushes that sample next "
               "(lengths ∝ √|gradient|, rescaled every frame)",
@@ -87,7 +88,7 @@ class LabControlPanel(QWidget):
     # ---------------------------------------------------------------- building
     def _build_run(self) -> None:
         self.run_box = QGroupBox("Play the game")
-        self.play_btn = button("▶ Play", None, "Play or pause training (Space)")
+        self.play_btn = button("Play", None, "Play or pause training (Space)")
         self.step_btn = button("One step", "S", "One round: k D-steps, then one G-step (S or →)")
         self.d_step_btn = button("Train D only", "D", "One update of D alone, G frozen: watch "
                                   "D's heat map sharpen while the generated points stay put")
@@ -364,7 +365,11 @@ class LabControlPanel(QWidget):
         self.gp_weight.setEnabled(not bce)
 
     def set_running(self, running: bool) -> None:
-        self.play_btn.setText("⏸ Pause" if running else "▶ Play")
+        # the style's own media icons: the ⏸ glyph is missing from common fonts (a box)
+        icon = (QStyle.StandardPixmap.SP_MediaPause if running
+                else QStyle.StandardPixmap.SP_MediaPlay)
+        self.play_btn.setIcon(self.style().standardIcon(icon))
+        self.play_btn.setText("Pause" if running else "Play")
         for b in (self.step_btn, self.d_step_btn, self.g_step_btn):
             b.setEnabled(not running)
 

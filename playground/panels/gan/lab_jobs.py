@@ -20,6 +20,8 @@ from models.gan.toy2d import MODE_STD, mode_centres, mode_metrics
 from models.gan.toy2d_train import (GAN2DTrainer, LabControls, Picture, Progress, lab_job,
                                     one_step_job)
 
+from .lab_plot import help_text
+
 HEALTH_EVERY_S = 0.5
 # A fresh G needs a few hundred steps to spread over the 25-grid (a second or two here), and
 # the diagnosis is about modes G misses, not how tightly it hits them: a mode counts as
@@ -223,6 +225,7 @@ class LabJobsMixin:
         self._live_config = self.controls.train_config()
         self.charts.set_loss(loss)
         self.plot.set_critic(loss == "wgan-gp")
+        self.help.setText(help_text(loss))
 
     def _layers_changed(self) -> None:
         layers = self.controls.layers()

@@ -30,6 +30,24 @@ FIELD_MAP = pg.ColorMap([0.0, 0.2, 0.5, 0.8, 1.0],
                          (118, 188, 118)])
 BCE_BAR_LABEL = "D(x) = P(real)"
 WGAN_BAR_LABEL = "critic f(x), rescaled per frame"
+# the explanation under the picture: what the heat map means depends on the loss
+HELP = ("<b>The minimax game.</b> D (heat map: green = “real”, purple = “fake”) learns to tell "
+        "the <span style='color:#1b7837'><b>real points</b></span> from "
+        "<span style='color:#762a83'><b>G's points</b></span>; G moves its points up D's "
+        "landscape (the arrows). At the equilibrium G's points cover the data and D says ½ "
+        "everywhere. Break it on purpose: a high D rate or large k, the minimax loss, SGD…")
+# WGAN-GP has no probabilities and no ½: the critic scores points, G climbs the score
+HELP_WGAN = ("<b>The Wasserstein game.</b> The critic f (heat map: green = higher score, purple "
+             "= lower, rescaled each frame) scores the "
+             "<span style='color:#1b7837'><b>real points</b></span> above "
+             "<span style='color:#762a83'><b>G's points</b></span>; its score is unbounded, "
+             "not a probability, and the gradient penalty keeps it 1-Lipschitz. G moves its "
+             "points up the score (the arrows). The gap E f(x) − E f(G(z)) estimates the "
+             "Wasserstein distance and shrinks as G covers the data; there is no ½ to reach.")
+
+
+def help_text(loss: str) -> str:
+    return HELP_WGAN if loss == "wgan-gp" else HELP
 
 
 class LabPlot(QWidget):
@@ -88,11 +106,14 @@ class LabPlot(QWidget):
         legend = pg.LegendItem(offset=(4, 1), labelTextColor="#222", labelTextSize="8pt",
                                colCount=4, verSpacing=-6, horSpacing=12)
         legend.setParentItem(self.view)
-        legend.addItem(_swatch(REAL_COLOUR), "real data")
-        legend.addItem(_swatch(FAKE_COLOUR), "generated G(z)")
-        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(ARROW_COLOUR, width=2)), "−∂L_G/∂x")
-        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(MANIFOLD_COLOUR, width=2)), "G(z-grid)")
         self.legend = legend
+        # the legend's samples, by layer; only the visible layers are listed
+        self._legend_entries = {
+            "real": (_swatch(REAL_COLOUR), "real data"),
+            "fake": (_swatch(FAKE_COLOUR), "generated G(z)"),
+            "arrows": (pg.PlotDataItem(pen=pg.mkPen(ARROW_COLOUR, width=2)), "−∂L_G/∂x"),
+            "manifold": (pg.PlotDataItem(pen=pg.mkPen(MANIFOLD_COLOUR, width=2)), "G(z-grid)")}
+        self._update_legend()
         self.caption = pg.TextItem("", color="#222", anchor=(1, 1))
         self.caption.setZValue(9)
         self.caption.setParentItem(self.view)
@@ -126,6 +147,21 @@ class LabPlot(QWidget):
         self.items[name].setVisible(on)
         if name == "field":
             self.bar.setVisible(on)
+        self._update_legend()
+
+    def legend_labels(self) -> list[str]:
+        """What the legend lists now, in order."""
+        return [label.text for _, label in self.legend.items]
+
+    def _update_legend(self) -> None:
+        shown = [n for n in self._legend_entries if self.items[n].isVisible()]
+        if shown == getattr(self, "_legend_shown", None):
+            return
+        self._legend_shown = shown
+        self.legend.clear()
+        for n in shown:
+            self.legend.addItem(*self._legend_entries[n])
+        self.legend.setVisible(bool(shown))
 
     def layer_visible(self, name: str) -> bool:
         return self.items[name].isVisible()

@@ -30,7 +30,7 @@ from .diagnosis_banner import DiagnosisBanner
 from .lab_charts import LabCharts
 from .lab_controls import DRAW, FILE, LabControlPanel
 from .lab_jobs import LabJobsMixin
-from .lab_plot import LabPlot
+from .lab_plot import LabPlot, help_text
 
 SETTINGS_KEY = "gan/lab"
 STROKES_KEY = "gan/lab_strokes"
@@ -41,11 +41,6 @@ SHOWN_POINTS = 1000
 PLOT_MIN = 360
 FIT = 0.88 * EXTENT       # loaded points wider than the square are scaled to fit this
 CHECKPOINTS = Path(__file__).resolve().parents[3] / "checkpoints"
-HELP = ("<b>The minimax game.</b> D (heat map: green = “real”, purple = “fake”) learns to tell "
-        "the <span style='color:#1b7837'><b>real points</b></span> from "
-        "<span style='color:#762a83'><b>G's points</b></span>; G moves its points up D's "
-        "landscape (the arrows). At the equilibrium G's points cover the data and D says ½ "
-        "everywhere. Break it on purpose: a high D rate or large k, the minimax loss, SGD…")
 
 
 class Lab2DView(LabJobsMixin, QWidget):
@@ -87,7 +82,7 @@ class Lab2DView(LabJobsMixin, QWidget):
         self.plot = LabPlot(EXTENT)
         self.plot.setMinimumSize(PLOT_MIN, PLOT_MIN)
         self.banner = DiagnosisBanner()
-        self.help = QLabel(HELP)
+        self.help = QLabel(help_text(""))
         self.help.setWordWrap(True)
         self.help.setTextFormat(Qt.TextFormat.RichText)
         self.help.setStyleSheet("color: #333;")
