@@ -152,6 +152,31 @@ def test_new_noise_draws_a_new_dropout_mask(qtbot, view):
     np.testing.assert_array_equal(view.output_image, plain)
 
 
+def test_batch_stats_switch_translates_with_the_maps_own_statistics_and_persists(qtbot, view,
+                                                                                 tiny):
+    from playground import settings
+    from playground.panels.pix2pix.paint_source import KEY
+    box = view.batch_stats_box
+    assert not box.isChecked()                               # off by default
+    assert "instance norm" in box.toolTip() and "Off by default" in box.toolTip()
+    view.noise_box.setChecked(False)
+    settle(qtbot, view)
+    np.testing.assert_array_equal(view.output_image, tiny.translate(two_bands(), noise=False))
+    qtbot.mouseClick(box, LEFT)                              # a real click on the switch
+    assert box.isChecked() and settings.get_json(KEY + "batch_stats", None) is True
+    settle(qtbot, view)
+    on = tiny.translate(two_bands(), noise=False, batch_stats=True)
+    np.testing.assert_array_equal(view.output_image, on)
+    assert not np.array_equal(on, tiny.translate(two_bands(), noise=False))
+    assert "batch stats" in view.status.text()
+    again = PaintView()                                      # remembered across sessions
+    qtbot.addWidget(again)
+    assert again.batch_stats_box.isChecked()
+    again.shutdown()
+    qtbot.mouseClick(box, LEFT)
+    assert settings.get_json(KEY + "batch_stats", None) is False
+
+
 def test_random_example_replaces_the_map_and_undo_brings_it_back(qtbot, view):
     mine = view.label_map()
     view.random_example()
@@ -163,7 +188,7 @@ def test_random_example_replaces_the_map_and_undo_brings_it_back(qtbot, view):
 
 def test_a_failing_model_is_reported_not_fatal(qtbot, view):
     class Broken(Pix2PixModel):
-        def translate(self, x, noise=True, seed=None):
+        def translate(self, x, noise=True, seed=None, batch_stats=False):
             raise RuntimeError("out of memory")
     broken = Broken(Pix2PixConfig(size=64, depth=6, width=4))
     view.set_trained(broken, live=False)
@@ -237,10 +262,10 @@ def test_a_picture_of_the_previous_model_is_neither_kept_nor_shown_late(qtbot, v
         gate = threading.Event()
         started = threading.Event()
 
-        def translate(self, x, noise=True, seed=None):
+        def translate(self, x, noise=True, seed=None, batch_stats=False):
             self.started.set()
             self.gate.wait(10)
-            return super().translate(x, noise=noise, seed=seed)
+            return super().translate(x, noise=noise, seed=seed, batch_stats=batch_stats)
     slow = Slow(Pix2PixConfig(size=64, depth=6, width=4))
     settle(qtbot, view)
     view.set_trained(slow, live=False)

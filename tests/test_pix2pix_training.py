@@ -214,3 +214,41 @@ def test_translate_refuses_what_it_cannot_read_with_a_clear_message():
         with pytest.raises(ValueError, match="uint8"):
             photos.translate(bad)
     assert photos.translate(np.zeros((32, 32, 3), np.uint8)).shape == (32, 32, 3)
+
+
+def test_batch_stats_at_inference_is_a_train_mode_bn_forward_that_leaves_running_stats(
+        one_torch_thread):
+    """The paper's test-time batch norm: the input's own statistics, running averages kept."""
+    import copy
+    model = Pix2PixModel(Pix2PixConfig(size=64, depth=6, width=4))
+    # give the running averages values far from a fresh batch's, so the two modes differ
+    g = torch.Generator().manual_seed(0)
+    for m in model.module.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g))
+            m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) * 3 + 0.2)
+    before = {k: v.clone() for k, v in model.module.state_dict().items()}
+    maps = np.stack([landscape_pair(i, 64)[0] for i in (1, 2, 3)])
+
+    # the reference: a copy with every BN layer in train mode (and dropout off)
+    ref = copy.deepcopy(model.module).eval()
+    for m in ref.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.train(True)
+    from models.pix2pix.training import decode_rgb, encode_inputs
+    with torch.no_grad():
+        expected = decode_rgb(ref(encode_inputs(maps, model.config)))
+        single = decode_rgb(ref(encode_inputs(maps[:1], model.config)))
+
+    np.testing.assert_array_equal(model.translate(maps, noise=False, batch_stats=True), expected)
+    # one map alone: its own statistics (instance-norm-like), not the three maps' together
+    np.testing.assert_array_equal(model.translate(maps[0], noise=False, batch_stats=True),
+                                  single[0])
+    assert not np.array_equal(single[0], expected[0])
+    # the running averages (and the batch counter) are untouched, and the switch is off after
+    after = model.module.state_dict()
+    for k, v in before.items():
+        assert torch.equal(after[k], v), k
+    assert not np.array_equal(model.translate(maps, noise=False), expected)
+    assert all(not m.training and m.track_running_stats for m in model.module.modules()
+               if isinstance(m, torch.nn.BatchNorm2d))

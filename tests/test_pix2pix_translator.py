@@ -17,15 +17,17 @@ class FakeModel:
         self.gate = threading.Event()
         self.started = threading.Event()
         self.calls: list[tuple[float, int, bool]] = []
+        self.batch_stats: list[bool] = []
         if not hold:
             self.gate.set()
 
-    def translate(self, x, noise=True, seed=None):
+    def translate(self, x, noise=True, seed=None, batch_stats=False):
         self.started.set()
         self.gate.wait(10)
         if np.isnan(x).any():
             raise ValueError("the map has NaN")
         self.calls.append((float(x.mean()), seed, noise))
+        self.batch_stats.append(batch_stats)
         return np.full((2, 2, 3), int(x.mean()), np.uint8)
 
 
@@ -47,7 +49,10 @@ def test_a_request_comes_back_on_the_gui_thread_with_its_id(qtbot, translator):
     assert got_id == rid and seconds >= 0
     assert thread is threading.main_thread()
     np.testing.assert_array_equal(image, np.full((2, 2, 3), 7, np.uint8))
-    assert model.calls == [(7.0, 3, False)]
+    assert model.calls == [(7.0, 3, False)] and model.batch_stats == [False]
+    with qtbot.waitSignal(translator.translated, timeout=5000):
+        translator.request(model, np.full((4, 4), 2.0), seed=3, noise=False, batch_stats=True)
+    assert model.batch_stats == [False, True]
 
 
 def test_requests_that_were_overtaken_are_dropped(qtbot, translator):

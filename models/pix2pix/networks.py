@@ -16,7 +16,9 @@ patch = 1 is the "PixelGAN" of 1×1 convs. Convs before batch norm carry no bias
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from typing import Iterator
 
 import torch
 from torch import nn
@@ -139,6 +141,33 @@ def keep_dropout_on(model: nn.Module, on: bool = True) -> None:
     for m in model.modules():
         if isinstance(m, nn.Dropout):
             m.train(on)
+
+
+@contextmanager
+def batch_stats_at_inference(model: nn.Module, on: bool = True) -> Iterator[None]:
+    """Inside the block, batch norm normalises with the statistics of the batch it is given.
+
+    The paper (and its reference code, which never calls eval()) applies batch norm at test
+    time with the test batch's own statistics rather than the running averages gathered in
+    training. Here the running averages are left untouched: with `track_running_stats` off a
+    BN layer in train mode neither reads nor updates them (nor counts the batch). For a
+    batch of one image the statistics are that image's own, per channel over its pixels,
+    which is instance normalisation. The layers' modes are restored on leaving.
+    """
+    if not on:
+        yield
+        return
+    layers = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    saved = [(m.training, m.track_running_stats) for m in layers]
+    try:
+        for m in layers:
+            m.train(True)
+            m.track_running_stats = False
+        yield
+    finally:
+        for m, (training, tracking) in zip(layers, saved):
+            m.train(training)
+            m.track_running_stats = tracking
 
 
 class PatchDiscriminator(nn.Sequential):

@@ -20,8 +20,8 @@ from ..live import LiveBudget
 from ..training import TrainingDiverged, state_to_numpy
 from ..weights import WeightsMixin
 from .landscapes import CLASSES, LandscapeDataset, colourise, validate_label_map
-from .networks import (PATCHES, UNetConfig, UNetGenerator, build_discriminator, keep_dropout_on,
-                       patch_fits, seed_dropout)
+from .networks import (PATCHES, UNetConfig, UNetGenerator, batch_stats_at_inference,
+                       build_discriminator, keep_dropout_on, patch_fits, seed_dropout)
 from .objective import DEFAULT_LAMBDA, check_objective, d_terms, g_terms, uses_gan
 from .paired import PairedDataError
 
@@ -279,10 +279,13 @@ class Pix2PixModel(WeightsMixin):
         return UNetGenerator(config.generator_config())
 
     @torch.no_grad()
-    def translate(self, x, noise: bool = True, seed: int | None = None) -> np.ndarray:
+    def translate(self, x, noise: bool = True, seed: int | None = None,
+                  batch_stats: bool = False) -> np.ndarray:
         """One H×W class map (or H×W×3 RGB image for an "rgb" model) → H×W×3 uint8; a batch
         N×H×W (N×H×W×3) → N×H×W×3. noise keeps dropout on, the paper's only noise; seed
-        fixes it."""
+        fixes it. batch_stats normalises with the statistics of the batch given, as the
+        paper does at test time (for one map: its own statistics, like instance norm),
+        instead of the running averages; the running averages stay as they are."""
         c = self.config
         x = np.asarray(x)
         single = x.ndim == (2 if c.input == "classes" else 3)
@@ -305,7 +308,8 @@ class Pix2PixModel(WeightsMixin):
             generator = torch.Generator(self.device).manual_seed(int(seed))
         seed_dropout(self.module, generator)
         try:
-            out = decode_rgb(self.module(encode_inputs(batch, c).to(self.device)))
+            with batch_stats_at_inference(self.module, batch_stats):
+                out = decode_rgb(self.module(encode_inputs(batch, c).to(self.device)))
         finally:
             seed_dropout(self.module, None)
         return out[0] if single else out

@@ -38,8 +38,9 @@ class SnapshotModel:
                 self._model = Pix2PixModel.from_state(self.state, self.meta)
             return self._model
 
-    def translate(self, x, noise: bool = True, seed: int | None = None):
-        return self.model().translate(x, noise=noise, seed=seed)
+    def translate(self, x, noise: bool = True, seed: int | None = None,
+                  batch_stats: bool = False):
+        return self.model().translate(x, noise=noise, seed=seed, batch_stats=batch_stats)
 
     def save(self, directory) -> None:
         save_checkpoint(directory, self.state, {**self.meta, "family": self.family,

@@ -113,6 +113,17 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
                                   "the deterministic picture")
         self.noise_box.setChecked(bool(app_settings.get_json(KEY + "noise", True)))
         self.noise_box.toggled.connect(self._noise_toggled)
+        self.batch_stats_box = QCheckBox("Batch stats at inference")
+        self.batch_stats_box.setToolTip(
+            "Batch norm with the statistics of the input itself, as the paper does at test "
+            "time, instead of the running averages gathered in training (the running averages "
+            "are not changed). One painted map is a batch of one, so each channel is "
+            "normalised by this map's own mean and spread over its pixels, i.e. like instance "
+            "norm: the picture then depends on the whole map, not on the training set's "
+            "statistics. Off by default: the shipped model was trained on batches of 8, whose "
+            "running averages suit a single map better.")
+        self.batch_stats_box.setChecked(bool(app_settings.get_json(KEY + "batch_stats", False)))
+        self.batch_stats_box.toggled.connect(self._batch_stats_toggled)
         self.reference_box = QCheckBox("Show renderer")
         self.reference_box.setToolTip("Show the procedural renderer's photo of the same map")
         self.reference_box.setChecked(bool(app_settings.get_json(KEY + "reference", True)))
@@ -141,7 +152,8 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
         for w in (self.random_btn, self.load_btn, self.save_map_btn):
             actions.addWidget(w)
         actions.addStretch(1)
-        for w in (self.noise_box, self.new_noise_btn, self.reference_box, self.export_btn):
+        for w in (self.noise_box, self.new_noise_btn, self.batch_stats_box, self.reference_box,
+                  self.export_btn):
             actions.addWidget(w)
         self.status = QLabel()
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -237,7 +249,8 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
             x = self.input_image
         else:
             x = self.canvas.label_map()
-        rid = self.translator.request(model, x, self.seed, self.noise_box.isChecked())
+        rid = self.translator.request(model, x, self.seed, self.noise_box.isChecked(),
+                                      self.batch_stats_box.isChecked())
         self._asked[rid] = time.perf_counter()
 
     def _stroke_moved(self) -> None:
@@ -262,7 +275,9 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
         if asked is not None:
             latency = time.perf_counter() - asked
             self.status.setText(f"Picture in {latency * 1000:.0f} ms · noise seed {self.seed}"
-                                + ("" if self.noise_box.isChecked() else " (off)"))
+                                + ("" if self.noise_box.isChecked() else " (off)")
+                                + (" · batch stats of this map" if
+                                   self.batch_stats_box.isChecked() else ""))
             self.outputShown.emit(rid, latency)
 
     def _on_failed(self, text: str, rid: int) -> None:
@@ -283,6 +298,10 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
     def _noise_toggled(self, on: bool) -> None:
         app_settings.set_json(KEY + "noise", bool(on))
         self.new_noise_btn.setEnabled(on)
+        self.generate()
+
+    def _batch_stats_toggled(self, on: bool) -> None:
+        app_settings.set_json(KEY + "batch_stats", bool(on))
         self.generate()
 
     def _reference_toggled(self, on: bool) -> None:

@@ -28,6 +28,7 @@ class _Request:
     seed: int
     noise: bool
     asked: float
+    batch_stats: bool = False
 
 
 class LiveTranslator(QObject):
@@ -46,14 +47,15 @@ class LiveTranslator(QObject):
         self._thread = threading.Thread(target=self._loop, name="pix2pix-translator", daemon=True)
         self._thread.start()
 
-    def request(self, model, x: np.ndarray, seed: int, noise: bool = True) -> int:
+    def request(self, model, x: np.ndarray, seed: int, noise: bool = True,
+                batch_stats: bool = False) -> int:
         """Queue a translation of a copy of `x`, replacing any request not yet started."""
         with self._cv:
             self._next_id += 1
             if self._pending is not None:
                 self.dropped += 1
             self._pending = _Request(self._next_id, model, np.array(x, copy=True), int(seed),
-                                     bool(noise), time.perf_counter())
+                                     bool(noise), time.perf_counter(), bool(batch_stats))
             self._cv.notify()
             return self._next_id
 
@@ -87,7 +89,8 @@ class LiveTranslator(QObject):
                 req, self._pending = self._pending, None
                 self._running = req
             try:
-                image = req.model.translate(req.x, noise=req.noise, seed=req.seed)
+                image = req.model.translate(req.x, noise=req.noise, seed=req.seed,
+                                            batch_stats=req.batch_stats)
             except Exception as exc:      # a bad model or map must reach the user, not kill the thread
                 outcome = ("failed", f"{type(exc).__name__}: {exc}")
             else:
