@@ -23,6 +23,25 @@ class AutoencoderModel(WeightsMixin):
     module: Autoencoder
     build_module = staticmethod(build_model)
 
+    @classmethod
+    def check_meta(cls, meta: dict, config: AEConfig, source) -> None:
+        """The box a plain AE samples from (see latent.prior_draws) is read only when
+        sampling; refuse one that would fail there, or draw NaNs, while loading."""
+        if "latent_box" not in meta:
+            return
+        from .checkpoint import CheckpointError
+        d = config.latent_dim
+        try:
+            box = np.array(meta["latent_box"], dtype=np.float32)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise CheckpointError(f"{source}: 'latent_box' is not a table of numbers ({exc}).") from exc
+        with np.errstate(over="ignore"):
+            ok = (box.shape == (2, d) and np.isfinite(box).all() and (box[0] <= box[1]).all()
+                  and np.isfinite(box[1] - box[0]).all())
+        if not ok:
+            raise CheckpointError(f"{source}: 'latent_box' must be two rows (min, max) of {d} "
+                                  "finite numbers each, min ≤ max.")
+
     # ---------------------------------------------------------------- inference
     @property
     def latent_dim(self) -> int:

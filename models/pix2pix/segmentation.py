@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..checkpoint import CheckpointError, read_checkpoint
+from ..checkpoint import CheckpointError, open_checkpoint
 from ..events import EpochEnd, Status, Step
 from ..weights import WeightsMixin
 from .landscapes import CLASSES, LandscapeDataset
@@ -147,10 +147,10 @@ class Segmenter(WeightsMixin):
 
 def load_segmenter(path: str | os.PathLike, device: str = "cpu") -> Segmenter:
     """A segmenter saved with `Segmenter.save`; CheckpointError if it is anything else."""
-    state, meta = read_checkpoint(path)
+    weights, tensors, meta = open_checkpoint(path)
     if meta.get("family") != Segmenter.family:
         raise CheckpointError(f"{path}: a {meta.get('family')!r} checkpoint, not a segmenter.")
-    return Segmenter.from_state(state, meta, source=str(path), device=device)
+    return Segmenter.from_checkpoint(weights, tensors, meta, source=str(path), device=device)
 
 
 def _flip(x: torch.Tensor, y: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:

@@ -45,9 +45,12 @@ class Pix2PixConfig:
             raise ValueError(f"input must be one of {', '.join(INPUTS)}, not {self.input!r}")
         if self.size not in (32, 64, 128, 256):
             raise ValueError(f"size must be 32, 64, 128 or 256, not {self.size!r}")
+        if self.input == "classes" and not (isinstance(self.num_classes, int)
+                                            and 2 <= self.num_classes <= 64):
+            raise ValueError(f"num_classes must be an integer in 2..64, not {self.num_classes!r}")
+        self.generator_config()     # validates depth, width, dropout (depth first: 2**depth)
         if self.size % (2 ** self.depth):
             raise ValueError(f"a depth-{self.depth} U-Net needs a size divisible by {2 ** self.depth}")
-        self.generator_config()     # validates depth, width, dropout
 
     @property
     def in_channels(self) -> int:
