@@ -7,6 +7,7 @@ cache); if none has them and downloading is allowed, torchvision fetches them.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from dataclasses import dataclass, field
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
+
+from .files import check_regular
 
 ENV_VAR = "PLAYGROUND_DATA"
 DEFAULT_ROOT = Path.home() / ".cache" / "generative-playground" / "data"
@@ -31,12 +34,20 @@ KNOWN = {
 
 # When a folder holds only one split, this share of it trains and the rest is held out.
 SINGLE_SPLIT_TRAIN_FRACTION = 0.8
+# Fewer training images than this cannot train anything: a batch of one image breaks
+# BatchNorm (the GANs' discriminators), and one image is no distribution to learn.
+MIN_TRAIN = 2
 
 _IMAGES_MAGIC, _LABELS_MAGIC = 2051, 2049
 
 
 class DataError(Exception):
     """A dataset could not be found or read. The message says what to do about it."""
+
+
+class TooFewImages(DataError, ValueError):
+    """A dataset too small to train on (or test on); also a ValueError, as bad input to a
+    trainer always was."""
 
 
 @dataclass(frozen=True)
@@ -60,36 +71,60 @@ class Dataset:
 
 # --------------------------------------------------------------------------- IDX files
 
+# The largest IDX file a dataset may hold: MNIST's training images are 47 MB, and 512 MB
+# is ten times more of them. A header declaring more is refused before anything is read.
+MAX_IDX_BYTES = 512 * 2**20
+MAX_IDX_DIMS = 4
+
+
 def read_idx(path: str | os.PathLike, expect_magic: int) -> np.ndarray:
-    """Read one IDX file (optionally gzipped), checking magic, dimensions and length."""
+    """Read one IDX file (optionally gzipped), checking magic, dimensions and length.
+
+    Only as many bytes as the header declares (plus one, to notice extra data) are read or
+    decompressed: a small gzip file that inflates to gigabytes is refused, not decompressed.
+    """
     path = Path(path)
+    check_regular(path, DataError)
     try:
-        raw = path.read_bytes()
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
+        with open(path, "rb") as plain:
+            gzipped = plain.read(2) == b"\x1f\x8b"
+        with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as f:
+            head = f.read(4)
+            if len(head) < 4:
+                raise DataError(f"{path}: file is {len(head)} bytes, too short for an IDX header.")
+            magic = int.from_bytes(head, "big")
+            if magic != expect_magic:
+                kind = {_IMAGES_MAGIC: "an image", _LABELS_MAGIC: "a label"}.get(expect_magic, "an IDX")
+                raise DataError(f"{path}: wrong magic number {magic} (expected {expect_magic}); "
+                                f"this is not {kind} file in IDX format.")
+            if head[2] != 0x08:
+                raise DataError(f"{path}: element type 0x{head[2]:02x} is not unsigned bytes (0x08).")
+            ndim = head[3]
+            if not 1 <= ndim <= MAX_IDX_DIMS:
+                raise DataError(f"{path}: {ndim} dimensions; an IDX dataset file has 1 to "
+                                f"{MAX_IDX_DIMS}.")
+            dims = f.read(4 * ndim)
+            if len(dims) < 4 * ndim:
+                raise DataError(f"{path}: truncated header.")
+            shape = tuple(int.from_bytes(dims[4 * i: 4 * i + 4], "big") for i in range(ndim))
+            expected = math.prod(shape)
+            if expected > MAX_IDX_BYTES:
+                raise DataError(f"{path}: the header declares {shape} = {expected:,} bytes; "
+                                f"a dataset file may hold at most {MAX_IDX_BYTES:,}.")
+            raw = f.read(expected + 1)
+            if len(raw) > expected:          # say by how much, reading at most 1 MB more
+                extra = len(raw) - expected + len(f.read(2**20))
+                found = f"{expected + extra}" if extra <= 2**20 else f"over {expected + 2**20}"
+    except DataError:
+        raise
     except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
         raise DataError(f"{path}: cannot read this file ({exc}).") from exc
-    if len(raw) < 8:
-        raise DataError(f"{path}: file is {len(raw)} bytes, too short for an IDX header.")
-    magic = int.from_bytes(raw[:4], "big")
-    if magic != expect_magic:
-        kind = {_IMAGES_MAGIC: "an image", _LABELS_MAGIC: "a label"}.get(expect_magic, "an IDX")
-        raise DataError(f"{path}: wrong magic number {magic} (expected {expect_magic}); "
-                        f"this is not {kind} file in IDX format.")
-    if raw[2] != 0x08:
-        raise DataError(f"{path}: element type 0x{raw[2]:02x} is not unsigned bytes (0x08).")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise DataError(f"{path}: truncated header.")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    expected = int(np.prod(shape, dtype=np.int64)) if shape else 0
-    payload = len(raw) - header
-    if payload != expected:
-        what = "truncated" if payload < expected else "longer than its header says"
+    if len(raw) != expected:
+        what = "truncated" if len(raw) < expected else "longer than its header says"
+        found = f"{len(raw)}" if len(raw) < expected else found
         raise DataError(f"{path}: file is {what}: header says {shape} = {expected} bytes "
-                        f"of data, found {payload}.")
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+                        f"of data, found {found}.")
+    return np.frombuffer(raw, dtype=np.uint8).reshape(shape)
 
 
 def _find(folder: Path, stem: str) -> Path | None:
@@ -140,10 +175,23 @@ def read_folder(folder: str | os.PathLike, name: str | None = None) -> Dataset:
     name = name or _guess_name(folder)
     classes = KNOWN[name][0] if name in KNOWN else DIGITS
     if train is not None and test is not None:
+        # refused here, before any training: an empty split gave a traceback, and an empty
+        # test split a checkpoint reporting "test loss nan"
+        if len(train) < MIN_TRAIN:
+            raise TooFewImages(f"{folder}: the train-* files hold {len(train)} image(s); training "
+                            f"needs at least {MIN_TRAIN}.")
+        if len(test) == 0:
+            raise TooFewImages(f"{folder}: the t10k-* files hold no images; the test split needs "
+                            "at least one (or remove them, and a fifth of train-* is held out).")
         return Dataset(name, classes, train, test, f"{folder} (train: train-*, test: t10k-*)")
     only = train if train is not None else test
-    cut = int(round(len(only) * SINGLE_SPLIT_TRAIN_FRACTION))
     which = "train" if train is not None else "t10k"
+    if len(only) < MIN_TRAIN + 1:
+        raise TooFewImages(f"{folder}: the {which}-* files hold {len(only)} image(s); a dataset "
+                        f"needs at least {MIN_TRAIN + 1} ({MIN_TRAIN} to train on, one held out "
+                        "to test).")
+    # both sides keep at least what they need, however few the images
+    cut = min(len(only) - 1, max(MIN_TRAIN, int(round(len(only) * SINGLE_SPLIT_TRAIN_FRACTION))))
     return Dataset(
         name, classes,
         Split(only.images[:cut], only.labels[:cut]),

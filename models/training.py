@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from .autoencoder import AEConfig, build_model, loss_terms
-from .data import Dataset, load_dataset, to_float
+from .data import MIN_TRAIN, Dataset, TooFewImages, load_dataset, to_float
 from .device import pick_device
 from .events import DatasetReady, EpochEnd, Preview, Snapshot, Status, Step, TrainResult
 
@@ -126,6 +126,12 @@ class AutoencoderTrainer:
         eval_n = min(cfg.eval_points, len(ds.test))
         yield DatasetReady(ds.name, ds.classes, ds.source, ds.test.images[:eval_n].copy(),
                            ds.test.labels[:eval_n].copy())
+        if len(ds.train) < MIN_TRAIN or len(ds.test) == 0:
+            # before the first step: an empty test split made a checkpoint of "test loss nan"
+            held = "the training split is empty" if len(ds.train) == 0 else \
+                f"{len(ds.train)} training and {len(ds.test)} test image(s)"
+            raise TooFewImages(f"{ds.source}: {held}; an autoencoder needs at least {MIN_TRAIN} "
+                               "to train on and one to test.")
         train_x = torch.from_numpy(to_float(self.dataset.train.images)).to(dev)
         test_x = torch.from_numpy(to_float(self.dataset.test.images)).to(dev)
         eval_x, eval_y = test_x[:eval_n], self.dataset.test.labels[:eval_n].copy()
@@ -275,8 +281,10 @@ def load_training_data(trainer, num_classes: int) -> Generator[object, None, tup
         raise ValueError(f"{ds.name} has {len(ds.classes)} classes; the model has {num_classes}")
     yield DatasetReady(ds.name, ds.classes, ds.source, ds.test.images[:0].copy(),
                        ds.test.labels[:0].copy())
-    if len(ds.train) == 0:
-        raise ValueError("the training split is empty")
+    if len(ds.train) < MIN_TRAIN:
+        held = "the training split is empty" if len(ds.train) == 0 else \
+            f"{len(ds.train)} training image"
+        raise TooFewImages(f"{ds.source}: {held}; training needs at least {MIN_TRAIN} images.")
     x = torch.from_numpy(to_signed(ds.train.images)).to(trainer.device)
     y = torch.from_numpy(ds.train.labels.astype(np.int64)).to(trainer.device)
     return x, y

@@ -89,8 +89,9 @@ class GANTrainConfig:
             object.__setattr__(self, "tricks", LabelTricks(**self.tricks))
         if not 1 <= self.epochs <= 10_000:
             raise ValueError(f"epochs must be in 1..10000, not {self.epochs}")
-        if not 1 <= self.batch_size <= 65_536:
-            raise ValueError(f"batch size must be in 1..65536, not {self.batch_size}")
+        # G's BatchNorm cannot normalise a batch of one
+        if not 2 <= self.batch_size <= 65_536:
+            raise ValueError(f"batch size must be in 2..65536, not {self.batch_size}")
         for name in ("lr_g", "lr_d"):
             value = getattr(self, name)
             if not (math.isfinite(value) and 0 < value <= 1):
@@ -111,6 +112,24 @@ class GANTrainConfig:
     def betas(self) -> tuple[float, float]:
         # Radford et al.'s β₁ = 0.5 for DCGAN; Gulrajani et al.'s (0, 0.9) for WGAN-GP
         return (0.0, 0.9) if self.loss == "wgan-gp" else (0.5, 0.999)
+
+
+def chunk_bounds(n: int, per_step: int) -> list[tuple[int, int]]:
+    """(start, end) of each step's images in an epoch's order. A single image left over
+    joins the step before it: BatchNorm cannot normalise a batch of one image (it would
+    raise at the end of the epoch and lose the run)."""
+    starts = list(range(0, n, per_step)) or [0]
+    if len(starts) > 1 and n - starts[-1] == 1:
+        starts.pop()
+    return [(s, starts[i + 1] if i + 1 < len(starts) else n) for i, s in enumerate(starts)]
+
+
+def batches(chunk: torch.Tensor, size: int) -> list[torch.Tensor]:
+    """A step's images in D batches of `size`; a last batch of one joins the one before."""
+    parts = list(chunk.split(size))
+    if len(parts) > 1 and len(parts[-1]) == 1:
+        parts[-2:] = [torch.cat(parts[-2:])]
+    return parts
 
 
 def _init_weights(module: torch.nn.Module) -> None:
@@ -164,7 +183,8 @@ class GANTrainer(ImageTrainer):
         ds, n = self.dataset, len(train_x)
         classifier = self._classifier()
         per_step = cfg.batch_size * cfg.k_d
-        steps_per_epoch = max(1, math.ceil(n / per_step))
+        bounds = chunk_bounds(n, per_step)
+        steps_per_epoch = len(bounds)
         total = steps_per_epoch * cfg.epochs
         self._steps_per_epoch = steps_per_epoch
         shuffle = torch.Generator().manual_seed(cfg.seed)
@@ -192,9 +212,7 @@ class GANTrainer(ImageTrainer):
             sums = {"D": 0.0, "G": 0.0}
             for b in range(steps_per_epoch):
                 t0 = time.perf_counter()
-                chunk = perm[b * per_step:(b + 1) * per_step]
-                if len(chunk) == 0:  # the last step of an epoch reuses the start of the order
-                    chunk = perm[:per_step]
+                chunk = perm[bounds[b][0]:bounds[b][1]]
                 values = self._step(train_x, train_y, chunk, rng)
                 self.steps_done += 1
                 seen += len(chunk)
@@ -218,7 +236,7 @@ class GANTrainer(ImageTrainer):
         self.G.train()
         self.D.train()
         gp_value = 0.0
-        for part in chunk.split(cfg.batch_size):
+        for part in batches(chunk, cfg.batch_size):
             x, y = train_x[part], train_y[part] if mc.conditional else None
             z = torch.randn((len(x), mc.noise_dim), generator=rng, device=dev)
             with torch.no_grad():
