@@ -9,6 +9,7 @@ import math
 import sys
 
 from .cli_gan import GAN_MODELS, add_gan_arguments, gan2d_command, image_gan_job
+from .cli_out import check_out
 from .cli_pix2pix import add_pix2pix_arguments, pix2pix_command
 
 
@@ -151,6 +152,7 @@ def train_command(args) -> int:
         print(f"{message} ({fraction:.0%})" if fraction is not None else message, file=sys.stderr)
 
     try:
+        check_out(args.out)
         dataset = load_dataset(args.dataset, args.data_dir, download=not args.no_download,
                                progress=report)
         make = {"ddpm": _diffusion_job, **dict.fromkeys(GAN_MODELS, image_gan_job)}.get(

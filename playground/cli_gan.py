@@ -5,6 +5,8 @@ import argparse
 import math
 import sys
 
+from .cli_out import check_out
+
 GAN_MODELS = ("dcgan", "cgan", "wgan-gp")
 # what --batch-size and --lr mean when not given, per model
 DEFAULT_BATCH = {"dcgan": 64, "cgan": 64, "wgan-gp": 64, "gan2d": 256}
@@ -102,6 +104,7 @@ def gan2d_command(args) -> int:
     from models.training import TrainingDiverged
 
     try:
+        check_out(args.out)
         if args.data in DATASETS:
             points, name = make_points(args.data, 20_000, seed=args.seed), args.data
         else:

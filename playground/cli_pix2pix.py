@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .cli_out import check_out
+
 
 def add_pix2pix_arguments(train: argparse.ArgumentParser) -> None:
     from models.pix2pix.networks import PATCHES
@@ -21,20 +23,6 @@ def add_pix2pix_arguments(train: argparse.ArgumentParser) -> None:
     p2p.add_argument("--pairs", type=int, default=2000, help="procedural landscapes to train on")
 
 
-def _check_out(out: str) -> None:
-    """Find an unusable --out before training, not after: the weights would be lost."""
-    import os
-    from pathlib import Path
-    path = Path(out).expanduser()
-    if path.exists() and not path.is_dir():
-        raise ValueError(f"--out {out} is a file; give a folder for the checkpoint")
-    parent = path
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise ValueError(f"--out {out} cannot be created: {parent} is not a writable folder")
-
-
 def pix2pix_command(args) -> int:
     from tqdm import tqdm
 
@@ -49,6 +37,7 @@ def pix2pix_command(args) -> int:
     objective = args.loss or "l1+cgan"
     args.dataset = args.dataset or "landscapes"
     try:
+        check_out(args.out)
         if objective not in OBJECTIVES:
             raise ValueError(f"--loss for pix2pix must be one of {', '.join(OBJECTIVES)}, not {objective}")
         depth = {64: 6, 128: 7, 256: 8}[args.size]
@@ -67,7 +56,6 @@ def pix2pix_command(args) -> int:
             batch_size=args.batch_size or 8, lr=2e-4 if args.lr is None else args.lr, seed=args.seed,
             preview_every_s=float("inf"), snapshot_every_s=float("inf"))
         trainer = Pix2PixTrainer(model_config, train_config, pairs, args.device)
-        _check_out(args.out)
     except (ValueError, PairedDataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
