@@ -22,7 +22,7 @@ def check_regular(path: str | os.PathLike, error: type[Exception] = ValueError) 
     try:
         st = os.stat(path)
     except FileNotFoundError as exc:
-        raise error(f"{path}: no such file.") from exc
+        raise error(f"{path}: cannot read (no such file).") from exc
     except OSError as exc:
         raise error(f"{path}: cannot read ({_reason(exc)}).") from exc
     if stat.S_ISDIR(st.st_mode):

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
+from struct import error as struct_error
 
 import numpy as np
 
@@ -24,20 +26,34 @@ def tile(images: np.ndarray, ncols: int, pad: int = 0, fill: float = 1.0) -> np.
     return out
 
 
-def open_image(path: str | os.PathLike, error: type[Exception] = ValueError):
+def open_image(path: str | os.PathLike, error: type[Exception] = ValueError,
+               max_side: int | None = None):
     """A fully decoded PIL image, or `error` with a readable reason. Pillow's
     decompression-bomb guard stays on, and its warning band counts as a refusal too: files
     come from strangers, and a tiny PNG that inflates to gigapixels must be refused before
-    it is decoded."""
+    it is decoded. `max_side` refuses a wider or taller image from its header alone, before
+    any pixel is decoded."""
     import warnings
 
     from PIL import Image, UnidentifiedImageError
     try:
+        st = os.stat(path)
+    except FileNotFoundError as e:
+        raise error(f"{path} does not exist") from e
+    except OSError as e:           # e.g. a name over 255 bytes
+        raise error(f"{path} cannot be read: {e.strerror or e}") from e
+    if stat.S_ISDIR(st.st_mode):
+        raise error(f"{path} is a folder, not an image")
+    if not stat.S_ISREG(st.st_mode):   # a FIFO would hang in open(), /dev/zero never end
+        raise error(f"{path} is not a regular file (a pipe, device or socket)")
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as im:
-                im.load()
-                return im.copy()
+                size = im.size
+                if max_side is None or max(size) <= max_side:
+                    im.load()
+                    return im.copy()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         limit = Image.MAX_IMAGE_PIXELS
         over = f" (over {limit:,} pixels)" if limit else ""
@@ -48,8 +64,12 @@ def open_image(path: str | os.PathLike, error: type[Exception] = ValueError):
         raise error(f"{path} is a folder, not an image") from e
     except UnidentifiedImageError as e:
         raise error(f"{path} is not an image Pillow can read") from e
-    except (OSError, SyntaxError, ValueError) as e:
+    except (OSError, SyntaxError, ValueError, TypeError, IndexError, KeyError, EOFError,
+            struct_error, ZeroDivisionError, OverflowError, MemoryError) as e:
+        # Pillow's decoders and header parsers raise many kinds on damaged files
         raise error(f"{path} cannot be read (corrupt or truncated?): {e}") from e
+    raise error(f"{path} is {size[0]}×{size[1]} pixels; at most {max_side}×{max_side} is "
+                "accepted here")
 
 
 def save_png(image: np.ndarray, path: str | os.PathLike, scale: int = 1) -> Path:

@@ -247,6 +247,8 @@ def load_image_file(path: str | os.PathLike) -> np.ndarray:
         raise ValueError(f"{p}: no such file.")
     if p.is_dir():
         raise ValueError(f"{p} is a folder, not an image file.")
+    if not p.is_file():        # a FIFO would hang in open()
+        raise ValueError(f"{p} is not a regular file (a pipe, device or socket).")
     if p.stat().st_size == 0:
         raise ValueError(f"{p} is empty (0 bytes).")
     try:

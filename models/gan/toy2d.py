@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import math
 import os
+import tokenize
 from dataclasses import asdict, dataclass, fields
 from typing import NamedTuple
 
 import numpy as np
 import torch
 from torch import nn
+
+from ..files import check_regular
 
 EXTENT = 2.5
 DATASETS = ("8gaussians", "25gaussians", "moons", "spiral")
@@ -75,6 +78,7 @@ def load_points_file(path: str | os.PathLike) -> np.ndarray:
     claims a billion points is refused before any of them is read.
     """
     name = os.fspath(path)
+    check_regular(name, ValueError)          # a FIFO would hang in open(), /dev/zero in np.load
     try:
         with open(name, "rb") as f:
             head = f.read(6)
@@ -97,6 +101,11 @@ def load_points_file(path: str | os.PathLike) -> np.ndarray:
         raise ValueError(f"{name}: not a readable .npy file ({exc}).") from exc
     except (OSError, EOFError) as exc:
         raise ValueError(f"{name}: not a readable .npy file, or it is truncated ({exc}).") from exc
+    except (SyntaxError, TypeError, KeyError, tokenize.TokenError, OverflowError,
+            RecursionError, MemoryError) as exc:
+        # numpy parses the header's dict with Python's tokenizer and literal_eval: a mangled
+        # header escapes as any of these
+        raise ValueError(f"{name}: the .npy header is malformed ({type(exc).__name__}: {exc}).") from exc
     if arr.dtype.kind not in "iuf":
         raise ValueError(f"{name}: the array holds {arr.dtype} values; it needs plain numbers "
                          "(integers or floats).")
@@ -120,6 +129,22 @@ def load_points_file(path: str | os.PathLike) -> np.ndarray:
         raise ValueError(f"{name}: {bad:,} point(s) are NaN or infinite (or too large for "
                          "float32); every coordinate must be a finite number.")
     return out
+
+
+def fit_to_view(points: np.ndarray, extent: float = EXTENT, share: float = 0.88
+                ) -> tuple[np.ndarray, float | None]:
+    """Points wider than the ±extent square, centred and scaled to fill `share` of it, and
+    the scale used (None when they fit as they are).
+
+    Computed in float64: float32 points near its limit (3e38) overflow when centred, and the
+    scale then turned every point into NaN.
+    """
+    pts = np.asarray(points, np.float64)
+    if float(np.abs(pts).max()) <= extent:
+        return np.asarray(points, np.float32), None
+    centre = (pts.max(0) + pts.min(0)) / 2
+    scale = share * extent / float(np.abs(pts - centre).max() or 1.0)
+    return ((pts - centre) * scale).astype(np.float32), scale
 
 
 def check_points(points) -> np.ndarray:

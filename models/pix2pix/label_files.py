@@ -54,7 +54,7 @@ def _indices_from_colours(rgb: np.ndarray, path) -> np.ndarray:
 
 def load_label_png(path: str | os.PathLike, size: int | None = None) -> np.ndarray:
     """H×W uint8 class indices, or LabelFileError. `size` demands a size×size map."""
-    image = open_image(path, LabelFileError)
+    image = open_image(path, LabelFileError, max_side=MAX_SIDE)
     w, h = image.size
     if max(w, h) > MAX_SIDE:
         raise LabelFileError(f"{path} is {w}×{h} pixels; label maps are at most "

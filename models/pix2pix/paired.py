@@ -22,6 +22,9 @@ from ..imaging import open_image
 DIRECTIONS = ("AtoB", "BtoA")
 SPLITS = ("train", "val", "test")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+# A|B photos are resized to at most 256 px a side; 8192 leaves room for any real pair and
+# refuses, from the header, one whose pixels alone would take hundreds of MB
+MAX_SIDE = 8192
 MIN_HALF = 16  # below this a U-Net has nothing left to downsample, and it is surely a wrong file
 
 
@@ -83,7 +86,7 @@ def find_pairs(root, split: str = "train") -> list[Path]:
 
 def open_rgb(path: Path) -> Image.Image:
     """The file as an RGB image, or PairedDataError saying why not."""
-    image = open_image(path, PairedDataError)
+    image = open_image(path, PairedDataError, max_side=MAX_SIDE)
     if image.mode.startswith("I"):
         # 16-bit greyscale (depth maps, scans): Pillow's convert clips to 255 instead of
         # scaling, which would turn the image white

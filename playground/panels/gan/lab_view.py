@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMessageBox, QS
 
 from models import CheckpointError, load_checkpoint
 from models.diffusion.toy2d import points_from_strokes
-from models.gan.toy2d import DATASETS, EXTENT, load_points_file, make_points
+from models.gan.toy2d import DATASETS, EXTENT, fit_to_view, load_points_file, make_points
 from models.gan.toy2d_train import GAN2DTrainConfig, GAN2DTrainer
 
 from ... import settings as app_settings
@@ -343,13 +343,10 @@ class Lab2DView(LabJobsMixin, QWidget):
 
 def _fit(points: np.ndarray) -> tuple[np.ndarray, str]:
     """Points wider than the lab's square are centred and scaled into it (and the user told)."""
-    span = float(np.abs(points).max())
-    if span <= EXTENT:
+    fitted, scale = fit_to_view(points, EXTENT, FIT / EXTENT)
+    if scale is None:
         return points, ""
-    centre = (points.max(0) + points.min(0)) / 2
-    scale = FIT / float(np.abs(points - centre).max() or 1.0)
-    return ((points - centre) * scale).astype(np.float32), \
-        f" (centred and scaled by {scale:.3g} to fit the ±{EXTENT:g} square)"
+    return fitted, f" (centred and scaled by {scale:.3g} to fit the ±{EXTENT:g} square)"
 
 
 def _flat(cfg: GAN2DTrainConfig) -> dict:
