@@ -354,18 +354,33 @@ _FAMILIES = {
 }
 
 
-def load_checkpoint(path: str | os.PathLike):
-    """Load any checkpoint the app writes; returns the family's inference object.
-
-    The header and configuration are checked against each other before a weight is read
-    or a module allocated (see WeightsMixin.from_checkpoint)."""
+def _family_class(meta: dict, path):
     import importlib
 
-    weights, tensors, meta = open_checkpoint(path)
     family = meta["family"]
     if family not in _FAMILIES:
         raise CheckpointError(f"{path}: family {family!r} is not one this version can load "
                               f"(it knows: {', '.join(_FAMILIES)}).")
     module, name = _FAMILIES[family]
-    cls = getattr(importlib.import_module(module, __package__), name)
-    return cls.from_checkpoint(weights, tensors, meta, source=str(path))
+    return getattr(importlib.import_module(module, __package__), name)
+
+
+def load_checkpoint(path: str | os.PathLike):
+    """Load any checkpoint the app writes; returns the family's inference object.
+
+    The header and configuration are checked against each other before a weight is read
+    or a module allocated (see WeightsMixin.from_checkpoint)."""
+    weights, tensors, meta = open_checkpoint(path)
+    return _family_class(meta, path).from_checkpoint(weights, tensors, meta, source=str(path))
+
+
+def inspect_checkpoint(path: str | os.PathLike) -> dict:
+    """A checkpoint's metadata, once its configuration, metadata and header agree: everything
+    load_checkpoint checks except the weights' values, without reading a weight. For asking
+    "which panel opens this?" without moving to one that would then refuse it."""
+    _weights, tensors, meta = open_checkpoint(path)
+    cls = _family_class(meta, path)
+    config = cls.config_from_meta(meta, path)
+    cls.check_meta(meta, config, path)
+    check_state(tensors, cls.expected_for(config, path), path)
+    return meta

@@ -7,7 +7,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget
 
 from models import CheckpointError
-from models.checkpoint import read_meta
+from models.checkpoint import inspect_checkpoint
 from models.data import ENV_VAR, search_roots
 from models.device import available
 
@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
         if not path:
             return False
         try:
-            family = read_meta(path)["family"]   # the header only: no weight is read twice
+            family = inspect_checkpoint(path)["family"]   # checked, without reading a weight
         except CheckpointError as exc:
             QMessageBox.warning(self, "Cannot open checkpoint", str(exc))
             return False

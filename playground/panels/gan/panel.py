@@ -9,7 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from models import CheckpointError
-from models.checkpoint import read_meta
+from models.checkpoint import inspect_checkpoint
 
 from ... import settings as app_settings
 from .digits_view import DigitsView
@@ -48,7 +48,7 @@ class GANPanel(QWidget):
 
     def _view_for(self, path: str):
         try:
-            family = read_meta(path)["family"]
+            family = inspect_checkpoint(path)["family"]
         except CheckpointError as exc:
             QMessageBox.warning(self, "Cannot open checkpoint", str(exc))
             return None
