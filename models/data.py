@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from .files import check_regular
+from .files import check_regular, is_dir
 
 ENV_VAR = "PLAYGROUND_DATA"
 DEFAULT_ROOT = Path.home() / ".cache" / "generative-playground" / "data"
@@ -166,7 +166,7 @@ def read_folder(folder: str | os.PathLike, name: str | None = None) -> Dataset:
     80% trains, the last 20% is held out.
     """
     folder = Path(folder).expanduser()
-    if not folder.is_dir():
+    if not is_dir(folder):            # False, not OSError, for a name over 255 bytes
         raise DataError(f"{folder}: no such folder.")
     train, test = _read_pair(folder, "train"), _read_pair(folder, "t10k")
     if train is None and test is None:
@@ -241,7 +241,7 @@ def load_dataset(spec: str, data_dir: str | os.PathLike | None = None, *,
         return read_folder(spec)
     roots = search_roots(data_dir)
     for folder in _candidates(key, roots):
-        if folder.is_dir() and has_idx_files(folder) and _plausibly(key, folder, roots):
+        if is_dir(folder) and has_idx_files(folder) and _plausibly(key, folder, roots):
             return read_folder(folder, key)
     tried = [str(p) for p in roots]
     if download:

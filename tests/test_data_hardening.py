@@ -162,3 +162,13 @@ def test_fuzzed_idx_files_read_or_fail_cleanly(tmp_path):
             pytest.fail(f"case {i} ({kind}) raised {type(exc).__name__}: {exc}")
         else:
             assert arr.dtype == np.uint8 and arr.size <= MAX_IDX_BYTES
+
+
+def test_a_folder_name_over_255_bytes_is_a_data_error(tmp_path):
+    from models.data import load_dataset
+    with pytest.raises(DataError, match="no such folder"):
+        load_dataset(str(tmp_path / ("x" * 300)))
+    try:        # the long data folder is skipped; MNIST is then found elsewhere, or not at all
+        load_dataset("mnist", data_dir=str(tmp_path / ("y" * 300)))
+    except DataError:
+        pass

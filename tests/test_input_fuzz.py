@@ -252,3 +252,13 @@ def test_a_malformed_npy_header_is_a_value_error(tmp_path):
     with pytest.raises(ValueError) as info:
         load_points_file(path)
     assert str(path) in str(info.value)
+
+
+def test_names_over_255_bytes_are_each_familys_error(tmp_path):
+    long = tmp_path / ("x" * 300)
+    with pytest.raises(PairedDataError, match="does not exist"):
+        PairedFolder(long, "train", "AtoB", 32)
+    with pytest.raises(LabelFileError, match="255"):
+        load_label_png(str(long) + ".png")
+    with pytest.raises(ValueError, match="255"):
+        load_points_file(str(long) + ".npy")

@@ -11,12 +11,14 @@ gigapixels must be refused before it is decoded, not after it has eaten the memo
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 from PIL import Image
 
+from ..files import is_dir
 from ..imaging import open_image
 
 DIRECTIONS = ("AtoB", "BtoA")
@@ -59,10 +61,17 @@ def _is_image(path: Path) -> bool:
 
 def find_pairs(root, split: str = "train") -> list[Path]:
     """The sorted image files of root/split, or PairedDataError explaining what is there instead."""
+    try:
+        return _find_pairs(root, split)
+    except OSError as exc:        # a folder we may not list, a name too long
+        raise PairedDataError(f"{root}: cannot be read ({exc.strerror or exc})") from exc
+
+
+def _find_pairs(root, split: str) -> list[Path]:
     _check_split(split)
     root = Path(root).expanduser()
-    if not root.is_dir():
-        what = "is not a folder" if root.exists() else "does not exist"
+    if not is_dir(root):              # False, not OSError, for a name over 255 bytes
+        what = "is not a folder" if os.path.exists(root) else "does not exist"
         raise PairedDataError(f"dataset folder {root} {what}")
     folder = root / split
     if not folder.is_dir():
