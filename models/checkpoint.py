@@ -308,8 +308,8 @@ def _check_common_meta(meta: dict, source) -> None:
     if not isinstance(meta["family"], str):
         raise CheckpointError(f"{source}: 'family' is {meta['family']!r}, not a name.")
     if not isinstance(meta["config"], dict):
-        raise CheckpointError(f"{source}: 'config' is a {type(meta['config']).__name__}, "
-                              "not a table of settings.")
+        raise CheckpointError(f"{source}: bad configuration: 'config' is a "
+                              f"{type(meta['config']).__name__}, not a table of settings.")
     dataset = meta.get("dataset")
     if dataset is not None:
         if not isinstance(dataset, dict):
