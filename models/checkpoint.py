@@ -130,6 +130,10 @@ def _json_default(o):
 
 
 def _sniff_pickle(path: Path, head: bytes) -> None:
+    if head[8:9] == b"{":
+        # a safetensors header follows its 8-byte length; that length may itself begin with
+        # the pickle marker (0x80, then a byte ≤ 5: any length 384 + 256·k, k < 5, …)
+        return
     if head[:2] == b"PK":
         raise CheckpointError(f"{path}: this is a zip archive (a torch.save / pickle file). "
                               "Pickles can run arbitrary code, so the app never loads them. "
@@ -310,8 +314,11 @@ def _check_common_meta(meta: dict, source) -> None:
     if not isinstance(meta["config"], dict):
         raise CheckpointError(f"{source}: bad configuration: 'config' is a "
                               f"{type(meta['config']).__name__}, not a table of settings.")
-    dataset = meta.get("dataset")
-    if dataset is not None:
+    steps = meta.get("steps", 0)
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise CheckpointError(f"{source}: 'steps' is {steps!r}, not a count of steps.")
+    if "dataset" in meta:            # read as meta.get("dataset", {}).get(...): null fails too
+        dataset = meta["dataset"]
         if not isinstance(dataset, dict):
             raise CheckpointError(f"{source}: 'dataset' is a {type(dataset).__name__}, not a "
                                   "table (name, classes, …).")
