@@ -54,6 +54,7 @@ class PlaybackBar(QWidget):
         row.addWidget(self.fps)
         space = QShortcut(QKeySequence(Qt.Key.Key_Space), self.slider)
         space.setContext(Qt.ShortcutContext.WidgetShortcut)
+        space.setWhatsThis("Play or pause the animation (while its slider has the focus)")
         space.activated.connect(self.play_button.toggle)
         self._update_label()
 

@@ -115,6 +115,7 @@ class Toy2DControls(QWidget):
         self.trails.setToolTip("Trajectories of 40 of the particles, the same ones in both plots "
                                "(R cycles)")
         cycle = QShortcut(QKeySequence("R"), self)
+        cycle.setWhatsThis("Cycle the trajectories shown")   # the shortcuts list shows this
         cycle.activated.connect(lambda: self.trails.setCurrentIndex((self.trails.currentIndex() + 1)
                                                                     % self.trails.count()))
         form.addRow("Trajectories", self.trails)

@@ -111,9 +111,12 @@ class SamplesPane(QWidget):
         lay.addWidget(left, 0)
         lay.addWidget(self.grid, 5)
         lay.addWidget(ibox, 4)
-        for key, slot in (("R", self.resample), ("X", self.swap), ("Ctrl+E", ibox.export_png),
-                          ("Ctrl+Shift+E", ibox.export_gif)):
+        for key, slot, what in (("R", self.resample, "Resample: a new seed"),
+                                ("X", self.swap, "Swap the interpolation's ends A and B"),
+                                ("Ctrl+E", ibox.export_png, "Export the interpolation as a PNG strip"),
+                                ("Ctrl+Shift+E", ibox.export_gif, "Export the interpolation as a GIF")):
             sc = QShortcut(QKeySequence(key), self)
+            sc.setWhatsThis(what)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(lambda s=slot: s())
         self.size.currentIndexChanged.connect(self.refresh_grid)

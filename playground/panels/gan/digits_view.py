@@ -97,8 +97,10 @@ class DigitsView(ModelSourceMixin, TrainingMixin, QWidget):
             for k in range(10):
                 sc = QShortcut(QKeySequence(str(k)), pane)
                 sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                sc.setWhatsThis(f"Draw class {k} (conditional models)")
                 sc.activated.connect(lambda k=k: self.conditional.pick(k))
             sc = QShortcut(QKeySequence("*"), pane)
+            sc.setWhatsThis("Draw any class (conditional models)")
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(lambda: self.conditional.pick(None))
 

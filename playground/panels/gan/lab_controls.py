@@ -112,9 +112,12 @@ class LabControlPanel(QWidget):
         grid.addWidget(self.step_label, 2, 0, 1, 4)
         grid.addWidget(self.device_label, 2, 4, 1, 2, Qt.AlignmentFlag.AlignRight)
         self._shortcuts = []
-        for key, slot in (("Space", self.playRequested.emit), ("Right", lambda: self._step("both")),
-                          ("Ctrl+R", self.resetRequested.emit)):
+        for key, slot, what in (("Space", self.playRequested.emit, "Play or pause training"),
+                                ("Right", lambda: self._step("both"),
+                                 "One round: k D-steps, then one G-step"),
+                                ("Ctrl+R", self.resetRequested.emit, "Reset: new random G and D")):
             sc = QShortcut(QKeySequence(key), self)
+            sc.setWhatsThis(what)
             sc.activated.connect(slot)
             self._shortcuts.append(sc)
         self.status = QLabel("Press Play (Space): G's points chase the data.")

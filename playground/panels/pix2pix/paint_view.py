@@ -174,10 +174,14 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
         self.save_btn.clicked.connect(lambda: self.save_checkpoint())
         self.model_box.currentIndexChanged.connect(
             lambda _: self.select_model(self.model_box.currentData()))
-        for keys, slot in (("N", self.new_noise), ("Ctrl+E", self.export_output),
-                           ("Ctrl+R", self.random_example), ("Ctrl+L", self.load_map),
-                           ("Ctrl+Shift+L", self.save_map)):
+        for keys, slot, what in (("N", self.new_noise, "New noise: a new dropout mask"),
+                                 ("Ctrl+E", self.export_output, "Export the picture as PNG"),
+                                 ("Ctrl+R", self.random_example,
+                                  "A random example from the procedural dataset"),
+                                 ("Ctrl+L", self.load_map, "Open a label map"),
+                                 ("Ctrl+Shift+L", self.save_map, "Save the label map")):
             sc = QShortcut(QKeySequence(keys), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.setWhatsThis(what)
             sc.activated.connect(lambda s=slot: s())
 
     # ------------------------------------------------------------------ the map

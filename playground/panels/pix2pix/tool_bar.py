@@ -187,8 +187,9 @@ class PaintToolBar(QWidget):
         self.redo_btn.setEnabled(bool(can_redo))
 
 
-def _shortcut(scope: QWidget, key: str, slot) -> QShortcut:
+def _shortcut(scope: QWidget, key: str, slot, what: str) -> QShortcut:
     sc = QShortcut(QKeySequence(key), scope)
+    sc.setWhatsThis(what)   # the generated shortcuts list shows it
     sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
     sc.activated.connect(slot)
     return sc
@@ -233,13 +234,14 @@ def bind(toolbar: PaintToolBar, palette: ClassPalette, canvas: LabelCanvas,
         signal.connect(save)
 
     scope = scope if scope is not None else canvas
-    shortcuts = [_shortcut(scope, key, lambda name=name: canvas.set_tool(name))
+    shortcuts = [_shortcut(scope, key, lambda name=name: canvas.set_tool(name), f"{NAMES[name]} tool")
                  for name, key in KEYS.items()]
-    shortcuts += [_shortcut(scope, str(i + 1), lambda i=i: palette.set_class(i))
+    shortcuts += [_shortcut(scope, str(i + 1), lambda i=i: palette.set_class(i),
+                            f"Paint {CLASSES[i].name}")
                   for i in range(min(9, len(CLASSES)))]
-    shortcuts += [_shortcut(scope, "[", lambda: toolbar.step_size(-1)),
-                  _shortcut(scope, "]", lambda: toolbar.step_size(+1)),
-                  _shortcut(scope, CLEAR_KEY, lambda: canvas.clear())]
-    shortcuts += [_shortcut(scope, k, canvas.undo) for k in UNDO_KEYS]
-    shortcuts += [_shortcut(scope, k, canvas.redo) for k in REDO_KEYS]
+    shortcuts += [_shortcut(scope, "[", lambda: toolbar.step_size(-1), "Smaller brush"),
+                  _shortcut(scope, "]", lambda: toolbar.step_size(+1), "Larger brush"),
+                  _shortcut(scope, CLEAR_KEY, lambda: canvas.clear(), "Clear the map to sky")]
+    shortcuts += [_shortcut(scope, k, canvas.undo, "Undo") for k in UNDO_KEYS]
+    shortcuts += [_shortcut(scope, k, canvas.redo, "Redo") for k in REDO_KEYS]
     return shortcuts

@@ -135,8 +135,10 @@ class TrainView(QWidget):
         lay.addWidget(split)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         # Space and Esc act anywhere inside this view, not across the whole window
-        for key, slot in ((Qt.Key.Key_Space, self.toggle_pause), (Qt.Key.Key_Escape, self.stop)):
+        for key, slot, what in ((Qt.Key.Key_Space, self.toggle_pause, "Pause or resume training"),
+                                (Qt.Key.Key_Escape, self.stop, "Stop training")):
             sc = QShortcut(QKeySequence(key), self)
+            sc.setWhatsThis(what)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(slot)
 

@@ -1,0 +1,181 @@
+"""Every advertised shortcut of every panel, pressed with the keyboard in its own view.
+
+The shortcuts come from the widgets themselves (playground.help.shortcuts.collect), the
+list the Help → Keyboard shortcuts page shows. Each key is pressed with qtbot.keyClick while
+its view is on screen and the focus is where a user's would be; the test asserts that Qt's
+shortcut map delivers an unambiguous Shortcut event to the very button, QShortcut or QAction
+that advertises the key (the event from which Qt emits clicked / activated / triggered). The
+event is swallowed there, so no file dialog opens and no job starts: what is under test is
+the binding, not the action (each panel's own tests cover what its actions do).
+"""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6.QtCore import QEvent, QObject, Qt  # noqa: E402
+from PySide6.QtGui import QAction, QShortcut  # noqa: E402
+from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QApplication,  # noqa: E402
+                               QComboBox, QLineEdit, QTextEdit, QWidget)
+
+from playground.help.shortcuts import (NO_DESCRIPTION, collect, owner_widget,  # noqa: E402
+                                       tabs_holding)
+
+pytestmark = pytest.mark.gui
+
+
+class Catcher(QObject):
+    """Records the Shortcut events its targets receive, and swallows them."""
+
+    def __init__(self):
+        super().__init__()
+        self.hits: list[tuple[QObject, bool]] = []
+
+    def eventFilter(self, obj, event):  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.Shortcut:
+            self.hits.append((obj, event.isAmbiguous()))
+            return True
+        return False
+
+
+@pytest.fixture
+def window(qtbot, messages):
+    from playground.main_window import MainWindow
+    w = MainWindow(device="cpu")
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
+
+
+def _panels(w):
+    return {p.title: p for p in w.panels.values()}
+
+
+def _entries(w):
+    return collect(w, _panels(w))
+
+
+def _combination(target):
+    if isinstance(target, QShortcut):
+        seq = target.key()
+    elif isinstance(target, QAction):
+        seq = target.shortcut()
+    else:
+        seq = target.shortcut()
+    return seq[0]
+
+
+TEXT_INPUTS = (QAbstractSpinBox, QLineEdit, QTextEdit)
+
+
+def _focus_target(owner: QWidget, context) -> QWidget:
+    """Where a user's focus would be for the key to apply: in the owner (or its children)
+    for widget-scoped shortcuts, on a widget that does not type text."""
+    if context == Qt.ShortcutContext.WidgetShortcut:
+        return owner
+    scope = owner if context == Qt.ShortcutContext.WidgetWithChildrenShortcut else owner.window()
+    for w in [scope, *scope.findChildren(QWidget)]:
+        if (w.isVisible() and w.isEnabled() and w.focusPolicy() != Qt.FocusPolicy.NoFocus
+                and not isinstance(w, TEXT_INPUTS)
+                and not (isinstance(w, QComboBox) and w.isEditable())):
+            return w
+    return scope
+
+
+def press(qtbot, w, entry, catcher) -> str | None:
+    """Press the entry's keys in its view; None if its owner received them, else why not."""
+    target = entry.target
+    owner = owner_widget(target)
+    if isinstance(target, QAction):
+        owner = w
+    for tabs, page in tabs_holding(owner):
+        tabs.setCurrentWidget(page)
+    # the app may hide or disable a control until it applies (Stop while idle, Clear drawing
+    # while not drawing): its key is still advertised, so test it as the user would meet it
+    restore = []
+    for widget in [owner, *[p for p in _parents(owner)]]:
+        if not widget.isEnabled() and widget.isWindow() is False:
+            restore.append((widget.setEnabled, False))
+            widget.setEnabled(True)
+    if not owner.isVisible():
+        restore.append((owner.setVisible, False))
+        owner.setVisible(True)
+    context = (target.context() if isinstance(target, QShortcut) else
+               target.shortcutContext() if isinstance(target, QAction) else
+               Qt.ShortcutContext.WindowShortcut)
+    focus = _focus_target(owner, context)
+    w.activateWindow()
+    focus.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is focus or focus.hasFocus(), timeout=2000)
+    target.installEventFilter(catcher)
+    catcher.hits.clear()
+    try:
+        combo = _combination(target)
+        qtbot.keyClick(focus, combo.key(), combo.keyboardModifiers())
+    finally:
+        target.removeEventFilter(catcher)
+        for undo, value in reversed(restore):
+            undo(value)
+    if not catcher.hits:
+        return "not delivered"
+    if any(amb for _, amb in catcher.hits):
+        return "ambiguous (another shortcut in the same context has these keys)"
+    return None
+
+
+def _parents(widget):
+    p = widget.parentWidget()
+    while p is not None and not p.isWindow():
+        yield p
+        p = p.parentWidget()
+
+
+def _where(e) -> str:
+    return f"{e.panel} › {e.view} {e.keys!r} ({e.description})"
+
+
+def test_every_shortcut_has_a_description(window):
+    entries = _entries(window)
+    assert len(entries) > 60
+    missing = [_where(e) for e in entries if e.description == NO_DESCRIPTION]
+    assert missing == []
+
+
+def test_every_shortcut_fires_in_its_view(qtbot, window):
+    catcher = Catcher()
+    failures = []
+    for entry in _entries(window):
+        why = press(qtbot, window, entry, catcher)
+        if why:
+            failures.append(f"{_where(entry)}: {why}")
+    assert failures == [], "\n".join(failures)
+
+
+def test_shortcuts_survive_the_state_changes_that_rename_their_buttons(qtbot, window):
+    """A button's setText resets its shortcut to the text's mnemonic: Pause → Resume (and
+    ▶ Play → ❚❚ Pause) must keep Ctrl+P (Ctrl+Shift+P). Run every training form through
+    running and paused, toggle every checkable button there and back, and press again."""
+    before = {(e.panel, e.view, e.keys) for e in _entries(window)}
+    forms = [f for f in window.findChildren(QWidget) if callable(getattr(f, "set_state", None))]
+    assert len(forms) >= 4      # AE, diffusion, GAN digits, pix2pix training forms
+    for form in forms:
+        form.set_state("running")
+        form.set_state("paused")
+    toggled = [b for b in window.findChildren(QAbstractButton)
+               if b.isCheckable() and not b.shortcut().isEmpty()]
+    for b in toggled:
+        b.toggle()
+    catcher = Catcher()
+    after = {(e.panel, e.view, e.keys): e for e in _entries(window)}
+    failures = [f"{p} › {v} {k!r}: lost" for p, v, k in sorted(before - set(after))]
+    for key in sorted(before & set(after)):
+        why = press(qtbot, window, after[key], catcher)
+        if why:
+            failures.append(f"{_where(after[key])}: {why}")
+    for b in toggled:
+        b.toggle()
+    for form in forms:
+        form.set_state("idle")
+    assert failures == [], "\n".join(failures)
