@@ -13,6 +13,10 @@ from models.device import available
 
 from . import __version__
 from . import settings as app_settings
+from .help import INDEX
+from .help.browser import SHORTCUTS, HelpWindow
+from .help.hint import take_first_run_hint
+from .help.shortcuts import collect as collect_shortcuts
 from .panels.autoencoder.panel import CHECKPOINTS, AutoencoderPanel
 from .panels.diffusion.panel import DiffusionPanel
 from .panels.gan.panel import GANPanel
@@ -54,6 +58,10 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         self._show_device(device)
+        self._help: HelpWindow | None = None
+        self._hint = take_first_run_hint()
+        if self._hint is not None:
+            self.statusBar().addPermanentWidget(self._hint)
 
     def _menus(self, device: str) -> None:
         file = self.menuBar().addMenu("&File")
@@ -77,11 +85,37 @@ class MainWindow(QMainWindow):
             group.addAction(act)
             dev.addAction(act)
         helpm = self.menuBar().addMenu("&Help")
+        what = QAction("&What am I seeing?", self)
+        what.setShortcut(QKeySequence.StandardKey.HelpContents)   # F1
+        what.setToolTip("What the current view shows, its formula, and what to try first")
+        what.triggered.connect(lambda: self.show_help())
+        keys = QAction("&Keyboard shortcuts", self)
+        keys.triggered.connect(lambda: self.show_help(SHORTCUTS))
+        helpm.addAction(what)
+        helpm.addAction(keys)
         about = QAction("&About", self)
         about.triggered.connect(lambda: QMessageBox.about(
             self, "Generative Playground",
             f"Generative Playground {__version__}\nLearn generative models by using them."))
         helpm.addAction(about)
+
+    # ------------------------------------------------------------------ help
+    def help_topic(self) -> str:
+        """The help page of the view on screen: each panel names its own."""
+        topic = getattr(self.tabs.currentWidget(), "help_topic", None)
+        return topic() if callable(topic) else INDEX
+
+    def show_help(self, topic: str | None = None) -> HelpWindow:
+        """Open (or raise) the non-modal help window at `topic`, by default the current view's."""
+        if self._help is None:
+            self._help = HelpWindow(self, shortcut_source=lambda: collect_shortcuts(
+                self, {p.title: p for p in self.panels.values()}))
+        self._help.show_topic(topic or self.help_topic())
+        self._help.show()
+        self._help.raise_()
+        if self._hint is not None:
+            self._hint.dismiss()
+        return self._help
 
     def open_checkpoint(self, path: str | None = None) -> bool:
         """Open any checkpoint the app writes, in the panel of its family."""

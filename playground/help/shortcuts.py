@@ -17,8 +17,6 @@ from PySide6.QtWidgets import QAbstractButton, QStackedWidget, QTabWidget, QWidg
 
 EVERYWHERE = "Everywhere"
 NO_DESCRIPTION = "(no description)"
-# "Resample (R)", "Undo the last edit (Ctrl+Z or Ctrl+Y)": the keys at the end of a tooltip
-_TRAILING_KEYS = re.compile(r"\s*\([^()]*\)\s*$")
 
 
 @dataclass
@@ -64,9 +62,18 @@ def tabs_holding(widget: QWidget | None) -> list[tuple[QTabWidget, QWidget]]:
     return out[::-1]
 
 
+def _without_keys(s: str, keys: str) -> str:
+    """Drop "(C)", "(R or Ctrl+R)" and the like: the list shows the keys in their own column."""
+    def drop(m):
+        tokens = {t.strip() for t in re.split(r",| or ", m.group(1))}
+        return "" if keys in tokens else m.group(0)
+    return re.sub(r"\s*\(([^()]*)\)", drop, s).strip()
+
+
 def _describe_button(b: QAbstractButton) -> str:
-    tip = _TRAILING_KEYS.sub("", b.toolTip()).strip()
-    text = b.text().replace("&&", "\0").replace("&", "").replace("\0", "&").strip()
+    keys = native(b.shortcut())
+    tip = _without_keys(b.toolTip(), keys)
+    text = _without_keys(b.text().replace("&&", "\0").replace("&", "").replace("\0", "&"), keys)
     if text and tip and not tip.lower().startswith(text.lower()):
         return f"{text}: {tip}"
     return tip or text or NO_DESCRIPTION

@@ -44,6 +44,7 @@ class MorphTool(_Tool):
         self.play_btn = QPushButton("▶ Play")
         self.play_btn.setCheckable(True)
         self.play_btn.setShortcut("Ctrl+Shift+P")
+        self.play_btn.setToolTip("Play the morph from A to B and back (Ctrl+Shift+P)")
         self.play_btn.toggled.connect(self._play)
         self.png_btn = QPushButton("Export strip…")
         self.gif_btn = QPushButton("Export GIF…")

@@ -317,6 +317,12 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         self.message.emit(f"Saved {directory}")
         return True
 
+    def help_topic(self) -> str:
+        """F1: the help page's section for what is on screen (see playground/help)."""
+        if self.compare_btn.isChecked():
+            return "autoencoder#compare"
+        return "autoencoder#" + self.tools.tabText(self.tools.currentIndex()).lower()
+
     def set_device(self, device: str) -> None:
         self.device = device
 

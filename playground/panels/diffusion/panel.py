@@ -43,6 +43,16 @@ class DiffusionPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.views)
 
+    def help_topic(self) -> str:
+        """F1: the help page of the current view, at the section of its current tab."""
+        view = self.views.currentWidget()
+        if view is self.reverse:
+            tab = self.reverse.tabs.currentWidget()
+            return "diffusion-reverse#" + {self.reverse.chain: "chain",
+                                           self.reverse.compare_view: "compare",
+                                           self.reverse.guidance_view: "guidance"}.get(tab, "train")
+        return "diffusion-forward" if view is self.forward else "diffusion-2d"
+
     def open_checkpoint(self, path: str | None = None) -> bool:
         self.views.setCurrentWidget(self.reverse)
         return self.reverse.open_checkpoint(path)

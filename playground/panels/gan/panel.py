@@ -58,6 +58,14 @@ class GANPanel(QWidget):
                                 f"{path} holds a {family!r} model, not a GAN.")
         return view
 
+    def help_topic(self) -> str:
+        """F1: the help page of the current view, at the section of its current tab."""
+        if self.views.currentWidget() is self.lab:
+            return "gan-lab"
+        tab = self.digits.tabs.currentWidget()
+        return "gan-digits#" + {self.digits.samples: "latent",
+                                self.digits.conditional: "conditional"}.get(tab, "train")
+
     def open_checkpoint(self, path: str | None = None) -> bool:
         if path is None:
             current = self.views.currentWidget()

@@ -59,6 +59,10 @@ class Pix2PixPanel(QWidget):
         if state == "idle" and self.paint._training and TRAINED in self.paint.models:
             self.paint.set_trained(self.paint.models[TRAINED], live=False)
 
+    def help_topic(self) -> str:
+        """F1: the help page of the current view."""
+        return "pix2pix-train" if self.views.currentWidget() is self.train else "pix2pix-paint"
+
     def open_checkpoint(self, path: str | None = None) -> bool:
         self.views.setCurrentWidget(self.paint)
         return self.paint.open_checkpoint(path)

@@ -1,0 +1,120 @@
+"""The help window (non-modal): a list of pages beside a QTextBrowser, and the generated
+keyboard-shortcuts page. Links of the form help:page#anchor move between pages."""
+from __future__ import annotations
+
+import html
+import re
+from itertools import groupby
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtWidgets import (QDialog, QHBoxLayout, QListWidget, QListWidgetItem, QTextBrowser,
+                               QVBoxLayout, QWidget)
+
+from . import INDEX, all_pages, split_topic
+from .markup import CSS, key
+from .shortcuts import NO_DESCRIPTION, Shortcut
+
+SHORTCUTS = "shortcuts"
+
+
+# A letter with a combining accent (x̂, ε̂, μ̃): the UI's sans font misplaces the accent (it
+# floated onto the line above), the serif face of the formulas places it right.
+_ACCENTED = re.compile("(.[\u0300-\u036f]+)")
+
+
+def document(title: str, body: str) -> str:
+    body = _ACCENTED.sub(r"<span class='m'>\1</span>", body)
+    return (f"<html><head><style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"
+            f"{body}</body></html>")
+
+
+def index_body() -> str:
+    items = "".join(f"<li><a href='help:{p.key}'>{html.escape(p.title)}</a></li>"
+                    for p in all_pages())
+    return ("<p>Every view of the app has a page here: what is plotted, the formula in the "
+            "lectures' notation (and the misprints you may meet in printed notes), three "
+            "experiments to try first, and what to look for. Press "
+            f"{key('F1')} on any view to open its page.</p>"
+            f"<ul>{items}</ul><p><a href='help:{SHORTCUTS}'>Keyboard shortcuts</a> of every "
+            "panel, read from the app itself.</p>")
+
+
+def shortcuts_body(entries: list[Shortcut]) -> str:
+    parts = ["<p>Generated from the shortcuts the widgets hold, so it is always complete. A "
+             "view's keys work while that view is on screen (some only while the keyboard "
+             "focus is inside it: click the view first).</p>"]
+    for panel, in_panel in groupby(entries, key=lambda s: s.panel):
+        parts.append(f"<h2>{html.escape(panel)}</h2>")
+        for view, in_view in groupby(in_panel, key=lambda s: s.view):
+            if view:
+                parts.append(f"<h3>{html.escape(view)}</h3>")
+            rows = "".join(
+                f"<tr><td width='150'>{key(html.escape(s.keys))}</td>"
+                f"<td>{html.escape(s.description)}</td></tr>" for s in in_view)
+            parts.append(f"<table cellpadding='3' cellspacing='0'>{rows}</table>")
+    missing = [s for s in entries if s.description == NO_DESCRIPTION]
+    if missing:
+        parts.append(f"<p class='note'>{len(missing)} shortcut(s) have no description yet.</p>")
+    return "".join(parts)
+
+
+class HelpWindow(QDialog):
+    """Pages on the left, the page on the right. `shortcut_source` returns the current list
+    of shortcuts (the window's, collected when the page is shown)."""
+
+    def __init__(self, parent: QWidget | None = None, shortcut_source=None):
+        super().__init__(parent)
+        self.setWindowTitle("Generative Playground — Help")
+        self.setModal(False)
+        self.setWindowFlag(Qt.WindowType.WindowContextHelpButtonHint, False)
+        self._shortcut_source = shortcut_source
+        self.pages = QListWidget()
+        self.pages.setMaximumWidth(230)
+        self.browser = QTextBrowser()
+        self.browser.setOpenLinks(False)
+        self.browser.anchorClicked.connect(self._link)
+        self.browser.setMinimumSize(640, 520)
+        self._keys = [INDEX]
+        self.pages.addItem(QListWidgetItem("Contents"))
+        for page in all_pages():
+            self.pages.addItem(QListWidgetItem(page.title))
+            self._keys.append(page.key)
+        self.pages.addItem(QListWidgetItem("Keyboard shortcuts"))
+        self._keys.append(SHORTCUTS)
+        self.pages.currentRowChanged.connect(lambda row: self.show_topic(self._keys[row])
+                                             if 0 <= row < len(self._keys) else None)
+        lay = QHBoxLayout(self)
+        lay.addWidget(self.pages)
+        right = QVBoxLayout()
+        right.addWidget(self.browser)
+        lay.addLayout(right, 1)
+        self.resize(980, 720)
+        self.topic = ""
+
+    def show_topic(self, topic: str) -> None:
+        page_key, anchor = split_topic(topic)
+        pages = {p.key: p for p in all_pages()}
+        if page_key == SHORTCUTS:
+            entries = self._shortcut_source() if self._shortcut_source else []
+            text = document("Keyboard shortcuts", shortcuts_body(entries))
+        elif page_key in pages:
+            text = document(pages[page_key].title, pages[page_key].body)
+        else:
+            page_key, anchor = INDEX, ""
+            text = document("Help", index_body())
+        self.topic = page_key + (f"#{anchor}" if anchor else "")
+        self.browser.setHtml(text)
+        if anchor:
+            self.browser.scrollToAnchor(anchor)
+        self.pages.blockSignals(True)
+        self.pages.setCurrentRow(self._keys.index(page_key))
+        self.pages.blockSignals(False)
+
+    def _link(self, url: QUrl) -> None:
+        if url.scheme() == "help":
+            self.show_topic(url.path() + (f"#{url.fragment()}" if url.fragment() else ""))
+        elif url.toString().startswith("#"):
+            self.browser.scrollToAnchor(url.fragment())
+
+    def page_html(self) -> str:
+        return self.browser.toHtml()
