@@ -12,8 +12,9 @@ WHY = ("One set of notes labels D as the probability that x is <i>fake</i> but k
        "objective. Then maximising log D(x) on real data would push D to call real data fake, "
        "and log(1 − D(G(z))) would push it to call G's samples real: D would be rewarded for "
        "being wrong, and G (which minimises) for looking fake. The labels and the objective "
-       "must agree: D = P(real), target 1 on real data, 0 on G(z) — as the app's loss does, "
-       "and as the heat map shows (bright = D believes real).")
+       "must agree: D = P(real), target 1 on real data, 0 on G(z) — as the app's loss does.")
+HEAT_MAP = (" The heat map shows it: green where D says real, purple where it says fake, white "
+            "where it cannot tell.")
 NON_SATURATING = "G: &nbsp; max<sub>G</sub> E<sub>z</sub>[log D(G(z))] &nbsp; (instead of min log(1 − D(G(z))))"
 
 LAB = f"""
@@ -25,7 +26,7 @@ and the image under G of a regular grid of z (the generator's manifold). Charts 
 and G losses, mean D(x) and D(G(z)), and the Jensen–Shannon and KL divergences between binned
 real and generated densities.</p>
 {formula(MINIMAX)}
-{misprint(MISPRINT, WHY)}
+{misprint(MISPRINT, WHY + HEAT_MAP)}
 {formula(NON_SATURATING, "The non-saturating loss has the same fixed point but strong gradients "
          "when D confidently rejects G's samples early on, where log(1 − D(G(z))) is flat.")}
 {formula("D*(x) = p<sub>data</sub>(x) / (p<sub>data</sub>(x) + p<sub>G</sub>(x)), &nbsp; "
@@ -44,7 +45,7 @@ one G-step), <b>Train D only</b> ({key("D")}), <b>Train G only</b> ({key("G")}),
     "Switch to the minimax loss with D's rate ×10: D wins, D(G(z)) → 0, and G's arrows "
     "shrink to nothing (saturation). Switch back to non-saturating and G moves again.",
 ])}
-{look_for(["The heat map fading to a uniform ½ where G matches the data.",
+{look_for(["The heat map fading to white (D = ½) where G matches the data.",
            "JS falling towards 0 while the losses keep oscillating: the losses alone do not "
            "tell you whether G is good."])}
 """
