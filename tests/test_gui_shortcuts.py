@@ -10,13 +10,15 @@ the binding, not the action (each panel's own tests cover what its actions do).
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import QEvent, QObject, Qt  # noqa: E402
 from PySide6.QtGui import QAction, QShortcut  # noqa: E402
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QApplication,  # noqa: E402
-                               QComboBox, QLineEdit, QTextEdit, QWidget)
+                               QComboBox, QLabel, QLineEdit, QTextEdit, QWidget)
 
 from playground.help.shortcuts import (NO_DESCRIPTION, collect, owner_widget,  # noqa: E402
                                        tabs_holding)
@@ -50,7 +52,8 @@ def window(qtbot, messages):
 
 
 def _panels(w):
-    return {p.title: p for p in w.panels.values()}
+    """Every panel, built (the window may build its tabs lazily), by its tab title."""
+    return {p.title: p for p in (w.autoencoder, w.diffusion, w.gan, w.pix2pix)}
 
 
 def _entries(w):
@@ -179,3 +182,54 @@ def test_shortcuts_survive_the_state_changes_that_rename_their_buttons(qtbot, wi
     for form in forms:
         form.set_state("idle")
     assert failures == [], "\n".join(failures)
+
+
+# "(Ctrl+T)", "(S or →)", "(R cycles)": keys that tooltips and labels promise
+_PAREN = re.compile(r"\(([^()]*)\)")
+_KEY = re.compile(r"^((Ctrl|Shift|Alt)\+)*([A-Z0-9]|F\d{1,2}|Space|Esc|Return|Backspace|Right|"
+                  r"Left|\[|\]|\.|\*)$")
+_ARROWS = {"→": "Right", "←": "Left"}
+SLIDER_KEYS = {"Left", "Right"}   # a playback bar's buttons name its slider's own arrow keys
+
+
+def advertised_keys(text: str) -> list[str]:
+    """Keys in parentheses, "(Ctrl+T)", "(S or →)", "(R cycles)"; a group counts only if every
+    alternative in it is a key, so "(0, I)" or "(1 … T)" in a formula does not."""
+    keys = []
+    for group in _PAREN.findall(text):
+        tokens = [_ARROWS.get(t.strip(), t.strip()) for t in group.split(" or ")]
+        if len(tokens) == 1 and re.fullmatch(r"[A-Z] [a-z]+", tokens[0]):
+            tokens = [tokens[0].split(" ")[0]]          # "R cycles" → "R"
+        if tokens and all(_KEY.match(t) for t in tokens):
+            keys += tokens
+    return keys
+
+
+def test_advertised_keys_parse():
+    assert advertised_keys("One round (S or →)") == ["S", "Right"]
+    assert advertised_keys("Trajectories of 40 (R cycles)") == ["R"]
+    assert advertised_keys("Decode (Ctrl+G) the grid (n×n)") == ["Ctrl+G"]
+    assert advertised_keys("β (KL weight)") == []
+    assert advertised_keys("N(0, I) and (1 … T = 1000), (0 points)") == []
+
+
+def test_every_key_a_tooltip_or_label_promises_is_bound_in_its_view(window):
+    """The other direction: a key written in a tooltip or a label, "(Ctrl+T)", is a shortcut
+    of that view (or of the window), so the hints cannot drift from the bindings."""
+    from playground.help.shortcuts import EVERYWHERE, _tab_path
+    panels = _panels(window)
+    entries = _entries(window)
+    missing = []
+    for title, panel in panels.items():
+        for w in [*panel.findChildren(QAbstractButton), *panel.findChildren(QLabel)]:
+            texts = [w.toolTip(), w.text()]
+            view = " › ".join(_tab_path(w, panel))
+            for k in {k for t in texts for k in advertised_keys(t)}:
+                if k in SLIDER_KEYS and type(w.parentWidget()).__name__ == "PlaybackBar":
+                    continue
+                if not any(e.keys == k and (e.panel == EVERYWHERE or (
+                        e.panel == title and (view.startswith(e.view) or e.view.startswith(view))))
+                           for e in entries):
+                    missing.append(f"{title} › {view}: {k!r} promised by "
+                                   f"{type(w).__name__} {texts}")
+    assert missing == [], "\n".join(missing)

@@ -21,17 +21,19 @@ pretrained 2-D AE, checkpoints you open, and models you train here.</p>
 z = enc(x) (the mean μ(x) for a VAE), coloured by its class. For latent dimensions above 2 the
 plane is a PCA projection of the codes and a click decodes the point of that plane.
 Clicking (or dragging) at a point z decodes it: the image on the right is dec(z).</p>
-{formula("AE: &nbsp; z = enc(x), &nbsp; x̂ = dec(z), &nbsp; loss = ‖x − x̂‖²"
+{formula("AE: &nbsp; z = enc(x), &nbsp; x̂ = dec(z), &nbsp; loss = −Σ<sub>pixels</sub> "
+         "[x log x̂ + (1 − x) log(1 − x̂)] &nbsp; (binary cross-entropy)"
          "<br>VAE: &nbsp; q<sub>φ</sub>(z|x) = N(μ(x), diag σ²(x)), &nbsp; z = μ + σ ⊙ ε, "
-         "ε ~ N(0, I), &nbsp; p(z) = N(0, I)")}
+         "ε ~ N(0, I), &nbsp; p(z) = N(0, I)",
+         "The decoder outputs a Bernoulli probability per pixel, so −log p(x|z) is the "
+         "binary cross-entropy summed over the 784 pixels.")}
 <p>Modes above the plot: {key("E")} Explore (click to decode), {key("L")} Lasso and
 {key("B")} Box (select points for an attribute vector).</p>
 {experiments([
     "With the <b>VAE</b> selected, drag slowly from the middle of one class's cloud to another: "
     "the digit changes smoothly, and the images between clouds are still digit-like.",
-    "Select the <b>AE</b> and do the same, then click far from all dots (say at (3, 3) times "
-    "the cloud's size): the AE decodes garbage where it has no data; the VAE, near its prior, "
-    "rarely does.",
+    "Select the <b>AE</b> and do the same, then click in a gap between clouds and far outside "
+    "them: the AE decodes garbage where it has no data; the VAE, near its prior, rarely does.",
     "Click the centre (0, 0) of the VAE's plane: it decodes an 'average' digit, because the KL "
     "term pulls every code towards the prior's mean.",
 ])}

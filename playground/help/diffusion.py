@@ -115,8 +115,8 @@ their wall times.</p>
 {experiments([
     "Compare the two rows at S = 50: similar quality at a twentieth of the steps.",
     "Lower S to 10: DDIM degrades gracefully.",
-    "Set η = 1 and compare again: DDIM's row loses its resemblance to DDPM's less than you "
-    "might expect — both follow the same learned ε.",
+    "Raise S from 10 to 100: DDIM's wall time grows in proportion, DDPM's (always all T "
+    "steps) stays put.",
 ])}
 {look_for(["The wall-time ratio against the step ratio."])}
 
@@ -162,8 +162,9 @@ right: the SDE and ODE particles.</p>
 <p>Shortcuts: {key("R")} cycles the trajectories shown, {key("C")} colours particles by
 where they start, {key("Ctrl+N")} new noise, Space plays (slider focused).</p>
 {experiments([
-    "Train on two moons, generate, and switch on “Colour particles by where they start”: the "
-    "ODE keeps neighbouring starts together (bands of colour); the SDE mixes them.",
+    "Train on two moons and generate, with “Colour particles by where they start” on (C "
+    "toggles it): the ODE keeps neighbouring starts together (bands of colour); the SDE mixes "
+    "them.",
     "Drag the time slider from T to 0 with score arrows on: the field is smooth and points to "
     "the centre at large t, and sharpens onto the moons as t → 0.",
     "Draw your own shape, train, generate: see which details the particles miss.",

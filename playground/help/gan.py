@@ -38,12 +38,13 @@ one G-step), <b>Train D only</b> ({key("D")}), <b>Train G only</b> ({key("G")}),
 ({key("R")}), k D-steps per G-step, learning rates and optimisers for D and G, the loss
 (minimax, non-saturating, WGAN-GP) and the label tricks — all applied live.</p>
 {experiments([
-    "Ring of 8 Gaussians, non-saturating loss, press Play: watch G's points jump from one mode "
-    "to the next instead of covering all eight (mode collapse); the banner reports it.",
+    "Ring of 8 Gaussians, press Play and watch G's points: they often cover a few modes and "
+    "hop between them before (or instead of) spreading over all eight — mode collapse, which "
+    "the banner reports when it lasts.",
     "Pause, press D ten times: the heat map sharpens around the real points; then press G a "
     "few times and watch the arrows carry G's points up D's slope.",
-    "Switch to the minimax loss with D's rate ×10: D wins, D(G(z)) → 0, and G's arrows "
-    "shrink to nothing (saturation). Switch back to non-saturating and G moves again.",
+    "Switch to the minimax loss and raise D's rate ×10: as D wins, D(G(z)) → 0 and G's arrows "
+    "shrink (log(1 − D) saturates). Switch back to non-saturating and G moves again.",
 ])}
 {look_for(["The heat map fading to white (D = ½) where G matches the data.",
            "JS falling towards 0 while the losses keep oscillating: the losses alone do not "

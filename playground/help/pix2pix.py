@@ -55,7 +55,7 @@ encoder level n−i); the discriminator is a PatchGAN that judges each N×N patc
 {misprint("D(x, y) = P(fake)", GAN_LABELS)}
 <p><b>What is plotted.</b> Four fixed examples show input, output and target as G learns;
 curves of the four losses:</p>
-{formula("G_GAN = −log D(x, G(x)), &nbsp; G_L1 = ‖y − G(x)‖<sub>1</sub>, &nbsp; "
+{formula("G_GAN = −log D(x, G(x)), &nbsp; G_L1 = ‖y − G(x)‖<sub>1</sub><br>"
          "D_real = −log D(x, y), &nbsp; D_fake = −log(1 − D(x, G(x)))")}
 <p>Controls: Dataset, Folder, Direction, Size (64, 128, 256); Loss (L1, cGAN, L1 + cGAN),
 PatchGAN (1×1 … 286×286), λ (L1 weight), U-Net width; Epochs, Batch size, Seed. Start
