@@ -49,13 +49,40 @@ def shortcuts_body(entries: list[Shortcut]) -> str:
             if view:
                 parts.append(f"<h3>{html.escape(view)}</h3>")
             rows = "".join(
-                f"<tr><td width='150'>{key(html.escape(s.keys))}</td>"
-                f"<td>{html.escape(s.description)}</td></tr>" for s in in_view)
+                f"<tr><td width='200'>{' or '.join(key(html.escape(k)) for k in keys)}</td>"
+                f"<td>{html.escape(text)}</td></tr>" for keys, text in _merged(list(in_view)))
             parts.append(f"<table cellpadding='3' cellspacing='0'>{rows}</table>")
     missing = [s for s in entries if s.description == NO_DESCRIPTION]
     if missing:
         parts.append(f"<p class='note'>{len(missing)} shortcut(s) have no description yet.</p>")
     return "".join(parts)
+
+
+def digit_pattern(e: Shortcut) -> str | None:
+    """"Draw class k (conditional models)" for the key 3 described as "Draw class 3 (…)"."""
+    if len(e.keys) == 1 and e.keys.isdigit() and e.keys in e.description:
+        return e.description.replace(e.keys, "k")
+    return None
+
+
+def _merged(entries: list[Shortcut]) -> list[tuple[list[str], str]]:
+    """One row per action: keys with the same description share a row ("Ctrl+Shift+Z or
+    Ctrl+Y"), and digit keys whose descriptions differ only by the digit become a range
+    ("0–9: Draw class k")."""
+    rows: dict[tuple[bool, str], list[Shortcut]] = {}
+    for e in entries:
+        pattern = digit_pattern(e)
+        rows.setdefault((pattern is not None, pattern or e.description), []).append(e)
+    out = []
+    for (is_digit, text), group in rows.items():
+        keys = [e.keys for e in group]
+        if not is_digit or len(group) == 1:
+            out.append((keys, group[0].description if len(group) == 1 else text))
+            continue
+        digits = sorted(int(k) for k in keys)
+        contiguous = digits == list(range(digits[0], digits[-1] + 1))
+        out.append(([f"{digits[0]}–{digits[-1]}"] if contiguous else [str(d) for d in digits], text))
+    return out
 
 
 class HelpWindow(QDialog):
