@@ -130,3 +130,16 @@ def test_the_first_run_hint_shows_once_and_points_at_f1(qtbot, make_window):
     assert not first._hint.isVisible()
     second = make_window()
     assert second._hint is None
+
+
+def test_every_link_in_every_page_leads_to_a_page_or_section():
+    import re as _re
+
+    from playground.help import PAGES, all_pages, split_topic
+    from playground.help.browser import SHORTCUTS
+    all_pages()
+    for page in PAGES.values():
+        for topic in _re.findall(r"href='help:([^']+)'", page.body):
+            key, anchor = split_topic(topic)
+            assert key == SHORTCUTS or key in PAGES, (page.key, topic)
+            assert not anchor or f"name='{anchor}'" in PAGES[key].body, (page.key, topic)

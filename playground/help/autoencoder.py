@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import Page, register
-from .markup import experiments, formula, key, look_for, misprint, section
+from .markup import experiments, formula, key, look_for, misprint, section, see_also
 
 # The KL term of the VAE, as the app computes it (models.autoencoder.kl_to_standard_normal).
 KL = ("KL(q<sub>φ</sub>(z|x) ‖ N(0, I)) = −½ Σ<sub>j</sub> (1 + log σ<sub>j</sub><sup>2</sup> "
@@ -133,6 +133,7 @@ ELBO):</p>
 ])}
 {look_for(["Test dots above the training curve: overfitting.",
            "A KL that collapses to ~0 with large β: the decoder ignores z (posterior collapse)."])}
+{see_also(("gan-digits#latent", "A GAN's latent space"), ("diffusion-forward", "Diffusion"))}
 """
 
 register(Page("autoencoder", "Autoencoders: AE and VAE", BODY, order=10))

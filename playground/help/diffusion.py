@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import Page, register
-from .markup import experiments, formula, key, link, look_for, misprint, section
+from .markup import experiments, formula, key, look_for, misprint, section, see_also
 
 A = "α<sub>t</sub>"
 AB = "ᾱ<sub>t</sub>"
@@ -50,6 +50,7 @@ focus), <b>New noise</b> ({key("Ctrl+N")}), <b>Random</b> digit ({key("Ctrl+R")}
 {look_for(["The stepped mean and variance (solid) inside the formula's band: the closed form is "
            "exact, not an approximation.",
            "Where log-SNR crosses 0: signal and noise have equal power."])}
+{see_also(("diffusion-reverse", "Reverse process"), ("diffusion-2d", "2-D particles"))}
 """
 
 REVERSE = f"""
@@ -144,6 +145,7 @@ which the sampler uses).</p>
     "falls fast and then very slowly while samples keep improving.",
 ])}
 {look_for(["Samples that improve while the loss hardly moves."])}
+{see_also(("diffusion-forward", "Forward process"), ("diffusion-2d", "2-D particles"))}
 """
 
 TOY = f"""
@@ -171,6 +173,7 @@ where they start, {key("Ctrl+N")} new noise, Space plays (slider focused).</p>
 ])}
 {look_for(["The ODE's trajectories are smooth curves, the SDE's jitter.",
            "Particles piling onto the modes but thin in between: an under-trained score."])}
+{see_also(("diffusion-forward", "Forward process"), ("diffusion-reverse#chain", "DDPM and DDIM"))}
 """
 
 register(Page("diffusion-forward", "Diffusion: Forward process", FORWARD, order=20),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import Page, register
-from .markup import experiments, formula, key, look_for, misprint, section
+from .markup import experiments, formula, key, look_for, misprint, section, see_also
 
 # The objective as models.gan.losses codes it: D's target is 1 on real data (D = P(real)).
 MINIMAX = ("min<sub>G</sub> max<sub>D</sub> &nbsp; E<sub>x~p<sub>data</sub></sub>[log D(x)] + "
@@ -49,6 +49,7 @@ one G-step), <b>Train D only</b> ({key("D")}), <b>Train G only</b> ({key("G")}),
 {look_for(["The heat map fading to white (D = ½) where G matches the data.",
            "JS falling towards 0 while the losses keep oscillating: the losses alone do not "
            "tell you whether G is good."])}
+{see_also(("gan-digits", "GANs on digits"), ("pix2pix-train", "pix2pix: a conditional GAN"))}
 """
 
 DIGITS = f"""
@@ -103,6 +104,7 @@ see a grid with one row per class over shared z — the same z down each column.
     "Train a conditional DCGAN with label flips on and see whether rows stay clean.",
 ])}
 {look_for(["Style shared along a column and class along a row: z and y have separated."])}
+{see_also(("gan-lab", "The 2-D lab"), ("diffusion-reverse#guidance", "Class-conditional diffusion"))}
 """
 
 register(Page("gan-lab", "GANs: 2-D lab", LAB, order=30),

@@ -58,3 +58,8 @@ def key(k: str) -> str:
 
 def link(topic: str, text: str) -> str:
     return f"<a href='help:{topic}'>{text}</a>"
+
+
+def see_also(*links: tuple[str, str]) -> str:
+    return "<p><b>See also:</b> " + " · ".join(link(t, x) for t, x in links) + \
+        f" · {link('shortcuts', 'Keyboard shortcuts')}</p>"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import Page, register
-from .markup import experiments, formula, key, look_for, misprint
+from .markup import experiments, formula, key, look_for, misprint, see_also
 
 OBJECTIVE = ("G* = arg min<sub>G</sub> max<sub>D</sub> &nbsp; L<sub>cGAN</sub>(G, D) + "
              "λ L<sub>L1</sub>(G), &nbsp; λ = 100")
@@ -43,6 +43,7 @@ palette shows each class's share of the map.</p>
 {look_for(["Seams at class boundaries, and how far the U-Net's skip connections keep edges "
            "exactly where you painted them.",
            "Differences between G's picture and the renderer's: what G has not learned."])}
+{see_also(("pix2pix-train", "Train a translator"), ("gan-lab", "The GAN game in 2-D"))}
 """
 
 TRAIN = f"""
@@ -70,6 +71,7 @@ has the focus. The generator becomes paintable at once as “Trained here”.</p
 ])}
 {look_for(["D_real and D_fake near log 2 ≈ 0.69: D cannot tell; one falling to 0: D is winning.",
            "G_L1 falling steadily while G_GAN hovers: G keeps learning the layout."])}
+{see_also(("pix2pix-paint", "Paint with the result"), ("gan-digits#train", "GAN training tips"))}
 """
 
 register(Page("pix2pix-paint", "pix2pix: Paint", PAINT, order=40),
