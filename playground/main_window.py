@@ -25,15 +25,28 @@ from .torch_threads import reserve_cores_for_jobs
 from .widgets import ask_checkpoint
 
 
+def _device(v: str) -> str:
+    if v != "auto" and v not in available():
+        raise app_settings.Invalid(f"{app_settings.name(v)!r} is not a device of this machine")
+    return v
+
+
+DEVICE = app_settings.Setting("device", "auto", _device, kind="str")
+DATA_DIR = app_settings.Setting("data_dir", "", app_settings.path, kind="str")
+TAB = app_settings.Setting("window/tab", "", app_settings.one_of(
+    "autoencoder", "diffusion", "gan", "pix2pix"), kind="str")
+GEOMETRY = app_settings.Setting("window/geometry", None, kind="bytes", max_chars=4096)
+
+
 class MainWindow(QMainWindow):
     def __init__(self, device: str | None = None):
         super().__init__()
         reserve_cores_for_jobs()
         self.setWindowTitle("Generative Playground")
-        device = device or app_settings.get_str("device", "auto")
+        device = device or DEVICE.get()
         if device != "auto" and device not in available():
             device = "auto"
-        self.data_dir = app_settings.get_str("data_dir") or None
+        self.data_dir = DATA_DIR.get() or None
         self.tabs = QTabWidget()
         self.autoencoder = AutoencoderPanel(device=device, data_dir=self.data_dir)
         self.diffusion = DiffusionPanel(device=device, data_dir=self.data_dir)
@@ -46,17 +59,17 @@ class MainWindow(QMainWindow):
         for panel in self.panels.values():
             panel.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
             self.tabs.addTab(panel, panel.title)
-        saved_tab = app_settings.get_str("window/tab", "")
+        saved_tab = TAB.get()
         if saved_tab in self.panels:
             self.tabs.setCurrentWidget(self.panels[saved_tab])
-        self.tabs.currentChanged.connect(lambda _: app_settings.set_str(
-            "window/tab", next(k for k, p in self.panels.items() if p is self.tabs.currentWidget())))
+        self.tabs.currentChanged.connect(lambda _: TAB.set(
+            next(k for k, p in self.panels.items() if p is self.tabs.currentWidget())))
         self.setCentralWidget(self.tabs)
         self._menus(device)
         self.resize(1400, 860)
-        geometry = app_settings.settings().value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        geometry = GEOMETRY.get()
+        if geometry is not None and not self.restoreGeometry(geometry):
+            app_settings.ignored(GEOMETRY.key, "not a window geometry Qt can restore")
         self._show_device(device)
         self._help: HelpWindow | None = None
         self._hint = take_first_run_hint()
@@ -137,7 +150,7 @@ class MainWindow(QMainWindow):
         return panel.open_checkpoint(path)
 
     def set_device(self, device: str) -> None:
-        app_settings.set_str("device", device)
+        DEVICE.set(device)
         for panel in self.panels.values():
             panel.set_device(device)
         self._show_device(device)
@@ -152,7 +165,7 @@ class MainWindow(QMainWindow):
             self, f"Data folder (holds mnist/, fashion-mnist/; same as ${ENV_VAR})", start)
         if folder:
             self.data_dir = folder
-            app_settings.set_str("data_dir", folder)
+            DATA_DIR.set(folder)
             for panel in self.panels.values():
                 panel.set_data_dir(folder)
             self.statusBar().showMessage(f"Data folder: {folder}", 6000)
@@ -163,5 +176,5 @@ class MainWindow(QMainWindow):
             panel.shutdown()
         # every job has been stopped and closed; let their pool threads finish too
         QThreadPool.globalInstance().waitForDone(2000)
-        app_settings.settings().setValue("window/geometry", self.saveGeometry())
+        GEOMETRY.set(self.saveGeometry())
         super().closeEvent(event)

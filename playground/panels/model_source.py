@@ -32,6 +32,13 @@ class ModelSource:
     save_name = "my-model"                  # the save dialog's suggested folder
     train_hint = "Train a model in the <b>Train</b> tab"
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "settings_key" in cls.__dict__:
+            # declared when the class is, so the settings registry (and its fuzz test) has them
+            app_settings.Setting(cls.settings_key + "model", "", app_settings.path, kind="str")
+            app_settings.Setting(cls.settings_key + "open_dir", "", app_settings.path, kind="str")
+
     # ------------------------------------------------------------- for subclasses
     def checkpoints_dir(self) -> Path:
         raise NotImplementedError
@@ -85,7 +92,7 @@ class ModelSource:
             self.names[key], self.paths[key] = name, self.checkpoints_dir() / folder
             self._load_pretrained(key)
         self._refresh_model_list()
-        saved = app_settings.get_str(self.settings_key + "model", self.default_model)
+        saved = app_settings.declared(self.settings_key + "model").get()
         self.select_model(saved if saved in self.names else self.default_model)
 
     def _load_pretrained(self, key: str) -> None:
@@ -126,7 +133,7 @@ class ModelSource:
             self._load_pretrained(key)          # it may have appeared since
             self._refresh_model_list()
         self.model_box.setCurrentIndex(self.model_box.findData(key))
-        app_settings.set_str(self.settings_key + "model", key)
+        app_settings.declared(self.settings_key + "model").set(key)
         self._source_changed()
 
     def _source_changed(self) -> None:
@@ -162,13 +169,13 @@ class ModelSource:
     # ------------------------------------------------------------- files
     def open_checkpoint(self, path: str | None = None) -> bool:
         """Load a checkpoint (asking for it if `path` is None) and show it."""
-        key = self.settings_key + "open_dir"
+        open_dir = app_settings.declared(self.settings_key + "open_dir")
         if path is None:
-            path = ask_checkpoint(self, app_settings.get_str(key, str(self.checkpoints_dir())),
+            path = ask_checkpoint(self, open_dir.get() or str(self.checkpoints_dir()),
                                   self.open_title)
             if not path:
                 return False
-            app_settings.set_str(key, str(Path(path).parent))
+            open_dir.set(str(Path(path).parent))
         try:
             model = self._checked(load_checkpoint(path), path)
         except CheckpointError as exc:
@@ -194,7 +201,7 @@ class ModelSource:
                                     "one or pick an available one first.")
             return False
         if path is None:
-            start = app_settings.get_str(self.settings_key + "open_dir", str(Path.home()))
+            start = app_settings.declared(self.settings_key + "open_dir").get() or str(Path.home())
             path, _ = QFileDialog.getSaveFileName(self, "Save checkpoint as folder",
                                                   str(Path(start) / self.save_name))
             if not path:

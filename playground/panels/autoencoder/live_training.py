@@ -17,6 +17,11 @@ from models.training import AutoencoderTrainer, TrainConfig
 from ... import settings as app_settings
 from .space import LatentSpace
 
+HYPERPARAMETERS = app_settings.Setting("autoencoder/hyperparameters", {}, app_settings.record(
+    kind=app_settings.name, arch=app_settings.name, dataset=app_settings.path,
+    latent_dim=app_settings.integer(), beta=app_settings.number, lr=app_settings.number,
+    batch_size=app_settings.integer(), epochs=app_settings.integer()))
+
 
 class LiveTrainingMixin:
     """Mixed into AutoencoderPanel; uses its runner, training view, model list and plot."""
@@ -25,7 +30,7 @@ class LiveTrainingMixin:
         if self.runner.busy:
             return
         v = self.training.values()
-        app_settings.set_json("autoencoder/hyperparameters", v)
+        HYPERPARAMETERS.set(v)
         try:
             config = AEConfig(kind=v["kind"], arch=v["arch"], latent_dim=v["latent_dim"])
             tcfg = TrainConfig(epochs=v["epochs"], batch_size=v["batch_size"], lr=v["lr"],

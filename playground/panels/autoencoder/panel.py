@@ -29,12 +29,11 @@ from models.data import read_folder, to_float
 from models.events import DatasetReady, Preview
 from models.training import AutoencoderTrainer
 
-from ... import settings as app_settings
 from ...latent_plot import LatentPlot
 from ...widgets import ImageView, ask_checkpoint
 from ...worker import JobRunner
 from .compare import CompareView
-from .live_training import LiveTrainingMixin
+from .live_training import HYPERPARAMETERS, LiveTrainingMixin
 from .morph import MorphTool
 from .space import LatentSpace
 from .tools import AttributeTool, GridTool, SampleTool
@@ -71,7 +70,7 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         self._last_step = 0
         self._build()
         self._connect()
-        self.training.set_values(app_settings.get_json("autoencoder/hyperparameters", {}))
+        self.training.set_values(HYPERPARAMETERS.get())
         for name, folder in PRETRAINED.items():
             try:
                 self.models[name] = load_checkpoint(CHECKPOINTS / folder)

@@ -32,6 +32,9 @@ SETTINGS_KEY = "diffusion/forward"
 DEFAULTS = {"schedule": "linear", "T": 1000, "seed": 0, "index": 0,
             "strip": "0, 50, 100, 250, 500, 1000", "open_dir": ""}
 T_RANGE = (10, 5000)
+PREFS = app_settings.Setting(SETTINGS_KEY, {}, app_settings.record(
+    schedule=app_settings.name, T=app_settings.integer(), seed=app_settings.integer(),
+    index=app_settings.integer(), strip=app_settings.text(1000), open_dir=app_settings.path))
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pgm *.ppm);;All files (*)"
 
 
@@ -56,9 +59,7 @@ class ForwardView(QWidget):
 
     def __init__(self, data_dir: str | None = None, parent: QWidget | None = None):
         super().__init__(parent)
-        saved = app_settings.get_json(SETTINGS_KEY, {})
-        self.prefs = {k: saved.get(k, v) if isinstance(saved, dict) and
-                      isinstance(saved.get(k, v), type(v)) else v for k, v in DEFAULTS.items()}
+        self.prefs = {**DEFAULTS, **PREFS.get()}
         images, labels, _ = load_sample_images()
         self.images, self.labels = images, labels
         self.source_text = f"{len(images)} bundled held-out digits"
@@ -222,7 +223,7 @@ class ForwardView(QWidget):
 
     def _save(self, **changes) -> None:
         self.prefs.update(changes)
-        app_settings.set_json(SETTINGS_KEY, self.prefs)
+        PREFS.set(self.prefs)
 
     def set_t(self, t: int) -> None:
         self.playback.set_index(t)

@@ -12,6 +12,8 @@ from .forward_view import ForwardView
 from .reverse_view import ReverseView
 from .toy2d_view import Toy2DView
 
+VIEW = app_settings.Setting("diffusion/view", 1, app_settings.integer(0, 2))
+
 
 class DiffusionPanel(QWidget):
     message = Signal(str)
@@ -36,9 +38,8 @@ class DiffusionPanel(QWidget):
             i = self.views.addTab(view, name)
             self.views.setTabToolTip(i, tip)
             view.message.connect(self.message)
-        saved = app_settings.get_json("diffusion/view", 1)
-        self.views.setCurrentIndex(saved if isinstance(saved, int) and 0 <= saved < 3 else 1)
-        self.views.currentChanged.connect(lambda i: app_settings.set_json("diffusion/view", i))
+        self.views.setCurrentIndex(VIEW.get())
+        self.views.currentChanged.connect(VIEW.set)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.views)

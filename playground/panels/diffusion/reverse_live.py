@@ -20,6 +20,12 @@ from ... import settings as app_settings
 from ..model_source import TRAINED
 
 TRAINING_KEY = "diffusion/reverse/training"
+TRAINING = app_settings.Setting(TRAINING_KEY, {}, app_settings.record(
+    dataset=app_settings.path, conditional=app_settings.boolean, p_uncond=app_settings.number,
+    schedule=app_settings.name, timesteps=app_settings.integer(),
+    channels=app_settings.list_of(app_settings.integer(), max_len=8),
+    epochs=app_settings.integer(), batch_size=app_settings.integer(), lr=app_settings.number,
+    precision=app_settings.name, samples_every_steps=app_settings.integer()))
 
 
 class LiveTrainingMixin:
@@ -31,7 +37,7 @@ class LiveTrainingMixin:
         self._last_step = 0
         self._before_training: DiffusionModel | None = None
         pane = self.training
-        pane.set_values(app_settings.get_json(TRAINING_KEY, {}))
+        pane.set_values(TRAINING.get())
         pane.trainRequested.connect(lambda: self.start_training())
         pane.pauseRequested.connect(self.toggle_training_pause)
         pane.stopRequested.connect(self.train_runner.stop)
@@ -49,7 +55,7 @@ class LiveTrainingMixin:
         if self.train_runner.busy:
             return False
         v = self.training.values()
-        app_settings.set_json(TRAINING_KEY, v)
+        TRAINING.set(v)
         try:
             mc = DiffusionConfig(schedule=v["schedule"], timesteps=v["timesteps"],
                                  channels=tuple(v["channels"]),

@@ -22,13 +22,22 @@ from ...worker import JobRunner
 from .chain_view import ChainView
 from .compare_view import CompareView
 from .guidance_view import DEFAULT_SCALES, GuidanceView
-from .jobs import (ChainBegin, ChainDone, ChainFrame8, CompareBegin, CompareResult,
+from .jobs import (EACH_CLASS, ChainBegin, ChainDone, ChainFrame8, CompareBegin, CompareResult,
                    GuidanceResult, Progress, chain_job, compare_job, export_gif_job,
                    guidance_job)
 from .model_source import KEY, ModelSourceMixin
 from .reverse_live import LiveTrainingMixin
 from .reverse_training import TrainingPane
 from .sampling_controls import SamplingControls
+
+SAMPLING = app_settings.Setting(KEY + "sampling", {}, app_settings.record(
+    sampler=app_settings.name, steps=app_settings.integer(), eta=app_settings.number,
+    n=app_settings.integer(), seed=app_settings.integer(), guidance=app_settings.number,
+    label=app_settings.either(app_settings.one_of(None, EACH_CLASS), app_settings.integer())))
+GUIDANCE = app_settings.Setting(KEY + "guidance", {}, app_settings.record(
+    scales=app_settings.text(1000), columns=app_settings.integer()))
+TAB = app_settings.Setting(KEY + "tab", 0, app_settings.integer(0, 3))
+EXPORT_DIR = app_settings.Setting(KEY + "export_dir", "", app_settings.path, kind="str")
 
 
 class ReverseView(ModelSourceMixin, LiveTrainingMixin, QWidget):
@@ -44,12 +53,11 @@ class ReverseView(ModelSourceMixin, LiveTrainingMixin, QWidget):
         self._build()
         self._connect()
         self._init_training()
-        self.controls.set_values(app_settings.get_json(KEY + "sampling", {}))
-        g = app_settings.get_json(KEY + "guidance", {})
-        if isinstance(g, dict):
-            self.guidance_view.scales.setText(str(g.get("scales", DEFAULT_SCALES)))
-            if isinstance(g.get("columns"), int):
-                self.guidance_view.columns.setValue(g["columns"])
+        self.controls.set_values(SAMPLING.get())
+        g = GUIDANCE.get()
+        self.guidance_view.scales.setText(g.get("scales", DEFAULT_SCALES))
+        if "columns" in g:
+            self.guidance_view.columns.setValue(g["columns"])
         self._init_models()
 
     # ------------------------------------------------------------------ layout
@@ -88,14 +96,13 @@ class ReverseView(ModelSourceMixin, LiveTrainingMixin, QWidget):
         lay.addLayout(bar)
         lay.addWidget(self.banner)
         lay.addWidget(split, 1)
-        tab = app_settings.get_json(KEY + "tab", 0)
-        self.tabs.setCurrentIndex(tab if isinstance(tab, int) and 0 <= tab < 4 else 0)
+        self.tabs.setCurrentIndex(TAB.get())
 
     def _connect(self) -> None:
         self.model_box.activated.connect(lambda i: self.select_model(self.model_box.itemData(i)))
         self.open_btn.clicked.connect(lambda: self.open_checkpoint())
         self.save_btn.clicked.connect(lambda: self.save_checkpoint())
-        self.tabs.currentChanged.connect(lambda i: app_settings.set_json(KEY + "tab", i))
+        self.tabs.currentChanged.connect(TAB.set)
         c = self.controls
         c.sampleRequested.connect(self.sample)
         c.compareRequested.connect(self.compare)
@@ -117,7 +124,7 @@ class ReverseView(ModelSourceMixin, LiveTrainingMixin, QWidget):
         return self.runner.busy
 
     def _start(self, kind: str, factory, tab: QWidget | None) -> bool:
-        app_settings.set_json(KEY + "sampling", self.controls.values())
+        SAMPLING.set(self.controls.values())
         self._job_kind = kind
         if tab is not None:
             self.tabs.setCurrentWidget(tab)
@@ -159,8 +166,7 @@ class ReverseView(ModelSourceMixin, LiveTrainingMixin, QWidget):
             QMessageBox.warning(self, "Guidance scales", str(exc))
             return False
         cols = self.guidance_view.columns.value()
-        app_settings.set_json(KEY + "guidance", {"scales": self.guidance_view.scales.text(),
-                                                 "columns": cols})
+        GUIDANCE.set({"scales": self.guidance_view.scales.text(), "columns": cols})
         self._job_model = model
         self.guidance_view.clear("Sampling…")
         return self._start("guidance", lambda: guidance_job(model, params, scales, cols),
@@ -215,11 +221,11 @@ class ReverseView(ModelSourceMixin, LiveTrainingMixin, QWidget):
 
     # ------------------------------------------------------------------ export
     def _ask_path(self, title: str, name: str, filt: str) -> str | None:
-        start = Path(app_settings.get_str(KEY + "export_dir", str(Path.home())))
+        start = Path(EXPORT_DIR.get() or Path.home())
         path, _ = QFileDialog.getSaveFileName(self, title, str(start / name), filt)
         if not path:
             return None
-        app_settings.set_str(KEY + "export_dir", str(Path(path).parent))
+        EXPORT_DIR.set(str(Path(path).parent))
         suffix = Path(name).suffix
         return path if path.lower().endswith(suffix) else path + suffix
 
@@ -264,7 +270,7 @@ class ReverseView(ModelSourceMixin, LiveTrainingMixin, QWidget):
 
     def shutdown(self) -> bool:
         self.chain.bar.pause()
-        app_settings.set_json(KEY + "sampling", self.controls.values())
+        SAMPLING.set(self.controls.values())
         # both runners share Qt's global pool: ask both to stop before waiting on either
         self.runner.stop()
         self.train_runner.stop()

@@ -32,6 +32,13 @@ from .toy2d_plot import ParticlePlot, PlotRow, arrow_segments, hue_groups
 
 SETTINGS_KEY = "diffusion/toy2d"
 STROKES_KEY = "diffusion/toy2d_strokes"
+SAVED = app_settings.Setting(SETTINGS_KEY, {}, app_settings.record(
+    dataset=app_settings.name, schedule=app_settings.name, timesteps=app_settings.integer(),
+    train_steps=app_settings.integer(), particles=app_settings.integer(),
+    seed=app_settings.integer(), trails=app_settings.name, arrows=app_settings.name,
+    arrows_on_particles=app_settings.boolean, colour_by_start=app_settings.boolean,
+    link_time=app_settings.boolean))
+STROKES = app_settings.Setting(STROKES_KEY, [], app_settings.strokes, max_chars=2_000_000)
 TRAIN_POINTS = 8000     # the training set; the plots show its first SHOWN_POINTS
 FORWARD_SEED = 7        # one fixed ε per point, so dragging t moves the points smoothly
 GRID = 21               # arrows per side
@@ -71,11 +78,8 @@ class Toy2DView(ToyJobsMixin, QWidget):
         self.path_runner = JobRunner(self)    # particle paths
         self._build()
         self._connect()
-        saved = app_settings.get_json(SETTINGS_KEY, {})
-        self.controls.set_values(saved if isinstance(saved, dict) else {})
-        strokes = app_settings.get_json(STROKES_KEY, [])
-        self.strokes = [[(float(x), float(y)) for x, y in s] for s in strokes] \
-            if _valid_strokes(strokes) else []
+        self.controls.set_values(SAVED.get())
+        self.strokes = [[(float(x), float(y)) for x, y in s] for s in STROKES.get()]
         self._data_changed(announce=False)
 
     # ------------------------------------------------------------------ layout
@@ -205,7 +209,7 @@ class Toy2DView(ToyJobsMixin, QWidget):
 
     # ------------------------------------------------------------------ data
     def _save_settings(self) -> None:
-        app_settings.set_json(SETTINGS_KEY, self.controls.values())
+        SAVED.set(self.controls.values())
 
     def _data_changed(self, announce: bool = True) -> None:
         name = self.controls.values()["dataset"]
@@ -245,7 +249,7 @@ class Toy2DView(ToyJobsMixin, QWidget):
         self.forward.set_strokes(self.strokes)
 
     def _stroke_finished(self) -> None:
-        app_settings.set_json(STROKES_KEY, self.strokes)
+        STROKES.set(self.strokes)
         self._data_changed(announce=False)
         n = sum(len(s) for s in self.strokes)
         self.message.emit(f"Drawing: {len(self.strokes)} stroke(s), {n} points; "
@@ -254,7 +258,7 @@ class Toy2DView(ToyJobsMixin, QWidget):
 
     def clear_drawing(self) -> None:
         self.strokes = []
-        app_settings.set_json(STROKES_KEY, [])
+        STROKES.set([])
         self._data_changed(announce=False)
 
     # ------------------------------------------------------------------ model
@@ -377,11 +381,3 @@ class Toy2DView(ToyJobsMixin, QWidget):
         for p in (self.sde, self.ode):
             p.set_arrows(segs)
 
-
-def _valid_strokes(strokes) -> bool:
-    try:
-        return isinstance(strokes, list) and all(
-            isinstance(s, list) and all(len(p) == 2 and all(math.isfinite(float(c)) for c in p)
-                                        for p in s) for s in strokes)
-    except (TypeError, ValueError):
-        return False

@@ -9,15 +9,16 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from ... import settings as app_settings
 
 EXPORT_DIR_KEY = "gan/digits/export_dir"
+EXPORT_DIR = app_settings.Setting(EXPORT_DIR_KEY, "", app_settings.path, kind="str")
 
 
 def ask_save_path(parent: QWidget, title: str, name: str, filt: str) -> str | None:
     """A path chosen by the user (with `name`'s suffix added if they left it off), or None."""
-    start = Path(app_settings.get_str(EXPORT_DIR_KEY, str(Path.home())))
+    start = Path(EXPORT_DIR.get() or Path.home())
     path, _ = QFileDialog.getSaveFileName(parent, title, str(start / name), filt)
     if not path:
         return None
-    app_settings.set_str(EXPORT_DIR_KEY, str(Path(path).parent))
+    EXPORT_DIR.set(str(Path(path).parent))
     suffix = Path(name).suffix
     return path if path.lower().endswith(suffix) else path + suffix
 

@@ -25,6 +25,18 @@ from .digits_source import KEY
 from .digits_tips import configs_from
 
 TRAINING_KEY = KEY + "training"
+TRAINING = app_settings.Setting(TRAINING_KEY, {}, app_settings.record(
+    dataset=app_settings.path, kind=app_settings.name, epochs=app_settings.integer(),
+    batch_size=app_settings.integer(), noise_dim=app_settings.integer(),
+    g_width=app_settings.integer(), seed=app_settings.integer(),
+    # the tips pane (digits_tips.py)
+    smoothing_on=app_settings.boolean, smoothing=app_settings.number,
+    noise_on=app_settings.boolean, noise=app_settings.number,
+    flip_on=app_settings.boolean, flip=app_settings.number,
+    dropout_on=app_settings.boolean, dropout=app_settings.number,
+    d_width=app_settings.integer(), k_d=app_settings.integer(),
+    separate_lr=app_settings.boolean, lr=app_settings.number, lr_d=app_settings.number,
+    lr_g=app_settings.number, loss=app_settings.name, gp_weight=app_settings.number))
 
 
 class TrainingMixin:
@@ -37,7 +49,7 @@ class TrainingMixin:
         self._snapshot: GeneratorSnapshot | None = None
         self._before_training: GANModel | None = None
         c = self.train_controls
-        c.set_values(app_settings.get_json(TRAINING_KEY, {}))
+        c.set_values(TRAINING.get())
         c.trainRequested.connect(lambda: self.start_training())
         c.pauseRequested.connect(self.toggle_training_pause)
         c.stopRequested.connect(self.train_runner.stop)
@@ -56,7 +68,7 @@ class TrainingMixin:
         if self.train_runner.busy:
             return False
         v = self.train_controls.values()
-        app_settings.set_json(TRAINING_KEY, v)
+        TRAINING.set(v)
         try:
             mc, tc = configs_from(v)
             if train_overrides:

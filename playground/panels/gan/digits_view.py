@@ -19,13 +19,19 @@ from ... import settings as app_settings
 from ...worker import JobRunner
 from .digits_conditional import ConditionalPane
 from .digits_export import ask_save_path, write_or_warn
-from .digits_jobs import TrainingMixin
+from .digits_jobs import TRAINING, TrainingMixin
 from .digits_latent import SamplesPane
 from .digits_live import LiveView
 from .digits_source import KEY, ModelSourceMixin
 from .digits_training import TrainControls
 
 TABS = ("train", "samples", "conditional")
+SAMPLES = app_settings.Setting(KEY + "samples", {}, app_settings.record(
+    size=app_settings.integer(), seed=app_settings.integer(), truncation_on=app_settings.boolean,
+    truncation=app_settings.number, mode=app_settings.name, frames=app_settings.integer(),
+    fps=app_settings.integer(),
+    label=app_settings.either(app_settings.one_of(None), app_settings.integer(0, 999))))
+TAB = app_settings.Setting(KEY + "tab", 1, app_settings.integer(0, len(TABS) - 1))
 
 
 class DigitsView(ModelSourceMixin, TrainingMixin, QWidget):
@@ -37,15 +43,13 @@ class DigitsView(ModelSourceMixin, TrainingMixin, QWidget):
         self.device, self.data_dir = device, data_dir
         self.train_runner = JobRunner(self)
         self._stale: set[str] = set()       # tabs whose pictures wait for them to be shown
-        saved = app_settings.get_json(KEY + "samples", {})
-        label = saved.get("label") if isinstance(saved, dict) else None
-        self._saved_label = label if isinstance(label, int) and 0 <= label < 1000 else None
+        saved = SAMPLES.get()
+        self._saved_label = saved.get("label")
         self._build()
         self._init_training()
         self.samples.set_values(saved)
         self._init_models()
-        tab = app_settings.get_json(KEY + "tab", 1)
-        self.tabs.setCurrentIndex(tab if isinstance(tab, int) and 0 <= tab < len(TABS) else 1)
+        self.tabs.setCurrentIndex(TAB.get())
         self.tabs.currentChanged.connect(self._tab_changed)
         self._refresh_visible()
 
@@ -132,7 +136,7 @@ class DigitsView(ModelSourceMixin, TrainingMixin, QWidget):
         self.conditional.refresh()
 
     def _tab_changed(self, i: int) -> None:
-        app_settings.set_json(KEY + "tab", i)
+        TAB.set(i)
         self._refresh_visible()
 
     def _noise_changed(self) -> None:
@@ -150,8 +154,7 @@ class DigitsView(ModelSourceMixin, TrainingMixin, QWidget):
         self._save_samples()
 
     def _save_samples(self) -> None:
-        app_settings.set_json(KEY + "samples", {**self.samples.values(),
-                                                "label": self._saved_label})
+        SAMPLES.set({**self.samples.values(), "label": self._saved_label})
 
     # ------------------------------------------------------------------ export
     def export_class_grid(self, path: str | None = None) -> bool:
@@ -176,5 +179,5 @@ class DigitsView(ModelSourceMixin, TrainingMixin, QWidget):
     def shutdown(self) -> bool:
         self.samples.t_bar.pause()
         self._save_samples()
-        app_settings.set_json(KEY + "training", self.train_controls.values())
+        TRAINING.set(self.train_controls.values())
         return self.train_runner.shutdown()

@@ -36,6 +36,16 @@ SETTINGS_KEY = "gan/lab"
 STROKES_KEY = "gan/lab_strokes"
 FILE_KEY = "gan/lab_file"
 OPEN_DIR_KEY = "gan/lab_open_dir"
+S = app_settings
+SAVED = S.Setting(SETTINGS_KEY, {}, S.record(
+    dataset=S.name, noise_dim=S.integer(), noise=S.name, g_layers=S.integer(), g_width=S.integer(),
+    d_layers=S.integer(), d_width=S.integer(), d_dropout=S.number, loss=S.name, k_d=S.integer(),
+    lr_d=S.number, lr_g=S.number, opt_d=S.name, opt_g=S.name, batch_size=S.integer(),
+    smoothing=S.number, label_noise=S.number, flip=S.number, gp_weight=S.number,
+    seed=S.integer(), layers=S.list_of(S.name, max_len=50)))
+STROKES = S.Setting(STROKES_KEY, [], S.strokes, max_chars=2_000_000)
+POINTS_FILE = S.Setting(FILE_KEY, "", S.path, kind="str")
+OPEN_DIR = S.Setting(OPEN_DIR_KEY, "", S.path, kind="str")
 TRAIN_POINTS = 10_000
 SHOWN_POINTS = 1000
 PLOT_MIN = 360
@@ -57,11 +67,9 @@ class Lab2DView(LabJobsMixin, QWidget):
         self._last_dataset = "8gaussians"
         self.runner = JobRunner(self)
         self._build()
-        saved = app_settings.get_json(SETTINGS_KEY, {})
-        self.controls.set_values(saved if isinstance(saved, dict) else {})
+        self.controls.set_values(SAVED.get())
         self._init_game()
-        strokes = app_settings.get_json(STROKES_KEY, [])
-        self.strokes = _strokes(strokes)
+        self.strokes = [[(float(x), float(y)) for x, y in s] for s in STROKES.get()]
         if self.controls.values()["dataset"] == FILE:
             self._reload_file()
         for name, box in self.controls.layer_boxes.items():
@@ -158,7 +166,7 @@ class Lab2DView(LabJobsMixin, QWidget):
 
     # ------------------------------------------------------------------ data
     def _save_settings(self) -> None:
-        app_settings.set_json(SETTINGS_KEY, self.controls.values())
+        SAVED.set(self.controls.values())
 
     def _data_changed(self, announce: bool = True) -> None:
         name = self.controls.values()["dataset"]
@@ -195,7 +203,7 @@ class Lab2DView(LabJobsMixin, QWidget):
     def load_points(self, path: str | None = None) -> bool:
         """Learn the user's points from an N×2 .npy file; on error nothing changes."""
         if path is None:
-            start = app_settings.get_str(FILE_KEY, str(Path.home()))
+            start = POINTS_FILE.get() or str(Path.home())
             path, _ = QFileDialog.getOpenFileName(self, "Load points", start,
                                                   "NumPy arrays (*.npy);;All files (*)")
             if not path:
@@ -206,14 +214,14 @@ class Lab2DView(LabJobsMixin, QWidget):
             QMessageBox.warning(self, "Cannot load points", str(exc))
             return False
         self.file_points, self.file_name = points, Path(path).name
-        app_settings.set_str(FILE_KEY, str(path))
+        POINTS_FILE.set(str(path))
         self.controls.add_file_item(self.file_name)
         self._data_changed()
         self.message.emit(f"Loaded {len(points):,} points from {self.file_name}{note}")
         return True
 
     def _reload_file(self) -> None:
-        path = app_settings.get_str(FILE_KEY, "")
+        path = POINTS_FILE.get()
         try:
             self.file_points, _ = _fit(load_points_file(path))
         except ValueError:
@@ -238,7 +246,7 @@ class Lab2DView(LabJobsMixin, QWidget):
         self.plot.set_strokes(self.strokes)
 
     def _stroke_finished(self) -> None:
-        app_settings.set_json(STROKES_KEY, self.strokes)
+        STROKES.set(self.strokes)
         self._data_changed()
         n = sum(len(s) for s in self.strokes)
         self.message.emit(f"Drawing: {len(self.strokes)} stroke(s), {n} points; press Play (Space)"
@@ -246,7 +254,7 @@ class Lab2DView(LabJobsMixin, QWidget):
 
     def clear_drawing(self) -> None:
         self.strokes = []
-        app_settings.set_json(STROKES_KEY, [])
+        STROKES.set([])
         self._data_changed()
 
     # ------------------------------------------------------------------ model
@@ -265,7 +273,7 @@ class Lab2DView(LabJobsMixin, QWidget):
             return False
         self._show_current()
         if path is None:
-            start = app_settings.get_str(OPEN_DIR_KEY, str(Path.home()))
+            start = OPEN_DIR.get() or str(Path.home())
             path, _ = QFileDialog.getSaveFileName(self, "Save checkpoint as folder",
                                                   str(Path(start) / "my-gan2d"))
             if not path:
@@ -280,14 +288,14 @@ class Lab2DView(LabJobsMixin, QWidget):
         except (OSError, CheckpointError, ValueError) as exc:
             QMessageBox.warning(self, "Save failed", f"Could not save to {path}:\n{exc}")
             return False
-        app_settings.set_str(OPEN_DIR_KEY, str(Path(path).parent))
+        OPEN_DIR.set(str(Path(path).parent))
         self.message.emit(f"Saved {path} (G and D after {self.trainer.steps_done:,} steps)")
         return True
 
     def open_checkpoint(self, path: str | None = None) -> bool:
         """Continue from a gan2d checkpoint: its G, D and settings in a new trainer."""
         if path is None:
-            path = ask_checkpoint(self, app_settings.get_str(OPEN_DIR_KEY, str(CHECKPOINTS)),
+            path = ask_checkpoint(self, OPEN_DIR.get() or str(CHECKPOINTS),
                                   "Open 2-D GAN checkpoint")
             if not path:
                 return False
@@ -323,7 +331,7 @@ class Lab2DView(LabJobsMixin, QWidget):
         self.banner.clear_all()
         self._adopt(trainer)
         self._save_settings()
-        app_settings.set_str(OPEN_DIR_KEY, str(Path(path).parent))
+        OPEN_DIR.set(str(Path(path).parent))
         self.message.emit(f"Opened {path}: G and D after {trainer.steps_done:,} steps; press Play")
         return True
 
@@ -356,10 +364,3 @@ def _flat(cfg: GAN2DTrainConfig) -> dict:
             "opt_g": cfg.opt_g, "batch_size": cfg.batch_size, "smoothing": t.smoothing,
             "label_noise": t.noise, "flip": t.flip, "gp_weight": cfg.gp_weight, "seed": cfg.seed}
 
-
-def _strokes(strokes) -> list[list[tuple[float, float]]]:
-    try:
-        out = [[(float(x), float(y)) for x, y in s] for s in strokes]
-    except (TypeError, ValueError):
-        return []
-    return out if all(math.isfinite(c) for s in out for p in s for c in p) else []

@@ -15,6 +15,8 @@ from ... import settings as app_settings
 from .digits_view import DigitsView
 from .lab_view import Lab2DView
 
+VIEW = app_settings.Setting("gan/view", 0, app_settings.integer(0, 1))
+
 
 
 class GANPanel(QWidget):
@@ -39,9 +41,8 @@ class GANPanel(QWidget):
             i = self.views.addTab(view, name)
             self.views.setTabToolTip(i, tip)
             view.message.connect(self.message)
-        saved = app_settings.get_json("gan/view", 0)
-        self.views.setCurrentIndex(saved if isinstance(saved, int) and 0 <= saved < 2 else 0)
-        self.views.currentChanged.connect(lambda i: app_settings.set_json("gan/view", i))
+        self.views.setCurrentIndex(VIEW.get())
+        self.views.currentChanged.connect(VIEW.set)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.views)

@@ -14,6 +14,8 @@ from models.pix2pix.paired import open_rgb
 from ... import settings as app_settings
 from .paint_source import KEY
 
+FILE_DIR = app_settings.Setting(KEY + "file_dir", "", app_settings.path, kind="str")
+
 EXAMPLES = Path(__file__).resolve().parents[3] / "assets" / "label_maps"
 PNG_FILTER = "PNG images (*.png)"
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.webp)"
@@ -24,13 +26,13 @@ class PaintFilesMixin:
 
     def _ask(self, save: bool, title: str, name: str, filters: str) -> str:
         # the first Open starts among the shipped example maps
-        start = Path(app_settings.get_str(KEY + "file_dir", str(Path.home() if save else EXAMPLES)))
+        start = Path(FILE_DIR.get() or (Path.home() if save else EXAMPLES))
         if save:
             path, _ = QFileDialog.getSaveFileName(self, title, str(start / name), filters)
         else:
             path, _ = QFileDialog.getOpenFileName(self, title, str(start), filters)
         if path:
-            app_settings.set_str(KEY + "file_dir", str(Path(path).parent))
+            FILE_DIR.set(str(Path(path).parent))
         return path
 
     def load_map(self, path: str | None = None) -> bool:

@@ -30,6 +30,28 @@ from .picture_row import PictureRow
 from .tool_bar import PaintToolBar, bind
 from .translator import LiveTranslator
 
+
+def _label_map(text: str) -> np.ndarray:
+    """The painted map as saved: base64 of a square H×W uint8 array of class indices."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError:
+        raise app_settings.Invalid("not base64") from None
+    side = int(round(len(raw) ** 0.5))
+    if side == 0 or side * side != len(raw):
+        raise app_settings.Invalid(f"{len(raw)} bytes are not a square map")
+    try:
+        return validate_label_map(np.frombuffer(raw, np.uint8).reshape(side, side))
+    except ValueError as exc:
+        raise app_settings.Invalid(str(exc)) from None
+
+
+SEED = app_settings.Setting(KEY + "seed", 0, app_settings.integer())
+NOISE = app_settings.Setting(KEY + "noise", True, app_settings.boolean)
+REFERENCE = app_settings.Setting(KEY + "reference", True, app_settings.boolean)
+# a 256×256 map is 87,384 characters of base64
+MAP = app_settings.Setting(KEY + "map", None, _label_map, kind="str", max_chars=100_000)
+
 DRAG_INTERVAL_MS = 120
 
 
@@ -47,8 +69,7 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._training = False
-        seed = app_settings.get_json(KEY + "seed", 0)
-        self.seed = seed % 2**31 if isinstance(seed, int) else 0
+        self.seed = SEED.get() % 2**31
         self._asked: dict[int, float] = {}
         self._shown_id = 0
         self._accept_from = 0               # results of requests before this id are stale
@@ -111,7 +132,7 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
         self.noise_box = QCheckBox("Dropout noise")
         self.noise_box.setToolTip("Keep dropout on at test time, as the paper does; off gives "
                                   "the deterministic picture")
-        self.noise_box.setChecked(bool(app_settings.get_json(KEY + "noise", True)))
+        self.noise_box.setChecked(NOISE.get())
         self.noise_box.toggled.connect(self._noise_toggled)
         self.batch_stats_box = QCheckBox("Batch stats at inference")
         self.batch_stats_box.setToolTip(
@@ -126,7 +147,7 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
         self.batch_stats_box.toggled.connect(self._batch_stats_toggled)
         self.reference_box = QCheckBox("Show renderer")
         self.reference_box.setToolTip("Show the procedural renderer's photo of the same map")
-        self.reference_box.setChecked(bool(app_settings.get_json(KEY + "reference", True)))
+        self.reference_box.setChecked(REFERENCE.get())
         self.reference_box.toggled.connect(self._reference_toggled)
         self.export_btn = QPushButton("Export picture…")
         self.export_btn.setToolTip("Save the generated picture as PNG (Ctrl+E)")
@@ -186,18 +207,14 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
 
     # ------------------------------------------------------------------ the map
     def _restore_map(self) -> None:
-        saved = app_settings.get_str(KEY + "map", "")
-        try:
-            side = int(len(base64.b64decode(saved, validate=True)) ** 0.5) if saved else 0
-            lab = np.frombuffer(base64.b64decode(saved), np.uint8).reshape(side, side)
-            lab = validate_label_map(lab)
-        except (ValueError, TypeError):
+        lab = MAP.get()
+        if lab is None:
             lab = render_label_map(0, 64)
         size = self._model_size()
         self.canvas.set_map(lab if len(lab) == size else resize_nearest(lab, size), record=False)
 
     def _remember_map(self) -> None:
-        app_settings.set_str(KEY + "map", base64.b64encode(self.canvas.label_map().tobytes()).decode())
+        MAP.set(base64.b64encode(self.canvas.label_map().tobytes()).decode())
 
     def label_map(self) -> np.ndarray:
         return self.canvas.label_map()
@@ -293,14 +310,14 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
 
     def new_noise(self) -> None:
         self.seed = random.randrange(2**31)
-        app_settings.set_json(KEY + "seed", self.seed)
+        SEED.set(self.seed)
         if not self.noise_box.isChecked():
             self.noise_box.setChecked(True)       # regenerates
         else:
             self.generate()
 
     def _noise_toggled(self, on: bool) -> None:
-        app_settings.set_json(KEY + "noise", bool(on))
+        NOISE.set(bool(on))
         self.new_noise_btn.setEnabled(on)
         self.generate()
 
@@ -309,7 +326,7 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
         self.generate()
 
     def _reference_toggled(self, on: bool) -> None:
-        app_settings.set_json(KEY + "reference", bool(on))
+        REFERENCE.set(bool(on))
         model = self.current_model()
         self.pictures.set_shown(self.reference,
                                 on and not (model is not None and model.config.input == "rgb"))

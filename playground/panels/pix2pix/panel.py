@@ -14,6 +14,8 @@ from .paint_source import SnapshotModel
 from .paint_view import PaintView
 from .train_view import TrainView
 
+VIEW = app_settings.Setting("pix2pix/view", 0, app_settings.integer(0, 1))
+
 
 class Pix2PixPanel(QWidget):
     message = Signal(str)
@@ -39,9 +41,8 @@ class Pix2PixPanel(QWidget):
             view.message.connect(self.message)
         self.train.modelTrained.connect(self._trained)
         self.train.runner.stateChanged.connect(self._train_state)
-        saved = app_settings.get_json("pix2pix/view", 0)
-        self.views.setCurrentIndex(saved if saved in (0, 1) else 0)
-        self.views.currentChanged.connect(lambda i: app_settings.set_json("pix2pix/view", i))
+        self.views.setCurrentIndex(VIEW.get())
+        self.views.currentChanged.connect(VIEW.set)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.views)

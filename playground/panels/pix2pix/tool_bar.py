@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QButtonGroup, QFrame, QHBoxLayout, QLabel, QSlide
 
 from models.pix2pix.landscapes import CLASSES
 
-from ...settings import get_json, set_json
+from ... import settings as app_settings
 from .canvas import MAX_BRUSH, TOOLS, LabelCanvas
 from .palette import ClassPalette
 
@@ -29,6 +29,8 @@ TIPS = {"brush": "Paint the current class with a round brush; the right button p
                       "(Alt+click does the same with any tool)"}
 UNDO_KEYS, REDO_KEYS, CLEAR_KEY = ("Ctrl+Z",), ("Ctrl+Shift+Z", "Ctrl+Y"), "Ctrl+Backspace"
 SETTINGS_KEY = "pix2pix/painter"
+SAVED = app_settings.Setting(SETTINGS_KEY, {}, app_settings.record(
+    tool=app_settings.name, size=app_settings.integer(), **{"class": app_settings.integer()}))
 ICON = 22
 
 
@@ -199,9 +201,7 @@ def bind(toolbar: PaintToolBar, palette: ClassPalette, canvas: LabelCanvas,
          scope: QWidget | None = None, remember: bool = True) -> list[QShortcut]:
     """Wire the three widgets together, restore the last tool, size and class, and install the
     shortcuts on `scope` (the painter's enclosing widget; the canvas if None)."""
-    saved = get_json(SETTINGS_KEY, {}) if remember else {}
-    if not isinstance(saved, dict):
-        saved = {}
+    saved = SAVED.get() if remember else {}
     tool = saved.get("tool", canvas.tool())
     canvas.set_tool(tool if tool in TOOLS and tool != "eyedropper" else "brush")
     size = saved.get("size", canvas.brush_size())
@@ -217,8 +217,8 @@ def bind(toolbar: PaintToolBar, palette: ClassPalette, canvas: LabelCanvas,
 
     def save() -> None:
         if remember:
-            set_json(SETTINGS_KEY, {"tool": canvas.tool(), "size": canvas.brush_size(),
-                                    "class": canvas.current_class()})
+            SAVED.set({"tool": canvas.tool(), "size": canvas.brush_size(),
+                       "class": canvas.current_class()})
 
     toolbar.toolRequested.connect(canvas.set_tool)
     toolbar.sizeChanged.connect(canvas.set_brush_size)

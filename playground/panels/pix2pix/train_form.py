@@ -36,6 +36,12 @@ DEPTHS = {64: 6, 128: 7, 256: 8}
 DEFAULTS = {"dataset": LANDSCAPES, "folder": "", "direction": "AtoB", "size": 64,
             "objective": "l1+cgan", "patch": 70, "lam": 100.0, "width": 32, "pairs": 2000,
             "epochs": 5, "batch_size": 8, "seed": 0}
+SAVED = app_settings.Setting(SETTINGS_KEY, {}, app_settings.record(
+    dataset=app_settings.name, folder=app_settings.path, direction=app_settings.name,
+    size=app_settings.integer(), objective=app_settings.name, patch=app_settings.integer(),
+    lam=app_settings.number, width=app_settings.integer(), pairs=app_settings.integer(),
+    epochs=app_settings.integer(), batch_size=app_settings.integer(),
+    seed=app_settings.integer()))
 
 
 def configs_from(v: dict) -> tuple[Pix2PixConfig, Pix2PixTrainConfig]:
@@ -172,8 +178,7 @@ class TrainForm(QWidget):
                         self.seed)
         self._loading = True
         self.set_values(DEFAULTS)
-        saved = app_settings.get_json(SETTINGS_KEY, {})
-        self.set_values(saved if isinstance(saved, dict) else {})
+        self.set_values(SAVED.get())
         self._loading = False
         for box in (self.dataset, self.direction, self.size, self.objective, self.patch):
             box.currentIndexChanged.connect(self._changed)
@@ -234,7 +239,7 @@ class TrainForm(QWidget):
             item.setEnabled(patch_fits(p, size))
             item.setToolTip("" if patch_fits(p, size) else f"too large for {size}×{size} images")
         if not self._loading:
-            app_settings.set_json(SETTINGS_KEY, self.values())
+            SAVED.set(self.values())
 
     def _dataset_picked(self) -> None:
         if self.dataset.currentData() == FOLDER and not self.choose_folder() and not self.folder:

@@ -30,6 +30,7 @@ from .train_form import FOLDER, TrainForm, configs_from
 from .train_live import LossCharts, PreviewGrid
 
 EXPORT_DIR_KEY = "pix2pix/train/export_dir"
+EXPORT_DIR = app_settings.Setting(EXPORT_DIR_KEY, "", app_settings.path, kind="str")
 
 
 @dataclass(frozen=True)
@@ -199,12 +200,12 @@ class TrainView(QWidget):
                                     "Train a generator first; then save it as a checkpoint.")
             return False
         if path is None:
-            start = Path(app_settings.get_str(EXPORT_DIR_KEY, str(Path.home())))
+            start = Path(EXPORT_DIR.get() or Path.home())
             path, _ = QFileDialog.getSaveFileName(self, "Save pix2pix checkpoint as folder",
                                                   str(start / "my-pix2pix"))
             if not path:
                 return False
-            app_settings.set_str(EXPORT_DIR_KEY, str(Path(path).parent))
+            EXPORT_DIR.set(str(Path(path).parent))
         try:
             Pix2PixModel.from_state(self.last.state, self.last.meta).save(path)
         except (OSError, ValueError, CheckpointError) as exc:
@@ -217,13 +218,13 @@ class TrainView(QWidget):
         if self.preview.arrays is None:
             return False
         if path is None:
-            start = Path(app_settings.get_str(EXPORT_DIR_KEY, str(Path.home())))
+            start = Path(EXPORT_DIR.get() or Path.home())
             path, _ = QFileDialog.getSaveFileName(
                 self, "Export preview", str(start / f"pix2pix-step{self.preview.step}.png"),
                 "PNG images (*.png)")
             if not path:
                 return False
-            app_settings.set_str(EXPORT_DIR_KEY, str(Path(path).parent))
+            EXPORT_DIR.set(str(Path(path).parent))
             if not path.lower().endswith(".png"):
                 path += ".png"
         try:
