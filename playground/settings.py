@@ -86,26 +86,36 @@ def _nesting(text: str) -> int:
     return deepest
 
 
-def _int(digits: str) -> int:
+class _Unusable:
+    """Stands in for a number no setting can hold (NaN, ±inf, beyond int32), so that in a form
+    only its field is refused; any that a check lets through refuses the whole value."""
+
+    def __init__(self, text: str, why: str):
+        self.text, self.why = text, why
+
+    def __repr__(self) -> str:
+        return f"{_short(self.text)[1:-1]} ({self.why})"
+
+
+def _int(digits: str):
     # Python refuses to convert over 4,300 digits, and no spin box holds more than 10 digits.
     if len(digits.lstrip("-")) > 10 or abs(int(digits)) >= NUMBER_LIMIT:
-        raise Invalid(f"the number {_short(digits)} is out of range")
+        return _Unusable(digits, "out of range")
     return int(digits)
 
 
-def _float(text: str) -> float:
+def _float(text: str):
     x = float(text)
     if not math.isfinite(x) or abs(x) >= NUMBER_LIMIT:
-        raise Invalid(f"the number {_short(text)} is out of range")
+        return _Unusable(text, "out of range")
     return x
 
 
 def _constant(name: str):
-    raise Invalid(f"{name} is not a number")
+    return _Unusable(name, "not a number")
 
 
-def decode_json(raw: Any, max_chars: int = MAX_CHARS) -> Any:
-    """Parse a stored JSON string; raises Invalid unless it is short, shallow and finite."""
+def _decode(raw: Any, max_chars: int) -> Any:
     if not isinstance(raw, str):
         raise Invalid(f"expected JSON text, got {type(raw).__name__}")
     if len(raw) > max_chars:
@@ -114,10 +124,28 @@ def decode_json(raw: Any, max_chars: int = MAX_CHARS) -> Any:
         raise Invalid(f"nested deeper than {MAX_DEPTH}")
     try:
         return json.loads(raw, parse_int=_int, parse_float=_float, parse_constant=_constant)
-    except Invalid:
-        raise
     except (ValueError, RecursionError) as exc:
         raise Invalid(f"not JSON: {str(exc).splitlines()[0][:60]}") from None
+
+
+def _refuse_unusable(value: Any) -> None:
+    todo = [value]                  # the nesting is bounded (MAX_DEPTH), but walk without recursion
+    while todo:
+        v = todo.pop()
+        if isinstance(v, _Unusable):
+            raise Invalid(f"the number {v!r}")
+        if isinstance(v, dict):
+            todo.extend(v.values())
+        elif isinstance(v, list):
+            todo.extend(v)
+
+
+def decode_json(raw: Any, max_chars: int = MAX_CHARS) -> Any:
+    """Parse a stored JSON string; raises Invalid unless it is short, shallow and its numbers
+    are finite and fit a spin box."""
+    value = _decode(raw, max_chars)
+    _refuse_unusable(value)
+    return value
 
 
 # ------------------------------------------------------------------ validators
@@ -260,10 +288,10 @@ class Setting:
                 raise Invalid(f"{len(raw):,} characters, more than {self.max_chars:,}")
             value = raw
         else:
-            value = decode_json(raw, self.max_chars)
-        if isinstance(self.check, record):
-            return self.check(value, self.key)
-        return self.check(value)
+            value = _decode(raw, self.max_chars)
+        value = self.check(value, self.key) if isinstance(self.check, record) else self.check(value)
+        _refuse_unusable(value)
+        return value
 
     def get(self) -> Any:
         """The stored value if it is valid; otherwise the default (with one warning line)."""
