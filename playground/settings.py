@@ -260,15 +260,16 @@ class Setting:
     """One key: its default, its kind ("json", "str" or "bytes") and the check of its value."""
 
     def __init__(self, key: str, default: Any, check: Check | None = None, kind: str = "json",
-                 max_chars: int = MAX_CHARS):
+                 max_chars: int = MAX_CHARS, register: bool = True):
         if kind not in ("json", "str", "bytes"):
             raise ValueError(f"unknown settings kind {kind!r}")
         old = REGISTRY.get(key)
-        if old is not None and (old.kind, old.default) != (kind, default):
+        if register and old is not None and (old.kind, old.default) != (kind, default):
             raise ValueError(f"settings key {key!r} is declared twice, differently")
         self.key, self.default, self.kind, self.max_chars = key, default, kind, max_chars
         self.check = check or (lambda v: v)
-        REGISTRY[key] = self
+        if register:
+            REGISTRY[key] = self
 
     def __repr__(self) -> str:
         return f"Setting({self.key!r}, {self.kind})"
@@ -330,11 +331,8 @@ def declared(key: str) -> Setting:
 def _by_key(key: str, default, kind: str):
     # A key nobody declared still gets the generic checks (a new reader cannot crash the app),
     # but tests/test_settings.py fails on any read in playground/ that bypasses a Setting.
-    s = REGISTRY.get(key)
-    if s is None:
-        s = Setting.__new__(Setting)
-        s.key, s.default, s.kind, s.max_chars = key, default, kind, MAX_CHARS
-        s.check = text(MAX_CHARS) if kind == "str" else (lambda v: v)
+    s = REGISTRY.get(key) or Setting(key, default, text(MAX_CHARS) if kind == "str" else None,
+                                     kind, register=False)
     value = s.stored()
     return default if value is MISSING else value
 

@@ -123,6 +123,30 @@ def test_unset_keys_give_their_defaults_silently(settings_file, caplog):
     assert not caplog.records
 
 
+def test_an_undeclared_key_read_by_name_still_gets_the_generic_checks(settings_file, caplog):
+    _write(settings_file, {"scripts/x": DEEP, "scripts/y": '{"a": [1, 2]}', "scripts/z": ["a"]})
+    with caplog.at_level(logging.WARNING, "playground.settings"):
+        assert app_settings.get_json("scripts/x", "fallback") == "fallback"
+        assert app_settings.get_json("scripts/y") == {"a": [1, 2]}
+        assert app_settings.get_str("scripts/z", "fallback") == "fallback"
+        assert app_settings.get_json("scripts/unset", 5) == 5
+    assert _ignored_keys(caplog) == {"scripts/x", "scripts/z"}
+    assert "scripts/x" not in app_settings.REGISTRY
+
+
+def test_a_saved_window_geometry_reads_back(qtbot, settings_file, caplog):
+    from PySide6.QtWidgets import QMainWindow
+
+    from playground.main_window import GEOMETRY
+    w = QMainWindow()
+    qtbot.addWidget(w)
+    w.resize(640, 480)
+    GEOMETRY.set(w.saveGeometry())
+    with caplog.at_level(logging.WARNING, "playground.settings"):
+        assert GEOMETRY.get() == w.saveGeometry()
+    assert not caplog.records
+
+
 # ------------------------------------------------------------------ safe JSON
 @pytest.mark.parametrize("text", ["1e400", "-1e309", "NaN", "Infinity", "2147483648",
                                   "-2147483648", "1" * 5000, "[" * 9 + "]" * 9, DEEP,
