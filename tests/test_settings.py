@@ -189,11 +189,19 @@ def test_what_the_forms_save_reads_back_whole(qtbot, caplog):
              (SAMPLING, SamplingControls, {}), (TOY, Toy2DControls, {}),
              (GAN_TRAINING, TrainControls, {}), (SAMPLES, SamplesPane, {"label": 3}),
              (LAB, LabControlPanel, {}), (FORM, TrainForm, {})]
+    from playground.panels.diffusion.forward_view import DEFAULTS as FORWARD_DEFAULTS
+    from playground.panels.diffusion.forward_view import PREFS
+    from playground.panels.diffusion.reverse_view import GUIDANCE
+    from playground.panels.pix2pix.tool_bar import SAVED as PAINTER
+    plain = [(PREFS, FORWARD_DEFAULTS), (GUIDANCE, {"scales": "0, 1, 3, 7", "columns": 8}),
+             (PAINTER, {"tool": "brush", "size": 6, "class": 2})]
     with caplog.at_level(logging.WARNING, "playground.settings"):
         for setting, form_class, extra in cases:
             form = form_class()
             qtbot.addWidget(form)
             saved = {**form.values(), **extra}
+            assert setting.parse(json.dumps(saved)) == saved, setting.key
+        for setting, saved in plain:
             assert setting.parse(json.dumps(saved)) == saved, setting.key
     assert not caplog.records
 
