@@ -49,6 +49,7 @@ def _label_map(text: str) -> np.ndarray:
 SEED = app_settings.Setting(KEY + "seed", 0, app_settings.integer())
 NOISE = app_settings.Setting(KEY + "noise", True, app_settings.boolean)
 REFERENCE = app_settings.Setting(KEY + "reference", True, app_settings.boolean)
+BATCH_STATS = app_settings.Setting(KEY + "batch_stats", False, app_settings.boolean)
 # a 256×256 map is 87,384 characters of base64
 MAP = app_settings.Setting(KEY + "map", None, _label_map, kind="str", max_chars=100_000)
 
@@ -143,7 +144,7 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
             "norm: the picture then depends on the whole map, not on the training set's "
             "statistics. Off by default: the shipped model was trained on batches of 8, whose "
             "running averages suit a single map better.")
-        self.batch_stats_box.setChecked(bool(app_settings.get_json(KEY + "batch_stats", False)))
+        self.batch_stats_box.setChecked(BATCH_STATS.get())
         self.batch_stats_box.toggled.connect(self._batch_stats_toggled)
         self.reference_box = QCheckBox("Show renderer")
         self.reference_box.setToolTip("Show the procedural renderer's photo of the same map")
@@ -322,7 +323,7 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
         self.generate()
 
     def _batch_stats_toggled(self, on: bool) -> None:
-        app_settings.set_json(KEY + "batch_stats", bool(on))
+        BATCH_STATS.set(bool(on))
         self.generate()
 
     def _reference_toggled(self, on: bool) -> None:
