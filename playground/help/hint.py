@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 from .. import settings as app_settings
 
 SETTING = "help/first_run_hint_shown"
+SHOWN = app_settings.Setting(SETTING, "", app_settings.one_of("", "yes"), kind="str")
 TEXT = "New here? Press <b>F1</b> on any view to see what it shows and what to try first."
 
 
@@ -32,7 +33,7 @@ class FirstRunHint(QWidget):
 
 def take_first_run_hint(parent: QWidget | None = None) -> FirstRunHint | None:
     """The hint if it was never shown before (and remember that it now has been), else None."""
-    if app_settings.get_str(SETTING) == "yes":
+    if SHOWN.get() == "yes":
         return None
-    app_settings.set_str(SETTING, "yes")
+    SHOWN.set("yes")
     return FirstRunHint(parent)
