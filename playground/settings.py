@@ -166,6 +166,15 @@ def number(v):
     return v
 
 
+def number_in(lo: float, hi: float) -> Check:
+    def check(v):
+        number(v)
+        if not lo <= v <= hi:
+            raise Invalid(f"{v} is outside {lo}..{hi}")
+        return v
+    return check
+
+
 def boolean(v):
     if not isinstance(v, bool):
         raise Invalid(f"expected true or false, got {_short(v)}")

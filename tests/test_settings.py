@@ -117,6 +117,16 @@ def test_a_bad_field_loses_only_that_field(settings_file, caplog):
                                      "autoencoder/hyperparameters.lr"}
 
 
+def test_a_declared_range_refuses_what_lies_outside(settings_file, caplog):
+    from playground.panels.gan.digits_view import SAMPLES
+    SAMPLES.set({"truncation": 0.5, "label": 7})
+    assert SAMPLES.get() == {"truncation": 0.5, "label": 7}
+    SAMPLES.set({"truncation": 5.0, "label": 1000})
+    with caplog.at_level(logging.WARNING, "playground.settings"):
+        assert SAMPLES.get() == {}
+    assert _ignored_keys(caplog) == {"gan/digits/samples.truncation", "gan/digits/samples.label"}
+
+
 def test_unset_keys_give_their_defaults_silently(settings_file, caplog):
     with caplog.at_level(logging.WARNING, "playground.settings"):
         assert all(s.get() == s.default for s in REGISTRY.values())

@@ -20,7 +20,7 @@ from ...worker import JobRunner
 from .digits_conditional import ConditionalPane
 from .digits_export import ask_save_path, write_or_warn
 from .digits_jobs import TRAINING, TrainingMixin
-from .digits_latent import SamplesPane
+from .digits_latent import TRUNC_MAX, TRUNC_MIN, SamplesPane
 from .digits_live import LiveView
 from .digits_source import KEY, ModelSourceMixin
 from .digits_training import TrainControls
@@ -28,7 +28,7 @@ from .digits_training import TrainControls
 TABS = ("train", "samples", "conditional")
 SAMPLES = app_settings.Setting(KEY + "samples", {}, app_settings.record(
     size=app_settings.integer(), seed=app_settings.integer(), truncation_on=app_settings.boolean,
-    truncation=app_settings.number, mode=app_settings.name, frames=app_settings.integer(),
+    truncation=app_settings.number_in(TRUNC_MIN, TRUNC_MAX), mode=app_settings.name, frames=app_settings.integer(),
     fps=app_settings.integer(),
     label=app_settings.either(app_settings.one_of(None), app_settings.integer(0, 999))))
 TAB = app_settings.Setting(KEY + "tab", 1, app_settings.integer(0, len(TABS) - 1))
