@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -13,6 +14,8 @@ from playground.system_libs import (EXIT_MISSING_LIBS, check_xcb_libraries, elf_
 
 NEEDED = ["libxcb.so.1", "libxcb-icccm.so.4", "libxcb-keysyms.so.1", "libxcb-cursor.so.0"]
 X11 = {"DISPLAY": ":0"}
+on_linux = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                              reason="the wheel has the xcb plugin on Linux only")
 
 
 def test_nothing_is_printed_when_every_library_is_there():
@@ -68,6 +71,7 @@ def test_only_checked_when_qt_will_use_xcb(platform, env, argv, expected):
     assert bool(called) is expected
 
 
+@on_linux
 def test_the_real_plugin_is_read():
     needed = xcb_needed()
     # what Qt 6's xcb plugin links against, and nothing the wheel bundles
@@ -76,6 +80,7 @@ def test_the_real_plugin_is_read():
     assert needed != list(system_libs.FALLBACK_NEEDED)          # read, not the fallback
 
 
+@on_linux
 @pytest.mark.skipif(shutil.which("ldd") is None, reason="no ldd to compare with")
 def test_the_real_lookup_agrees_with_the_dynamic_loader():
     plugin = system_libs.qt_dir() / "plugins" / "platforms" / "libqxcb.so"
