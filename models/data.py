@@ -6,9 +6,11 @@ cache); if none has them and downloading is allowed, torchvision fetches them.
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import math
 import os
+import sys
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -268,12 +270,41 @@ def _pretty(key: str) -> str:
 def _how_to_fix(key: str, tried: list[str]) -> str:
     looked = "\n".join(f"  • {t}" for t in tried)
     sub = KNOWN[key][1][0]
+    broken = torchvision_problem()
+    # Going online does not help when torchvision, which downloads, cannot be imported.
+    online = (f"  • go online once and let the app download {_pretty(key)};\n" if broken is None
+              else f"  • repair torchvision, which downloads it:\n      {torchvision_fix_command()}\n")
     return (f"Looked in:\n{looked}\n\nTo fix it, do one of:\n"
-            f"  • go online once and let the app download {_pretty(key)};\n"
+            f"{online}"
             f"  • put the IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], "
             f"optionally t10k-*) in a folder named '{sub}' inside one of the folders above;\n"
             f"  • set {ENV_VAR}=/path/to/data, or choose it in the app (File → Set data folder…);\n"
             f"  • or give the folder itself as the dataset.")
+
+
+@functools.lru_cache(maxsize=1)
+def torchvision_problem() -> str | None:
+    """None when torchvision imports; else why not, in a line. Checked once per process."""
+    try:
+        import torchvision.datasets.utils  # noqa: F401
+    except ImportError as exc:
+        return f"torchvision is not installed ({exc})"
+    except Exception as exc:  # e.g. PyPI's CUDA torchvision beside a CPU torch: RuntimeError
+        import torch
+        return (f"torchvision cannot be imported: it does not match the installed torch "
+                f"{torch.__version__} ({type(exc).__name__}: {exc})")
+    return None
+
+
+def torchvision_fix_command() -> str:
+    """The pip command that installs the torchvision release built for the installed torch
+    (torch 2.x pairs with torchvision 0.(x + 15); a local tag such as +cpu names the index)."""
+    import torch
+    base, _, local = torch.__version__.partition("+")
+    major, minor = (int(p) for p in base.split(".")[:2])
+    pin = f'"torchvision==0.{minor + 15}.*"' if major == 2 else "torchvision"
+    index = f" --index-url https://download.pytorch.org/whl/{local}" if local else ""
+    return f"{sys.executable} -m pip install --force-reinstall --no-deps {pin}{index}"
 
 
 def download_dataset(key: str, root: Path, progress: ProgressFn | None = None) -> Path:
@@ -282,7 +313,10 @@ def download_dataset(key: str, root: Path, progress: ProgressFn | None = None) -
         from torchvision import datasets as tv_datasets
         from torchvision.datasets.utils import download_and_extract_archive
     except Exception as exc:  # ImportError, or a torchvision build that does not match torch
-        raise DataError(f"Cannot download {_pretty(key)}: torchvision is unavailable ({exc}).") from exc
+        torchvision_problem.cache_clear()      # it failed now: say why, not a stale "fine"
+        raise DataError(f"Cannot download {_pretty(key)}: {torchvision_problem() or exc}.\n"
+                        f"Install a torchvision that matches torch with:\n"
+                        f"  {torchvision_fix_command()}") from exc
     cls = getattr(tv_datasets, KNOWN[key][2])
     raw = Path(root) / KNOWN[key][2] / "raw"
     raw.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,13 @@ def configure_pyqtgraph() -> None:
 def run_app(device: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
+    if QApplication.instance() is None:
+        # Qt aborts with a core dump, blaming the wrong library, when the X11 plugin's system
+        # libraries are missing: say which are and how to install them, and exit cleanly.
+        from .system_libs import check_xcb_libraries
+        status = check_xcb_libraries(argv=sys.argv)
+        if status is not None:
+            return status
     configure_pyqtgraph()
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Generative Playground")

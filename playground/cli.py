@@ -11,17 +11,18 @@ import sys
 from .cli_gan import GAN_MODELS, add_gan_arguments, gan2d_command, image_gan_job
 from .cli_out import check_out
 from .cli_pix2pix import add_pix2pix_arguments, pix2pix_command
+from .cli_types import Parser, real, whole
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    value = whole(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value
 
 
 def _finite_float(text: str) -> float:
-    value = float(text)
+    value = real(text)
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
     return value
@@ -39,7 +40,7 @@ def _channels(text: str) -> tuple[int, ...]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="playground",
         description="Generative Playground. With no command, opens the app.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
@@ -48,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     gui = sub.add_parser("gui", help="open the app (the default)")
     gui.add_argument("--device", default=None, choices=["auto", "cpu", "cuda", "mps"])
 
-    train = sub.add_parser("train", help="train a model headless and save a checkpoint")
+    train = sub.add_parser("train", help="train a model headless and save a checkpoint",
+                           usage="%(prog)s MODEL --out FOLDER [options]")
     train.add_argument("model", choices=["ae", "vae", "ddpm", *GAN_MODELS, "gan2d", "pix2pix"],
                        help="autoencoder, variational autoencoder, diffusion model (DDPM), "
                             "DCGAN, conditional DCGAN, DCGAN with the WGAN-GP loss, a 2-D GAN, "
@@ -70,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=_finite_float, default=None,
                        help="learning rate (default 1e-3; 2e-4 for GANs, 1e-4 for WGAN-GP)")
     train.add_argument("--beta", type=_finite_float, default=1.0, help="weight of the KL term")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=whole, default=0)
     diffusion = train.add_argument_group("diffusion (ddpm)")
     diffusion.add_argument("--conditional", action="store_true",
                            help="class-conditional, trained with label dropout for classifier-free guidance")

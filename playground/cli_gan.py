@@ -6,6 +6,7 @@ import math
 import sys
 
 from .cli_out import check_out
+from .cli_types import real, whole
 
 GAN_MODELS = ("dcgan", "cgan", "wgan-gp")
 # what --batch-size and --lr mean when not given, per model
@@ -17,7 +18,7 @@ def _or(value, default):
 
 
 def _share(text: str) -> float:
-    value = float(text)
+    value = real(text)
     if not (math.isfinite(value) and 0 <= value <= 0.5):
         raise argparse.ArgumentTypeError(f"must be in [0, 0.5], not {text}")
     return value
@@ -27,12 +28,11 @@ def _in_range(kind, low: float, high: float, low_open: bool = False, high_open: 
               description: str | None = None):
     """An argparse type: a finite number of `kind` in [low, high] (ends optionally open)."""
     def parse(text: str):
-        value = kind(text)
+        value = whole(text) if kind is int else real(text)
         if not (math.isfinite(value) and (low < value if low_open else low <= value)
                 and (value < high if high_open else value <= high)):
             raise argparse.ArgumentTypeError(f"must be {description}, not {text}")
         return value
-    parse.__name__ = kind.__name__     # argparse says "invalid int value: 'two'"
     return parse
 
 
@@ -44,9 +44,9 @@ def add_gan_arguments(train: argparse.ArgumentParser) -> None:
     gan.add_argument("--loss", default=None, choices=LOSSES + OBJECTIVES,
                      help="objective (GANs: default non-saturating, wgan-gp for the wgan-gp "
                           "model; pix2pix: l1, cgan or l1+cgan, default l1+cgan)")
-    gan.add_argument("--noise-dim", type=int, default=None, help="dimension of z (default 64; 2 for gan2d)")
-    gan.add_argument("--g-width", type=int, default=None, help="generator width (default 64; 128 for gan2d)")
-    gan.add_argument("--d-width", type=int, default=None,
+    gan.add_argument("--noise-dim", type=whole, default=None, help="dimension of z (default 64; 2 for gan2d)")
+    gan.add_argument("--g-width", type=whole, default=None, help="generator width (default 64; 128 for gan2d)")
+    gan.add_argument("--d-width", type=whole, default=None,
                      help="discriminator width (default 64; 128 for gan2d)")
     rate = _in_range(float, 0, 1, low_open=True, description="in (0, 1]")
     gan.add_argument("--lr-g", type=rate, default=None, help="G's learning rate (default: --lr)")
@@ -65,7 +65,7 @@ def add_gan_arguments(train: argparse.ArgumentParser) -> None:
                      help="λ of the gradient penalty (default 10; 0.1 for gan2d)")
     gan.add_argument("--data", default="8gaussians",
                      help="gan2d: 8gaussians, 25gaussians, moons, spiral, or FILE.npy with an N×2 array")
-    gan.add_argument("--steps", type=int, default=5000, help="gan2d: training steps (default 5000)")
+    gan.add_argument("--steps", type=whole, default=5000, help="gan2d: training steps (default 5000)")
 
 
 def image_gan_job(args, dataset):

@@ -5,6 +5,7 @@ import argparse
 import sys
 
 from .cli_out import check_out
+from .cli_types import real, whole
 
 
 def add_pix2pix_arguments(train: argparse.ArgumentParser) -> None:
@@ -14,13 +15,13 @@ def add_pix2pix_arguments(train: argparse.ArgumentParser) -> None:
     p2p = train.add_argument_group(
         "pix2pix (--dataset landscapes, or a folder with train/ of A|B images)")
     p2p.add_argument("--direction", default="AtoB", choices=["AtoB", "BtoA"])
-    p2p.add_argument("--size", type=int, default=64, choices=[64, 128, 256],
+    p2p.add_argument("--size", type=whole, default=64, choices=[64, 128, 256],
                      help="image side (default 64: results in minutes on a CPU)")
-    p2p.add_argument("--patch", type=int, default=70, choices=sorted(PATCHES),
+    p2p.add_argument("--patch", type=whole, default=70, choices=sorted(PATCHES),
                      help="PatchGAN receptive field in pixels (default 70)")
-    p2p.add_argument("--lambda-l1", type=float, default=100.0, help="weight λ of the L1 term")
-    p2p.add_argument("--width", type=int, default=32, help="U-Net width of the first level")
-    p2p.add_argument("--pairs", type=int, default=2000, help="procedural landscapes to train on")
+    p2p.add_argument("--lambda-l1", type=real, default=100.0, help="weight λ of the L1 term")
+    p2p.add_argument("--width", type=whole, default=32, help="U-Net width of the first level")
+    p2p.add_argument("--pairs", type=whole, default=2000, help="procedural landscapes to train on")
 
 
 def pix2pix_command(args) -> int:

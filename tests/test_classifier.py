@@ -137,14 +137,14 @@ def test_empty_training_split_is_an_error(small_mnist):
         next(train_classifier(empty))
 
 
-def test_shipped_classifier_is_accurate_on_the_held_out_digits(mnist):
+def test_shipped_classifier_is_accurate_on_the_held_out_digits(held_out_digits):
     model = load_checkpoint(SHIPPED)
     assert isinstance(model, ClassifierModel) and model.feature_dim == 128
-    acc = model.accuracy(mnist.test.images, mnist.test.labels)
+    acc = model.accuracy(held_out_digits.images, held_out_digits.labels)
     assert acc >= 0.98
     assert acc == pytest.approx(model.meta["metrics"]["test_accuracy"], abs=1e-9)
     assert model.meta["dataset"]["train_size"] == 8000 and model.meta["dataset"]["test_size"] == 2000
     # the features tell real digits from noise: far apart in feature space
     noise = np.random.default_rng(0).uniform(0, 1, (64, 28, 28)).astype(np.float32)
-    real = model.features(mnist.test.images[:64])
+    real = model.features(held_out_digits.images[:64])
     assert np.linalg.norm(real.mean(0) - model.features(noise).mean(0)) > 0.5 * np.linalg.norm(real.mean(0))

@@ -10,7 +10,7 @@ import pytest
 
 from models.data import DataError, load_dataset, read_folder, read_idx, to_float
 
-SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist"
+SAMPLE = Path(__file__).resolve().parents[1] / "assets" / "datasets" / "mnist-sample"
 IMAGES, LABELS = 2051, 2049
 # The MNIST test set's class counts (LeCun et al.), digits 0–9.
 MNIST_T10K_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -42,7 +42,8 @@ def random_split(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 # --------------------------------------------------------------------------- the shared MNIST
 
-def test_shared_folder_is_split_80_20(mnist):
+def test_shared_folder_is_split_80_20(full_mnist):
+    mnist = full_mnist
     assert len(mnist.train) == 8000 and len(mnist.test) == 2000
     for split in (mnist.train, mnist.test):
         assert split.images.dtype == np.uint8
@@ -54,7 +55,8 @@ def test_shared_folder_is_split_80_20(mnist):
     assert "8000" in mnist.source and "2000" in mnist.source
 
 
-def test_shared_folder_holds_the_whole_mnist_test_set(mnist):
+def test_shared_folder_holds_the_whole_mnist_test_set(full_mnist):
+    mnist = full_mnist
     labels = np.concatenate([mnist.train.labels, mnist.test.labels])
     assert np.bincount(labels, minlength=10).tolist() == MNIST_T10K_COUNTS
     # real digits, not noise: mostly black background with some bright strokes
@@ -62,15 +64,33 @@ def test_shared_folder_holds_the_whole_mnist_test_set(mnist):
     assert (images == 0).mean() > 0.7 and images.max() == 255
 
 
-def test_named_mnist_is_found_through_the_environment(mnist):
-    assert os.environ["PLAYGROUND_DATA"] == str(SHARED_MNIST.parent)
+def test_the_shipped_sample_is_the_held_out_2000_split_80_20(held_out_digits):
+    sample = read_folder(SAMPLE)
+    assert sample.name == "mnist" and (len(sample.train), len(sample.test)) == (1600, 400)
+    assert "1600" in sample.source and "400" in sample.source
+    # all ten digits on both sides of the cut, and real digits, not noise
+    assert set(sample.train.labels.tolist()) == set(sample.test.labels.tolist()) == set(range(10))
+    assert (sample.test.images == 0).mean() > 0.7 and sample.test.images.max() == 255
+    # the same 2,000 digits, in order, as the full set's held-out part (checked when it is here)
+    np.testing.assert_array_equal(np.concatenate([sample.train.images, sample.test.images]),
+                                  held_out_digits.images)
+
+
+def test_the_sample_is_the_tail_of_the_full_set(full_mnist):
+    sample = read_folder(SAMPLE)
+    np.testing.assert_array_equal(sample.test.images, full_mnist.test.images[-400:])
+    np.testing.assert_array_equal(sample.train.labels, full_mnist.test.labels[:1600])
+
+
+def test_named_mnist_is_found_through_the_environment(mnist, data_root):
+    assert os.environ["PLAYGROUND_DATA"] == str(data_root)
     ds = load_dataset("mnist")
     assert ds.name == "mnist"
-    assert len(ds.train) == 8000 and len(ds.test) == 2000
+    assert (len(ds.train), len(ds.test)) == (len(mnist.train), len(mnist.test))
     np.testing.assert_array_equal(ds.train.labels, mnist.train.labels)
     np.testing.assert_array_equal(ds.test.images, mnist.test.images)
     # the name is forgiving about case and separators
-    assert len(load_dataset(" MNIST ").train) == 8000
+    assert len(load_dataset(" MNIST ").train) == len(mnist.train)
 
 
 def test_explicit_data_dir_comes_first(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 import models.data as data
 from models.data import DataError, load_dataset
@@ -96,5 +97,38 @@ def test_a_broken_torchvision_is_reported_not_raised(monkeypatch, tmp_path):
     monkeypatch.delitem(sys.modules, "torchvision.datasets", raising=False)
     monkeypatch.setattr(data, "download_dataset", REAL_DOWNLOAD)
     monkeypatch.delenv("PLAYGROUND_DATA", raising=False)
-    with pytest.raises(DataError, match="torchvision is unavailable"):
-        load_dataset("mnist", tmp_path / "data", download=True)
+    data.torchvision_problem.cache_clear()
+    try:
+        with pytest.raises(DataError) as info:
+            load_dataset("mnist", tmp_path / "data", download=True)
+        msg = str(info.value)
+        # said plainly, with the command that installs the torchvision built for this torch
+        assert "torchvision cannot be imported: it does not match the installed torch" in msg
+        assert "torchvision::nms" in msg
+        minor = int(torch.__version__.split(".")[1])
+        assert f'-m pip install --force-reinstall --no-deps "torchvision==0.{minor + 15}.*"' in msg
+        assert "go online" not in msg          # going online would not help
+        # and the same advice when nothing is downloaded: the data is simply not found
+        with pytest.raises(DataError) as info:
+            load_dataset("mnist", tmp_path / "data", download=False)
+        assert "repair torchvision" in str(info.value) and "go online" not in str(info.value)
+    finally:
+        data.torchvision_problem.cache_clear()
+
+
+def test_the_fix_command_names_the_matching_release_and_index(monkeypatch):
+    monkeypatch.setattr(torch, "__version__", "2.1.2+cpu")
+    cmd = data.torchvision_fix_command()
+    assert cmd.endswith('"torchvision==0.16.*" --index-url https://download.pytorch.org/whl/cpu')
+    monkeypatch.setattr(torch, "__version__", "2.13.0")
+    assert data.torchvision_fix_command().endswith('"torchvision==0.28.*"')
+
+
+def test_a_working_torchvision_keeps_the_go_online_advice(fake_torchvision, tmp_path):
+    data.torchvision_problem.cache_clear()
+    try:
+        with pytest.raises(DataError) as info:
+            load_dataset("mnist", tmp_path / "data", download=False)
+        assert "go online once" in str(info.value) and "repair" not in str(info.value)
+    finally:
+        data.torchvision_problem.cache_clear()

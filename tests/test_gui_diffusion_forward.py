@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +13,6 @@ from models.diffusion.schedules import alphas_cumprod_for, betas_for
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("one_torch_thread")]
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
 @pytest.fixture
@@ -221,11 +219,12 @@ def test_random_picks_another_digit(make_view):
     np.testing.assert_allclose(view.x0_pixels, view.images[view.index.value()] / 255.0, atol=1e-6)
 
 
-def test_digits_come_from_the_data_folder_when_one_is_set(make_view, qtbot, mnist):
+def test_digits_come_from_the_data_folder_when_one_is_set(make_view, qtbot, mnist, data_root):
     view = make_view()
     assert "bundled" in view.source.text()
-    view.set_data_dir(str(SHARED_DATA))
-    qtbot.waitUntil(lambda: "2000 held-out MNIST" in view.source.text(), timeout=10_000)
+    view.set_data_dir(str(data_root))     # holds mnist/: the full set, or a copy of the sample
+    qtbot.waitUntil(lambda: f"{len(mnist.test)} held-out MNIST" in view.source.text(),
+                    timeout=10_000)
     view.index.setValue(3)
     np.testing.assert_allclose(view.x0_pixels, mnist.test.images[3] / 255.0, atol=1e-6)
     view.set_data_dir(None)
