@@ -391,7 +391,68 @@ def test_pause_and_resume(panel, qtbot, small_folder):
     with qtbot.waitSignal(panel.runner.finished, timeout=2000) as done:
         qtbot.mouseClick(panel.training.stop_btn, _left())
     assert done.args[0] is None
-    assert states[:2] == ["paused", "running"] and states[-1] == "idle"
+    # the click says "pausing" at once; the job reports "paused" when it parks at a yield
+    assert states[:3] == ["pausing", "paused", "running"] and states[-1] == "idle"
+
+
+@pytest.fixture
+def slow_loading(monkeypatch):
+    """Loading the dataset takes a second (as a first load from disk can), on the job's thread."""
+    import threading
+    import time
+
+    import models.training
+    real, threads = models.training.load_dataset, []
+
+    def slow(*args, **kwargs):
+        threads.append(threading.current_thread())
+        time.sleep(1.0)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(models.training, "load_dataset", slow)
+    return threads
+
+
+def test_pause_clicks_while_the_dataset_loads_are_not_lost(panel, qtbot, small_folder, slow_loading):
+    """Reported: clicks made while the job loaded its data left it silently paused at
+    "Loading …": Pause then Resume both paused it, as neither had taken effect yet."""
+    import threading
+    panel.training.set_values(_train_values(small_folder, epochs=50))
+    qtbot.mouseClick(panel.training.train_btn, _left())
+    qtbot.waitUntil(lambda: bool(slow_loading), timeout=10000)      # the job is loading now
+    assert slow_loading[0] is not threading.main_thread()
+    qtbot.mouseClick(panel.training.pause_btn, _left())             # Pause …
+    assert panel.training.pause_btn.text() == "Resume"              # … shows at once
+    qtbot.mouseClick(panel.training.pause_btn, _left())             # … and is taken back
+    assert panel.training.pause_btn.text() == "Pause"
+    qtbot.waitUntil(lambda: panel.training.curves.point_count() > 3, timeout=30000)
+    assert not panel.runner.paused
+    with qtbot.waitSignal(panel.runner.finished, timeout=5000) as done:
+        qtbot.mouseClick(panel.training.stop_btn, _left())
+    assert done.args[0] is None
+
+
+def test_pause_and_stop_while_the_dataset_loads_act(panel, qtbot, small_folder, slow_loading):
+    panel.training.set_values(_train_values(small_folder, epochs=50))
+    qtbot.mouseClick(panel.training.train_btn, _left())
+    qtbot.waitUntil(lambda: bool(slow_loading), timeout=10000)
+    with qtbot.waitSignal(panel.runner.stateChanged, timeout=10000,
+                          check_params_cb=lambda s: s == "paused"):
+        qtbot.mouseClick(panel.training.pause_btn, _left())          # takes effect once loaded
+    assert panel.training.pause_btn.text() == "Resume"
+    assert panel.training.curves.point_count() == 0                  # parked before any step
+    with qtbot.waitSignal(panel.runner.finished, timeout=5000) as done:
+        qtbot.mouseClick(panel.training.stop_btn, _left())
+    assert done.args[0] is None
+    assert panel.training.train_btn.isEnabled()
+    names = [panel.model_box.itemText(i) for i in range(panel.model_box.count())]
+    assert names == PRETRAINED_NAMES                                  # no untrained entry left
+    # Stop while loading: the job ends as soon as the data is in, without training
+    slow_loading.clear()
+    qtbot.mouseClick(panel.training.train_btn, _left())
+    qtbot.waitUntil(lambda: bool(slow_loading), timeout=10000)
+    with qtbot.waitSignal(panel.runner.finished, timeout=10000) as done:
+        qtbot.mouseClick(panel.training.stop_btn, _left())
+    assert done.args[0] is None and panel.training.curves.point_count() == 0
 
 
 # --------------------------------------------------------------------------- 11. errors

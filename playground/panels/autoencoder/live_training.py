@@ -35,21 +35,29 @@ class LiveTrainingMixin:
             config = AEConfig(kind=v["kind"], arch=v["arch"], latent_dim=v["latent_dim"])
             tcfg = TrainConfig(epochs=v["epochs"], batch_size=v["batch_size"], lr=v["lr"],
                                beta=v["beta"] if v["kind"] == "vae" else 0.0)
-            self._trainer = AutoencoderTrainer(config, tcfg, v["dataset"], self.device,
-                                               data_dir=self.data_dir)
         except ValueError as exc:
             QMessageBox.warning(self, "Cannot train", str(exc))
             return
         name = f"{config.kind.upper()} · training ({config.arch}, d={config.latent_dim})"
+        self._trainer = None
         self._training_name, self._job_data, self._last_step = name, None, 0
         self.models[name] = AutoencoderModel(config, {"family": "autoencoder"})
         self._refresh_model_list(select=name)
         self.training.begin()
-        self.training.set_status(f"Starting on {self._trainer.device}…")
-        self.runner.start(self._trainer.run)
+        self.training.set_status("Building the model…")
+        self.runner.start(lambda: self._training_job(config, tcfg, v["dataset"], self.device,
+                                                     self.data_dir))
+
+    def _training_job(self, config, tcfg, dataset, device, data_dir):
+        """Runs on the job's thread: building the trainer is slow the first time in a process
+        (the first optimiser imports torch._dynamo, seconds), so the GUI thread never does it."""
+        yield Status("Building the model…")
+        self._trainer = AutoencoderTrainer(config, tcfg, dataset, device, data_dir=data_dir)
+        yield Status(f"Starting on {self._trainer.device}…")
+        return (yield from self._trainer.run())
 
     def toggle_pause(self) -> None:
-        (self.runner.resume if self.runner.paused else self.runner.pause)()
+        self.runner.toggle_pause()
 
     def _on_events(self, events: list) -> None:
         snapshot = None
@@ -85,9 +93,9 @@ class LiveTrainingMixin:
 
     def _finish_model(self, stopped_early: bool) -> None:
         name, trainer = self._training_name, self._trainer
-        if name is None or trainer is None:
+        if name is None:
             return
-        if trainer.steps_done == 0:      # nothing was learned: do not list an untrained model
+        if trainer is None or trainer.steps_done == 0:   # nothing learned: do not list it
             self.models.pop(name, None)
             self._refresh_model_list()
             if self.active_name():

@@ -79,7 +79,7 @@ class LiveTrainingMixin:
         return True
 
     def toggle_training_pause(self) -> None:
-        (self.train_runner.resume if self.train_runner.paused else self.train_runner.pause)()
+        self.train_runner.toggle_pause()
 
     def _on_train_events(self, events: list) -> None:
         snapshot = None
