@@ -92,6 +92,22 @@ class _Worker(WorkerBase):
                 self.job_closed.set()
 
 
+def build_then_run(build: Callable[[], object], adopt: Callable[[object], None],
+                   status: str = "Building the model…") -> Generator:
+    """A job that first builds its trainer, then runs it: for JobRunner.start, so both happen
+    on the job's thread. A trainer's constructor makes the network and the optimiser, and the
+    first optimiser of a process imports torch._dynamo (seconds): on the GUI thread that froze
+    the window at the first Train click. `adopt(trainer)` hands it to the view (before any of
+    its events arrive there); the job's first event says what it is doing."""
+    from models.events import Status
+
+    yield Status(status)
+    trainer = build()
+    adopt(trainer)
+    yield Status(f"Starting on {trainer.device}…")
+    return (yield from trainer.run())
+
+
 def readable(exc: BaseException) -> str:
     """The message to show a user for an exception from a job."""
     from models import CheckpointError, DataError

@@ -15,6 +15,7 @@ from models.latent import PlaneProjection, latent_box
 from models.training import AutoencoderTrainer, TrainConfig
 
 from ... import settings as app_settings
+from ...worker import build_then_run
 from .space import LatentSpace
 
 HYPERPARAMETERS = app_settings.Setting("autoencoder/hyperparameters", {}, app_settings.record(
@@ -45,16 +46,10 @@ class LiveTrainingMixin:
         self._refresh_model_list(select=name)
         self.training.begin()
         self.training.set_status("Building the model…")
-        self.runner.start(lambda: self._training_job(config, tcfg, v["dataset"], self.device,
-                                                     self.data_dir))
-
-    def _training_job(self, config, tcfg, dataset, device, data_dir):
-        """Runs on the job's thread: building the trainer is slow the first time in a process
-        (the first optimiser imports torch._dynamo, seconds), so the GUI thread never does it."""
-        yield Status("Building the model…")
-        self._trainer = AutoencoderTrainer(config, tcfg, dataset, device, data_dir=data_dir)
-        yield Status(f"Starting on {self._trainer.device}…")
-        return (yield from self._trainer.run())
+        dataset, device, data_dir = v["dataset"], self.device, self.data_dir
+        self.runner.start(lambda: build_then_run(
+            lambda: AutoencoderTrainer(config, tcfg, dataset, device, data_dir=data_dir),
+            lambda trainer: setattr(self, "_trainer", trainer)))
 
     def toggle_pause(self) -> None:
         self.runner.toggle_pause()
