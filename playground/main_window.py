@@ -226,5 +226,5 @@ class MainWindow(QMainWindow):
             panel.shutdown()
         # every job has been stopped and closed; let their pool threads finish too
         QThreadPool.globalInstance().waitForDone(2000)
-        GEOMETRY.set(self.saveGeometry())
+        GEOMETRY.set(self.saveGeometry())   # synced now: the app leaves with os._exit (app.py)
         super().closeEvent(event)
