@@ -6,6 +6,7 @@ so they measure what the app does.
 """
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Callable, NoReturn
 
@@ -48,6 +49,9 @@ def start_app(device: str | None = None, mark: Callable[[str], None] = lambda na
     window.show()
     app.processEvents()
     mark("shown")
+    # what start-up loaded (torch, Qt, pyqtgraph, the first panel) stays for good: spare every
+    # later full collection the walk over it (see build_then_run in worker.py)
+    gc.freeze()
     return app, window, collector
 
 

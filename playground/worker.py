@@ -19,6 +19,7 @@ closed on its own thread when it ends.
 """
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 import time
@@ -103,6 +104,11 @@ def build_then_run(build: Callable[[], object], adopt: Callable[[object], None],
 
     yield Status(status)
     trainer = build()
+    # The first build imported torch._dynamo and sympy: a few hundred thousand objects that
+    # live as long as the process. Every full collection of the cycle collector walks them
+    # all, holding the GIL for half a second or more, and the GUI thread stalls for as long
+    # (whichever thread collects). Frozen, the collector skips them.
+    gc.freeze()
     adopt(trainer)
     yield Status(f"Starting on {trainer.device}…")
     return (yield from trainer.run())
