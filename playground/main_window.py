@@ -104,7 +104,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(current)
         self.tabs.blockSignals(False)
         placeholder.deleteLater()
-        self.statusBar().clearMessage()
+        self._show_device(self.device)                  # in place of "Opening …"
         return panel
 
     def __getattr__(self, name: str):
