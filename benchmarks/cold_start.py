@@ -43,7 +43,7 @@ os._exit(0)
 PHASES = (("interp", "interpreter start"), ("import_torch", "import torch"),
           ("import_qt", "import PySide6+pyqtgraph"), ("qapp", "QApplication"),
           ("import_app", "import playground.main_window"),
-          ("mainwindow", "MainWindow() (the first tab: checkpoints, encode, widgets)"),
+          ("mainwindow", "MainWindow() (builds the tab on screen only)"),
           ("shown", "show()+processEvents()"))
 
 
