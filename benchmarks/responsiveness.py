@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/responsiveness.py [--data DIR] [--seconds 20] [--epochs 3]
 
 The GUI runs on Qt's offscreen platform. The training form is filled in as a user would
-(dataset = the shared MNIST folder, 3 epochs, conv VAE) and panel.start_training() runs the
-real job on the JobRunner's pool thread, delivering events to the panel at ~30 Hz.
+(dataset = the shared MNIST folder, 3 epochs, conv VAE) and the Train button is clicked
+(QTest.mouseClick, 300 ms into the measurement): the real job runs on the JobRunner's pool
+thread, delivering events to the panel at ~30 Hz.
 
 Meanwhile a precise single-shot QTimer is re-armed every time it fires, 10 ms ahead; its
 lateness is (time it fired) − (time it was armed + 10 ms), by perf_counter. Any work the GUI
@@ -12,7 +13,13 @@ thread does (drawing the loss curves, the reconstructions, the latent scatter af
 snapshot) shows up as lateness. The run ends when runner.finished (or failed) arrives, or
 after --seconds. A 2 s idle baseline (pretrained model shown, no training) comes first.
 
-Target: p99 lateness ≤ 33 ms while training (no frame at 30 Hz missed).
+The click is the first Train click of a fresh process: the first optimiser imports
+torch._dynamo (seconds), the dataset loads, the model is built. None of that may run on the
+GUI thread, so the longest stall (largest lateness) from the click until the first training
+step has reached the panel is reported on its own, with the time the click handler took.
+
+Target: p99 lateness ≤ 33 ms while training (no frame at 30 Hz missed); first-click stall
+≤ 100 ms (a click that answers within 0.1 s feels instant).
 Also reported: loss points the panel's curve received (panel.training.curves.point_count())
 against the optimiser steps the job made, and the training wall time.
 """
@@ -24,7 +31,9 @@ import time
 import _common
 
 TARGET_P99_MS = 33.0
+TARGET_FIRST_CLICK_MS = 100.0
 TICK_MS = 10
+CLICK_AFTER_MS = 300
 
 
 def main() -> int:
@@ -35,10 +44,18 @@ def main() -> int:
     _common.isolate_settings()
 
     from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtTest import QTest
 
     from models.events import Snapshot, Step
 
     app, win = _common.open_main_window()
+    # as the app does (playground.app.start_app): no automatic cycle collection, a 1 s timer
+    # collects on the GUI thread, and what start-up loaded is frozen
+    import gc
+
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+    collector = GarbageCollector(interval=1.0)
+    gc.freeze()
     panel = win.autoencoder
 
     # ---- the probe: a precise single-shot timer, re-armed on every firing
@@ -55,17 +72,18 @@ def main() -> int:
         now = time.perf_counter()
         if probe["late"] is not None:
             probe["late"].append((now - probe["armed"]) * 1e3 - TICK_MS)
+            probe["at"].append(now)
         arm()
     timer.timeout.connect(fired)
 
     def measure(seconds: float, until=None) -> list[float]:
-        probe["late"] = []
+        probe["late"], probe["at"] = [], []
         stop = QTimer()
         stop.setSingleShot(True)
         stop.timeout.connect(app.quit)
         stop.start(int(seconds * 1000))
         if until is not None:
-            until()
+            QTimer.singleShot(CLICK_AFTER_MS, until)
         arm()
         app.exec()
         timer.stop()
@@ -88,6 +106,7 @@ def main() -> int:
         stats["events"] += len(evs)
         for ev in evs:
             if isinstance(ev, Step):
+                stats.setdefault("t_first_step", time.perf_counter())
                 stats["steps"] += 1
                 stats["last_step"] = ev.step
                 stats["total_steps"] = ev.total_steps
@@ -112,10 +131,12 @@ def main() -> int:
     v = panel.training.values()
     print(f"training settings: {v}")
 
-    def start():
+    def click():
         stats["t_start"] = time.perf_counter()
-        panel.start_training()
-    busy = measure(args.seconds, until=start)
+        QTest.mouseClick(panel.training.train_btn, Qt.MouseButton.LeftButton)
+        stats["click_ms"] = (time.perf_counter() - stats["t_start"]) * 1e3
+    busy = measure(args.seconds, until=click)
+    ticks_at = probe["at"]
     t_end = stats["t_finish"] or time.perf_counter()
     wall = t_end - stats["t_start"]
     points = panel.training.curves.point_count()
@@ -125,12 +146,23 @@ def main() -> int:
         panel.runner.shutdown()
 
     ip50, ip99, imax = summary(idle)
+    # the first click: from the click until the first step reached the panel (+ 0.5 s)
+    t_click = stats["t_start"]
+    t_until = stats.get("t_first_step", t_end) + 0.5
+    around = [late for late, at in zip(busy, ticks_at) if t_click <= at <= t_until]
+    first_stall = max(around) if around else float("nan")
+    busy = [late for late, at in zip(busy, ticks_at) if at >= t_click]   # training only
     p50, p99, mx = summary(busy)
     print()
     print(f"training: {stats['result']} after {wall:.1f} s; optimiser steps {steps_done}"
           + (f" of {stats.get('total_steps')}" if stats.get("total_steps") else "")
           + f"; {stats['events']} events in {stats['batches']} deliveries "
           f"({stats['batches'] / max(wall, 1e-9):.1f} Hz), {stats['snapshots']} snapshots; {_common.load_line()}")
+    to_step = stats.get("t_first_step", float("nan")) - t_click
+    print(f"RESULT responsiveness first Train click of the process: longest GUI stall = "
+          f"{first_stall:.1f} ms (target ≤ {TARGET_FIRST_CLICK_MS:.0f} ms: "
+          f"{_common.verdict(first_stall <= TARGET_FIRST_CLICK_MS)}); the click handler took "
+          f"{stats['click_ms']:.1f} ms; first step on the curve {to_step:.2f} s after the click")
     print(f"RESULT responsiveness idle baseline ({len(idle)} ticks): p50 = {ip50:.2f} ms, "
           f"p99 = {ip99:.2f} ms, max = {imax:.2f} ms")
     print(f"RESULT responsiveness while training lateness p50 = {p50:.2f} ms ({len(busy)} ticks)")
@@ -148,6 +180,7 @@ def main() -> int:
 
     win.close()
     app.processEvents()
+    collector.timer.stop()
     return 0
 
 

@@ -1,10 +1,18 @@
-"""The main window: one tab per model family, menus, settings, and a clean shutdown."""
+"""The main window: one tab per model family, menus, settings, and a clean shutdown.
+
+The tabs come from the panel registry (playground.panels), so this file names no family.
+A panel is built the first time it is needed (its tab shown, a checkpoint of its family
+opened, the shortcut list, or code asking for `window.<key>`): until then its tab holds an
+empty placeholder, so start-up pays only for the view that is on screen. Unbuilt panels are
+skipped by set_device / set_data_dir / shutdown and pick up the current device and data
+folder when they are built.
+"""
 from __future__ import annotations
 
 
 from PySide6.QtCore import QThreadPool
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from models import CheckpointError
 from models.checkpoint import inspect_checkpoint
@@ -17,10 +25,7 @@ from .help import INDEX
 from .help.browser import SHORTCUTS, HelpWindow
 from .help.hint import take_first_run_hint
 from .help.shortcuts import collect as collect_shortcuts
-from .panels.autoencoder.panel import CHECKPOINTS, AutoencoderPanel
-from .panels.diffusion.panel import DiffusionPanel
-from .panels.gan.panel import GANPanel
-from .panels.pix2pix.panel import Pix2PixPanel
+from .panels import CHECKPOINTS, PanelSpec, registry
 from .torch_threads import reserve_cores_for_jobs
 from .widgets import ask_checkpoint
 
@@ -34,7 +39,7 @@ def _device(v: str) -> str:
 DEVICE = app_settings.Setting("device", "auto", _device, kind="str")
 DATA_DIR = app_settings.Setting("data_dir", "", app_settings.path, kind="str")
 TAB = app_settings.Setting("window/tab", "", app_settings.one_of(
-    "autoencoder", "diffusion", "gan", "pix2pix"), kind="str")
+    *(spec.key for spec in registry())), kind="str")
 GEOMETRY = app_settings.Setting("window/geometry", None, kind="bytes", max_chars=4096)
 
 
@@ -46,24 +51,23 @@ class MainWindow(QMainWindow):
         device = device or DEVICE.get()
         if device != "auto" and device not in available():
             device = "auto"
+        self.device = device
         self.data_dir = DATA_DIR.get() or None
         self.tabs = QTabWidget()
-        self.autoencoder = AutoencoderPanel(device=device, data_dir=self.data_dir)
-        self.diffusion = DiffusionPanel(device=device, data_dir=self.data_dir)
-        self.gan = GANPanel(device=device, data_dir=self.data_dir)
-        self.pix2pix = Pix2PixPanel(device=device, data_dir=self.data_dir)
-        self.panels = {"autoencoder": self.autoencoder, "diffusion": self.diffusion, "gan": self.gan,
-                       "pix2pix": self.pix2pix}
-        # checkpoint family → the panel that shows it
-        self.family_panels = {**self.panels, "gan2d": self.gan}
-        for panel in self.panels.values():
-            panel.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
-            self.tabs.addTab(panel, panel.title)
+        self.specs: dict[str, PanelSpec] = {spec.key: spec for spec in registry()}
+        self.panels: dict[str, QWidget] = {}           # the panels built so far, by key
+        # checkpoint family → the key of the panel that shows it
+        self.family_panels = {family: spec.key for spec in self.specs.values()
+                              for family in spec.families}
+        for spec in self.specs.values():
+            placeholder = QWidget()
+            placeholder.setObjectName(f"placeholder-{spec.key}")
+            self.tabs.addTab(placeholder, spec.title)
         saved_tab = TAB.get()
-        if saved_tab in self.panels:
-            self.tabs.setCurrentWidget(self.panels[saved_tab])
-        self.tabs.currentChanged.connect(lambda _: TAB.set(
-            next(k for k, p in self.panels.items() if p is self.tabs.currentWidget())))
+        first = saved_tab if saved_tab in self.specs else next(iter(self.specs))
+        self.tabs.setCurrentIndex(self._index(first))
+        self.panel(first)                               # the view on screen, built now
+        self.tabs.currentChanged.connect(self._tab_changed)
         self.setCentralWidget(self.tabs)
         self._menus(device)
         self.resize(1400, 860)
@@ -76,12 +80,54 @@ class MainWindow(QMainWindow):
         if self._hint is not None:
             self.statusBar().addPermanentWidget(self._hint)
 
+    # ------------------------------------------------------------------ panels
+    def _index(self, key: str) -> int:
+        return list(self.specs).index(key)
+
+    def panel(self, key: str) -> QWidget:
+        """The panel registered as `key`, built (and put in its tab) on first use."""
+        built = self.panels.get(key)
+        if built is not None:
+            return built
+        spec = self.specs[key]
+        self.statusBar().showMessage(f"Opening {spec.title}…")
+        self.statusBar().repaint()                       # the build below blocks the loop
+        panel = spec.build(self.device, self.data_dir)
+        panel.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
+        self.panels[key] = panel
+        i = self._index(key)
+        placeholder, current = self.tabs.widget(i), self.tabs.currentIndex()
+        # swapping the page must not look like the user changed tabs (nor save the tab)
+        self.tabs.blockSignals(True)
+        self.tabs.removeTab(i)
+        self.tabs.insertTab(i, panel, spec.title)
+        self.tabs.setCurrentIndex(current)
+        self.tabs.blockSignals(False)
+        placeholder.deleteLater()
+        self._show_device(self.device)                  # in place of "Opening …"
+        return panel
+
+    def __getattr__(self, name: str):
+        # window.<key> (tests, benchmarks, scripts) reaches a panel, building it if needed
+        specs = self.__dict__.get("specs")
+        if specs is not None and name in specs:
+            return self.panel(name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def current_panel(self) -> QWidget:
+        return self.panel(list(self.specs)[self.tabs.currentIndex()])
+
+    def _tab_changed(self, index: int) -> None:
+        key = list(self.specs)[index]
+        self.panel(key)
+        TAB.set(key)
+
     def _menus(self, device: str) -> None:
         file = self.menuBar().addMenu("&File")
         for text, key, slot in (("&Open checkpoint…", QKeySequence.StandardKey.Open,
                                  lambda: self.open_checkpoint()),
                                 ("&Save checkpoint…", QKeySequence.StandardKey.Save,
-                                 lambda: self.tabs.currentWidget().save_checkpoint()),
+                                 lambda: self.current_panel().save_checkpoint()),
                                 ("Set &data folder…", None, self.choose_data_dir),
                                 ("&Quit", QKeySequence.StandardKey.Quit, self.close)):
             act = QAction(text, self)
@@ -115,14 +161,15 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ help
     def help_topic(self) -> str:
         """The help page of the view on screen: each panel names its own."""
-        topic = getattr(self.tabs.currentWidget(), "help_topic", None)
+        topic = getattr(self.current_panel(), "help_topic", None)
         return topic() if callable(topic) else INDEX
 
     def show_help(self, topic: str | None = None) -> HelpWindow:
         """Open (or raise) the non-modal help window at `topic`, by default the current view's."""
         if self._help is None:
+            # the list covers every panel, so it builds those not built yet
             self._help = HelpWindow(self, shortcut_source=lambda: collect_shortcuts(
-                self, {p.title: p for p in self.panels.values()}))
+                self, {spec.title: self.panel(key) for key, spec in self.specs.items()}))
         self._help.show_topic(topic or self.help_topic())
         self._help.show()
         self._help.raise_()
@@ -141,16 +188,18 @@ class MainWindow(QMainWindow):
         except CheckpointError as exc:
             QMessageBox.warning(self, "Cannot open checkpoint", str(exc))
             return False
-        panel = self.family_panels.get(family)
-        if panel is None:
+        key = self.family_panels.get(family)
+        if key is None:
             QMessageBox.warning(self, "Cannot open checkpoint",
                                 f"{path} holds a {family!r} model, which no panel of this version shows.")
             return False
+        panel = self.panel(key)
         self.tabs.setCurrentWidget(panel)
         return panel.open_checkpoint(path)
 
     def set_device(self, device: str) -> None:
         DEVICE.set(device)
+        self.device = device                            # for the panels built later
         for panel in self.panels.values():
             panel.set_device(device)
         self._show_device(device)
@@ -171,10 +220,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Data folder: {folder}", 6000)
 
     def closeEvent(self, event) -> None:  # noqa: N802
-        # Stop any job and wait for its thread before Qt tears the widgets down.
+        # Stop any job and wait for its thread before Qt tears the widgets down. Panels never
+        # built ran nothing.
         for panel in self.panels.values():
             panel.shutdown()
         # every job has been stopped and closed; let their pool threads finish too
         QThreadPool.globalInstance().waitForDone(2000)
-        GEOMETRY.set(self.saveGeometry())
+        GEOMETRY.set(self.saveGeometry())   # synced now: the app leaves with os._exit (app.py)
         super().closeEvent(event)

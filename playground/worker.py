@@ -11,10 +11,15 @@ GeneratorWorker does two things that cost us:
     takes it for "the worker was deleted" and only warns; torch raises RuntimeError for real
     failures (bad shapes, out of memory), so here every error reaches `failed`.
 Pause and stop are cooperative: they take effect at the job's next yield, i.e. within one
-training step. The job's generator is closed on its own thread when it ends.
+training step, or once the dataset has loaded if the job is loading it. A pause asked for but
+not yet in effect is reported as the state "pausing", and a second click (toggle_pause) takes
+it back: the toggle follows what was asked, not what the job has got round to, so clicks made
+while the job is busy loading never leave it paused by surprise. The job's generator is
+closed on its own thread when it ends.
 """
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 import time
@@ -88,6 +93,27 @@ class _Worker(WorkerBase):
                 self.job_closed.set()
 
 
+def build_then_run(build: Callable[[], object], adopt: Callable[[object], None],
+                   status: str = "Building the model…") -> Generator:
+    """A job that first builds its trainer, then runs it: for JobRunner.start, so both happen
+    on the job's thread. A trainer's constructor makes the network and the optimiser, and the
+    first optimiser of a process imports torch._dynamo (seconds): on the GUI thread that froze
+    the window at the first Train click. `adopt(trainer)` hands it to the view (before any of
+    its events arrive there); the job's first event says what it is doing."""
+    from models.events import Status
+
+    yield Status(status)
+    trainer = build()
+    # The first build imported torch._dynamo and sympy: a few hundred thousand objects that
+    # live as long as the process. Every full collection of the cycle collector walks them
+    # all, holding the GIL for half a second or more, and the GUI thread stalls for as long
+    # (whichever thread collects). Frozen, the collector skips them.
+    gc.freeze()
+    adopt(trainer)
+    yield Status(f"Starting on {trainer.device}…")
+    return (yield from trainer.run())
+
+
 def readable(exc: BaseException) -> str:
     """The message to show a user for an exception from a job."""
     from models import CheckpointError, DataError
@@ -106,7 +132,7 @@ class JobRunner(QObject):
     events = Signal(list)        # yielded events since the last delivery, oldest first
     finished = Signal(object)    # the job's return value, or None if it was stopped
     failed = Signal(str)         # a readable message
-    stateChanged = Signal(str)   # "running", "paused", "idle"
+    stateChanged = Signal(str)   # "running", "pausing" (asked, not yet at a yield), "paused", "idle"
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -125,7 +151,13 @@ class JobRunner(QObject):
 
     @property
     def paused(self) -> bool:
+        """The job is parked at a yield."""
         return self._worker is not None and self._worker.is_paused
+
+    @property
+    def pause_requested(self) -> bool:
+        """A pause was asked for (it may not have taken effect yet)."""
+        return self._worker is not None and self._worker._want_pause
 
     def start(self, job_factory: Callable[[], Generator]) -> None:
         """Run `job_factory()` on a pool thread; the factory itself is called there too."""
@@ -153,12 +185,22 @@ class JobRunner(QObject):
         self.stateChanged.emit("running")
 
     def pause(self) -> None:
-        if self._worker is not None:
-            self._worker.pause()
+        worker = self._worker
+        if worker is not None and not worker._want_pause:
+            worker.pause()
+            if not worker.is_paused:     # say so now: the job may be busy for seconds
+                self.stateChanged.emit("pausing")
 
     def resume(self) -> None:
-        if self._worker is not None:
-            self._worker.resume()
+        worker = self._worker
+        if worker is not None and worker._want_pause:
+            worker.resume()
+            if not worker.is_paused:     # the pause never took effect: nothing will say so
+                self.stateChanged.emit("running")
+
+    def toggle_pause(self) -> None:
+        """What a Pause/Resume button does: undo the last request, whether or not it took effect."""
+        (self.resume if self.pause_requested else self.pause)()
 
     def stop(self) -> None:
         """Ask the job to stop at its next yield (within one training step)."""

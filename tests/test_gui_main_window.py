@@ -161,3 +161,51 @@ def test_closing_stops_jobs_in_every_panel(make_window, qtbot, small_mnist):
     assert QThreadPool.globalInstance().activeThreadCount() == 0
     w.close()                                           # a second close is harmless
     assert not rev.train_runner.busy and not toy.runner.busy
+
+
+def test_only_the_shown_panel_is_built_at_start(make_window, qtbot):
+    from PySide6.QtCore import Qt
+    w = make_window()
+    assert list(w.panels) == ["autoencoder"]
+    assert w.tabs.count() == 4                                # the tab bar is complete at once
+    assert w.tabs.widget(1).objectName() == "placeholder-diffusion"
+    bar = w.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(2).center())
+    assert list(w.panels) == ["autoencoder", "gan"]
+    assert w.tabs.currentWidget() is w.panels["gan"]         # the placeholder was replaced
+    assert w.tabs.widget(2) is w.panels["gan"] and w.tabs.tabText(2) == "GANs"
+    assert w.tabs.widget(1).objectName() == "placeholder-diffusion"
+
+
+def test_the_saved_tab_is_the_one_built(make_window):
+    from playground import settings as app_settings
+    app_settings.set_str("window/tab", "pix2pix")
+    w = make_window()
+    assert list(w.panels) == ["pix2pix"]
+    assert w.tabs.currentWidget() is w.panels["pix2pix"]
+
+
+def test_panels_built_later_get_the_current_device_and_data_folder(make_window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+    w = make_window()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
+    w.choose_data_dir()
+    w.set_device("auto")
+    assert w.autoencoder.device == "auto" and w.autoencoder.data_dir == str(tmp_path)
+    assert "diffusion" not in w.panels
+    rev = w.diffusion.reverse                                  # built now
+    assert rev.device == "auto" and rev.data_dir == str(tmp_path)
+    assert w.gan.digits.device == "auto" and w.gan.digits.data_dir == str(tmp_path)
+
+
+def test_the_main_window_names_no_family():
+    """Panels come from the registry: adding a family touches nothing central."""
+    from pathlib import Path
+
+    from playground.panels import registry
+    source = (Path(__file__).resolve().parents[1] / "playground" / "main_window.py").read_text()
+    specs = registry()
+    assert [s.title for s in specs] == ["Autoencoders", "Diffusion", "GANs", "pix2pix"]
+    for spec in specs:
+        for word in (spec.key, spec.title, *spec.families):
+            assert f'"{word}"' not in source and f"'{word}'" not in source and f".{word}" not in source

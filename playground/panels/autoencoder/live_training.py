@@ -15,6 +15,7 @@ from models.latent import PlaneProjection, latent_box
 from models.training import AutoencoderTrainer, TrainConfig
 
 from ... import settings as app_settings
+from ...worker import build_then_run
 from .space import LatentSpace
 
 HYPERPARAMETERS = app_settings.Setting("autoencoder/hyperparameters", {}, app_settings.record(
@@ -35,21 +36,23 @@ class LiveTrainingMixin:
             config = AEConfig(kind=v["kind"], arch=v["arch"], latent_dim=v["latent_dim"])
             tcfg = TrainConfig(epochs=v["epochs"], batch_size=v["batch_size"], lr=v["lr"],
                                beta=v["beta"] if v["kind"] == "vae" else 0.0)
-            self._trainer = AutoencoderTrainer(config, tcfg, v["dataset"], self.device,
-                                               data_dir=self.data_dir)
         except ValueError as exc:
             QMessageBox.warning(self, "Cannot train", str(exc))
             return
         name = f"{config.kind.upper()} · training ({config.arch}, d={config.latent_dim})"
+        self._trainer = None
         self._training_name, self._job_data, self._last_step = name, None, 0
         self.models[name] = AutoencoderModel(config, {"family": "autoencoder"})
         self._refresh_model_list(select=name)
         self.training.begin()
-        self.training.set_status(f"Starting on {self._trainer.device}…")
-        self.runner.start(self._trainer.run)
+        self.training.set_status("Building the model…")
+        dataset, device, data_dir = v["dataset"], self.device, self.data_dir
+        self.runner.start(lambda: build_then_run(
+            lambda: AutoencoderTrainer(config, tcfg, dataset, device, data_dir=data_dir),
+            lambda trainer: setattr(self, "_trainer", trainer)))
 
     def toggle_pause(self) -> None:
-        (self.runner.resume if self.runner.paused else self.runner.pause)()
+        self.runner.toggle_pause()
 
     def _on_events(self, events: list) -> None:
         snapshot = None
@@ -85,9 +88,9 @@ class LiveTrainingMixin:
 
     def _finish_model(self, stopped_early: bool) -> None:
         name, trainer = self._training_name, self._trainer
-        if name is None or trainer is None:
+        if name is None:
             return
-        if trainer.steps_done == 0:      # nothing was learned: do not list an untrained model
+        if trainer is None or trainer.steps_done == 0:   # nothing learned: do not list it
             self.models.pop(name, None)
             self._refresh_model_list()
             if self.active_name():

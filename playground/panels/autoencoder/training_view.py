@@ -197,12 +197,12 @@ class TrainingView(QWidget):
 
     # ------------------------------------------------------------------ state
     def set_state(self, state: str) -> None:
-        """"idle", "running" or "paused"."""
+        """"idle", "running", "pausing" (asked for, not yet in effect) or "paused"."""
         busy = state != "idle"
         self.train_btn.setEnabled(not busy)
         self.pause_btn.setEnabled(busy)
         self.stop_btn.setEnabled(busy)
-        self.pause_btn.setText("Resume" if state == "paused" else "Pause")
+        self.pause_btn.setText("Resume" if state in ("paused", "pausing") else "Pause")
         for w in (self.kind, self.arch, self.dataset, self.latent, self.lr, self.batch, self.epochs):
             w.setEnabled(not busy)
         self.beta.setEnabled(not busy and self.kind.currentData() == "vae")

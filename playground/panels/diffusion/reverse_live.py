@@ -17,6 +17,7 @@ from models.diffusion.unet import DiffusionConfig
 from models.events import DatasetReady, EpochEnd, Status, Step
 
 from ... import settings as app_settings
+from ...worker import build_then_run
 from ..model_source import TRAINED
 
 TRAINING_KEY = "diffusion/reverse/training"
@@ -63,23 +64,25 @@ class LiveTrainingMixin:
             tc = DiffusionTrainConfig(epochs=v["epochs"], batch_size=v["batch_size"], lr=v["lr"],
                                       p_uncond=v["p_uncond"], precision=v["precision"],
                                       samples_every_steps=int(v["samples_every_steps"]))
-            self._trainer = DiffusionTrainer(mc, tc, dataset if dataset is not None else v["dataset"],
-                                             self.device, data_dir=self.data_dir)
         except (ValueError, RuntimeError) as exc:
             QMessageBox.warning(self, "Cannot train", str(exc))
             return False
         self._job_data, self._last_step = None, 0
         self._before_training = self.models.get(TRAINED)
         self.training.begin()
-        self.training.set_status(f"Starting on {self._trainer.device}…")
+        self.training.set_status("Building the model…")
         self.tabs.setCurrentWidget(self.training)
-        self.train_runner.start(self._trainer.run)
+        self._trainer = None
+        data, device, data_dir = dataset if dataset is not None else v["dataset"], self.device, self.data_dir
+        self.train_runner.start(lambda: build_then_run(
+            lambda: DiffusionTrainer(mc, tc, data, device, data_dir=data_dir),
+            lambda trainer: setattr(self, "_trainer", trainer)))
         self.message.emit("Training a diffusion model; its EMA weights appear as "
                           "“Trained here” and can be sampled while it trains")
         return True
 
     def toggle_training_pause(self) -> None:
-        (self.train_runner.resume if self.train_runner.paused else self.train_runner.pause)()
+        self.train_runner.toggle_pause()
 
     def _on_train_events(self, events: list) -> None:
         snapshot = None

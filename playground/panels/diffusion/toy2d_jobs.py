@@ -18,6 +18,7 @@ from models.diffusion.toy2d_train import ToyTrainConfig, ToyTrainer
 from models.diffusion.training import WeightsSnapshot
 from models.events import Status, Step
 
+from ...worker import build_then_run
 from .toy2d_controls import DRAW
 
 SHOWN_POINTS = 1500     # the data points the plots show and the distances are measured to
@@ -37,8 +38,7 @@ class ToyJobsMixin:
         self._save_settings()
         try:
             config = Toy2DConfig(schedule=v["schedule"], timesteps=v["timesteps"])
-            self._trainer = ToyTrainer(self.points, config, ToyTrainConfig(steps=v["train_steps"]),
-                                       self.device)
+            train_config = ToyTrainConfig(steps=v["train_steps"])
         except ValueError as exc:
             QMessageBox.warning(self, "Cannot train", str(exc))
             return
@@ -47,9 +47,14 @@ class ToyJobsMixin:
         self._setup_time()
         self.loss.clear_curve()
         self.controls.progress.setValue(0)
-        self.controls.status.setText(f"Training on {self._trainer.device}…")
+        self.controls.status.setText("Building the model…")
         self._train_started = time.perf_counter()
-        self.runner.start(_one_thread(self._trainer.run))
+        self._trainer = None
+        points, device = np.array(self.points, np.float32), self.device
+        # the trainer is built on the job's thread: its optimiser is the process's first, maybe
+        self.runner.start(_one_thread(lambda: build_then_run(
+            lambda: ToyTrainer(points, config, train_config, device),
+            lambda trainer: setattr(self, "_trainer", trainer))))
 
     def _training_state(self, busy: bool) -> None:
         self.controls.set_training(busy)
@@ -64,6 +69,8 @@ class ToyJobsMixin:
                 self.loss.add(ev.step, ev.losses["loss"])
             elif isinstance(ev, WeightsSnapshot):
                 snapshot = ev          # only the newest matters
+            elif isinstance(ev, Status):
+                self.controls.status.setText(ev.message)
         self.loss.redraw()
         if snapshot is not None and self._trainer is not None:
             self._set_state(snapshot.state, self._trainer.config)

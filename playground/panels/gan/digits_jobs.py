@@ -20,6 +20,7 @@ from models.gan.training import (GANSamples, GANTrainer, GeneratorSnapshot, Heal
                                  checkpoint_meta)
 
 from ... import settings as app_settings
+from ...worker import build_then_run
 from ..model_source import TRAINED
 from .digits_source import KEY
 from .digits_tips import configs_from
@@ -73,24 +74,26 @@ class TrainingMixin:
             mc, tc = configs_from(v)
             if train_overrides:
                 tc = replace(tc, **train_overrides)
-            self._trainer = GANTrainer(mc, tc, dataset if dataset is not None else v["dataset"],
-                                       self.device, data_dir=self.data_dir)
         except (ValueError, RuntimeError) as exc:
             QMessageBox.warning(self, "Cannot train", str(exc))
             return False
         self._job_data, self._epoch, self._snapshot = None, 0, None
         self._before_training = self.models.get(TRAINED)
         self.train_controls.begin()
-        self.train_controls.set_status(f"Starting on {self._trainer.device}…")
+        self.train_controls.set_status("Building the model…")
         self.live.begin(tc.loss == "wgan-gp")
         self.tabs.setCurrentWidget(self.train_tab)
-        self.train_runner.start(self._trainer.run)
+        self._trainer = None
+        data, device, data_dir = dataset if dataset is not None else v["dataset"], self.device, self.data_dir
+        self.train_runner.start(lambda: build_then_run(
+            lambda: GANTrainer(mc, tc, data, device, data_dir=data_dir),
+            lambda trainer: setattr(self, "_trainer", trainer)))
         self.message.emit("Training a GAN; its generator appears as “Trained here” and can be "
                           "sampled while it trains")
         return True
 
     def toggle_training_pause(self) -> None:
-        (self.train_runner.resume if self.train_runner.paused else self.train_runner.pause)()
+        self.train_runner.toggle_pause()
 
     def _on_train_events(self, events: list) -> None:
         snapshot, live, controls = None, self.live, self.train_controls

@@ -258,12 +258,12 @@ class TrainForm(QWidget):
 
     # ------------------------------------------------------------------ state
     def set_state(self, state: str) -> None:
-        """"idle", "running" or "paused"."""
+        """"idle", "running", "pausing" (asked for, not yet in effect) or "paused"."""
         busy = state != "idle"
         self.start_btn.setEnabled(not busy)
         self.pause_btn.setEnabled(busy)
         self.stop_btn.setEnabled(busy)
-        self.pause_btn.setText("Resume" if state == "paused" else "Pause")
+        self.pause_btn.setText("Resume" if state in ("paused", "pausing") else "Pause")
         self._paused = state == "paused"
         self._show_format(self.progress.format().removesuffix(" · paused"))
         for w in self._inputs:

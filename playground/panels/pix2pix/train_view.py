@@ -188,7 +188,7 @@ class TrainView(QWidget):
 
     def toggle_pause(self) -> None:
         if self.runner.busy:
-            (self.runner.resume if self.runner.paused else self.runner.pause)()
+            self.runner.toggle_pause()
 
     def stop(self) -> None:
         self.runner.stop()
