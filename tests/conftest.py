@@ -39,6 +39,31 @@ def needs_full_mnist() -> None:
     pytest.skip(reason)
 
 
+# pytest-qt waits 5 s by default. On a 2-core machine that another program keeps busy, a
+# playback or a training step can take longer than that, and a test that would pass fails on the
+# clock. A wait that succeeds returns as soon as its condition holds, so a longer default only
+# lengthens a failing test; explicit timeouts are left as the test wrote them.
+PATIENT_WAIT_MS = 30_000
+
+
+def _patient(method):
+    import functools
+
+    @functools.wraps(method)
+    def wait(self, *args, timeout=PATIENT_WAIT_MS, **kwargs):
+        return method(self, *args, timeout=timeout, **kwargs)
+    return wait
+
+
+def _make_qtbot_patient():
+    from pytestqt.qtbot import QtBot
+    for name in ("waitUntil", "waitSignal", "waitSignals", "waitCallback"):
+        setattr(QtBot, name, _patient(getattr(QtBot, name)))
+
+
+_make_qtbot_patient()
+
+
 @pytest.fixture(autouse=True)
 def _collect_qt_garbage_on_the_gui_thread(request):
     """Qt objects in reference cycles must be freed on the GUI thread. Left to Python's
