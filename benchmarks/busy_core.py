@@ -1,6 +1,6 @@
 """Speed on a busy computer: idle, then with one core kept busy by another program.
 
-    .venv/bin/python benchmarks/busy_core.py [--data DIR] [--rounds 1] [--threads N]
+    .venv/bin/python benchmarks/busy_core.py [--data DIR] [--rounds 1] [--threads N] [--env NAME=VALUE]
 
 Two workloads, as a job of the app runs them:
   ddim  the shipped checkpoints/mnist-ddpm, DDIM-20 (η = 0) for 16 images (`model.sample`),
@@ -25,6 +25,9 @@ Figures: for each policy, busy/idle per workload (goal with the playground polic
 about 2 is ideal on two cores, where the busy loop takes one of them); and the idle cost,
 playground idle / defaults idle (goal ≤ 1.10). Each child prints its CPU time too: threads
 that spin show up there. A child that runs past --timeout is stopped and reported as such.
+What-ifs: --threads N forces the thread count; --env NAME=VALUE runs the playground children
+with that setting (e.g. a GNU OpenMP spin count, GOMP_SPINCOUNT=20000, instead of sleeping
+at once), to try another policy without editing the code.
 """
 from __future__ import annotations
 
@@ -105,6 +108,8 @@ def child(policy: str, data: str, reps: int, threads: int | None) -> dict:
 
 def run_child(policy: str, state: str, args) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in WAIT_VARS}
+    if policy == "playground":
+        env.update(args.env)        # what-if settings: the playground keeps a user's choice
     cmd = [sys.executable, __file__, "--child", policy, "--data", args.data, "--reps", str(args.reps)]
     if args.threads:
         cmd += ["--threads", str(args.threads)]
@@ -137,6 +142,9 @@ def main() -> int:
         p.add_argument("--reps", type=int, default=3, help="timed DDIM-20 runs per child (default 3)")
         p.add_argument("--threads", type=int, default=None,
                        help="what-if: force this many intra-op threads in both policies")
+        p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                       help="what-if: run the playground children with this in the environment "
+                            "(e.g. GOMP_SPINCOUNT=20000, which the playground then keeps); repeatable")
         p.add_argument("--timeout", type=float, default=90.0,
                        help="seconds before a child is stopped (default 90)")
         p.add_argument("--child", choices=POLICIES, default=None, help=argparse_hidden())
@@ -146,7 +154,13 @@ def main() -> int:
         print("CHILD " + json.dumps(child(args.child, args.data, args.reps, args.threads)), flush=True)
         return 0
 
+    try:
+        args.env = dict(item.split("=", 1) for item in args.env)
+    except ValueError:
+        raise SystemExit(f"--env takes NAME=VALUE, not {args.env}")
     print(_common.machine_line())
+    if args.env:
+        print(f"what-if: the playground children run with {args.env} in their environment")
     mine = {k: os.environ[k] for k in WAIT_VARS if k in os.environ}
     if mine:
         print(f"note: your environment sets {mine}; the children run without it, to compare "
