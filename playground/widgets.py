@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import QFileDialog, QSizePolicy, QWidget
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter
+from PySide6.QtWidgets import QFileDialog, QPushButton, QSizePolicy, QWidget
 
 from models.imaging import to_uint8
 
@@ -89,6 +89,25 @@ class ImageView(QWidget):
             p.drawText(self.rect().adjusted(0, 0, 0, -2), Qt.AlignmentFlag.AlignHCenter
                        | Qt.AlignmentFlag.AlignBottom, self._caption)
         p.end()
+
+
+class PauseButton(QPushButton):
+    """The Pause / Resume button of a training form, with a shortcut that survives its text.
+
+    QAbstractButton.setText replaces the button's shortcut with the mnemonic of the new text
+    (none for "Resume"), so a plain button whose text flips loses Ctrl+P at the first pause
+    and the key can never resume. set_paused puts the shortcut back after every change.
+    """
+
+    def __init__(self, key: str | None = "Ctrl+P", parent: QWidget | None = None):
+        super().__init__("Pause", parent)
+        self._key = QKeySequence(key) if key else QKeySequence()
+        self.setShortcut(self._key)
+        self.setToolTip(f"Pause or resume training ({key})" if key else "Pause or resume training")
+
+    def set_paused(self, paused: bool) -> None:
+        self.setText("Resume" if paused else "Pause")
+        self.setShortcut(self._key)
 
 
 def format_duration(seconds: float) -> str:

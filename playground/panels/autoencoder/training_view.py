@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 from models.events import EpochEnd, Preview, Step
 from models.imaging import tile
 
-from ...widgets import ImageView, format_duration
+from ...widgets import ImageView, PauseButton, format_duration
 
 CHOOSE_FOLDER = "Choose folder…"
 
@@ -123,9 +123,7 @@ class TrainingView(QWidget):
         self.train_btn = QPushButton("Train")
         self.train_btn.setShortcut(QKeySequence("Ctrl+T"))
         self.train_btn.setToolTip("Train a fresh model with these settings (Ctrl+T)")
-        self.pause_btn = QPushButton("Pause")
-        self.pause_btn.setShortcut(QKeySequence("Ctrl+P"))
-        self.pause_btn.setToolTip("Pause or resume training (Ctrl+P)")
+        self.pause_btn = PauseButton("Ctrl+P")
         self.stop_btn = QPushButton("Stop")
         self.stop_btn.setShortcut(QKeySequence("Ctrl+."))
         self.stop_btn.setToolTip("Stop after the current batch and keep the weights (Ctrl+.)")
@@ -202,7 +200,7 @@ class TrainingView(QWidget):
         self.train_btn.setEnabled(not busy)
         self.pause_btn.setEnabled(busy)
         self.stop_btn.setEnabled(busy)
-        self.pause_btn.setText("Resume" if state in ("paused", "pausing") else "Pause")
+        self.pause_btn.set_paused(state in ("paused", "pausing"))
         for w in (self.kind, self.arch, self.dataset, self.latent, self.lr, self.batch, self.epochs):
             w.setEnabled(not busy)
         self.beta.setEnabled(not busy and self.kind.currentData() == "vae")

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
 
 from models.events import Step
 
-from ...widgets import format_duration
+from ...widgets import PauseButton, format_duration
 from .digits_tips import DEFAULTS, KIND_TIPS, KINDS, WGAN_PRESET, TipsBox
 
 CHOOSE_FOLDER = "Choose folder…"
@@ -68,9 +68,7 @@ class TrainControls(QWidget):
         self.train_btn.setShortcut(QKeySequence("Ctrl+T"))
         self.train_btn.setToolTip("Train a fresh GAN with these settings (Ctrl+T). Its generator "
                                   "appears as “Trained here” in the model list while it learns.")
-        self.pause_btn = QPushButton("Pause")
-        self.pause_btn.setShortcut(QKeySequence("Ctrl+P"))
-        self.pause_btn.setToolTip("Pause or resume training (Ctrl+P)")
+        self.pause_btn = PauseButton("Ctrl+P")
         self.stop_btn = QPushButton("Stop")
         self.stop_btn.setShortcut(QKeySequence("Ctrl+."))
         self.stop_btn.setToolTip("Stop after the current step and keep the generator (Ctrl+.)")
@@ -174,7 +172,7 @@ class TrainControls(QWidget):
         self.train_btn.setEnabled(not busy)
         self.pause_btn.setEnabled(busy)
         self.stop_btn.setEnabled(busy)
-        self.pause_btn.setText("Resume" if state in ("paused", "pausing") else "Pause")
+        self.pause_btn.set_paused(state in ("paused", "pausing"))
         for w in self._inputs:
             w.setEnabled(not busy)
         self.tips.set_inputs_enabled(not busy)

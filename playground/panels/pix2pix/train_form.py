@@ -19,7 +19,7 @@ from models.pix2pix.networks import PATCHES, patch_fits
 from models.pix2pix.training import Pix2PixConfig, Pix2PixTrainConfig
 
 from ... import settings as app_settings
-from ...widgets import format_duration
+from ...widgets import PauseButton, format_duration
 
 SETTINGS_KEY = "pix2pix/train/form"
 LANDSCAPES, FOLDER = "landscapes", "folder"
@@ -147,7 +147,7 @@ class TrainForm(QWidget):
         self.start_btn.setShortcut(QKeySequence("Ctrl+Return"))
         self.start_btn.setToolTip("Train a fresh generator and discriminator with these "
                                   "settings (Ctrl+Return)")
-        self.pause_btn = QPushButton("Pause")
+        self.pause_btn = PauseButton(None)      # Space, a view-wide QShortcut, toggles it
         self.pause_btn.setToolTip("Pause or resume training (Space)")
         self.stop_btn = QPushButton("Stop")
         self.stop_btn.setToolTip("Stop after the current step and keep the generator (Esc)")
@@ -263,7 +263,7 @@ class TrainForm(QWidget):
         self.start_btn.setEnabled(not busy)
         self.pause_btn.setEnabled(busy)
         self.stop_btn.setEnabled(busy)
-        self.pause_btn.setText("Resume" if state in ("paused", "pausing") else "Pause")
+        self.pause_btn.set_paused(state in ("paused", "pausing"))
         self._paused = state == "paused"
         self._show_format(self.progress.format().removesuffix(" · paused"))
         for w in self._inputs:
