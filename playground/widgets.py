@@ -119,6 +119,15 @@ def format_duration(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def existing_folder(*candidates) -> str:
+    """The first candidate folder that exists, else the home folder: where a folder dialog
+    should open (one started on a missing folder opens somewhere arbitrary)."""
+    for c in candidates:
+        if c and Path(c).expanduser().is_dir():
+            return str(Path(c).expanduser())
+    return str(Path.home())
+
+
 def ask_checkpoint(parent: QWidget, start: str, title: str = "Open checkpoint") -> str:
     """A checkpoint folder or weights file chosen by the user, or "" if they cancelled.
 
