@@ -91,6 +91,14 @@ class ImageView(QWidget):
         p.end()
 
 
+def set_button_text(button, text: str) -> None:
+    """Change a button's text and keep its shortcut: QAbstractButton.setText replaces the
+    shortcut with the new text's mnemonic (none unless the text has an '&')."""
+    key = button.shortcut()
+    button.setText(text)
+    button.setShortcut(key)
+
+
 class PauseButton(QPushButton):
     """The Pause / Resume button of a training form, with a shortcut that survives its text.
 
@@ -101,13 +109,12 @@ class PauseButton(QPushButton):
 
     def __init__(self, key: str | None = "Ctrl+P", parent: QWidget | None = None):
         super().__init__("Pause", parent)
-        self._key = QKeySequence(key) if key else QKeySequence()
-        self.setShortcut(self._key)
+        if key:
+            self.setShortcut(QKeySequence(key))
         self.setToolTip(f"Pause or resume training ({key})" if key else "Pause or resume training")
 
     def set_paused(self, paused: bool) -> None:
-        self.setText("Resume" if paused else "Pause")
-        self.setShortcut(self._key)
+        set_button_text(self, "Resume" if paused else "Pause")
 
 
 def format_duration(seconds: float) -> str:

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout,
 from models.imaging import save_gif, save_png, tile
 from models.latent import interpolate
 
-from ...widgets import ImageView
+from ...widgets import ImageView, set_button_text
 from .tools import _Tool
 
 STRIP_FRAMES = 10
@@ -137,7 +137,7 @@ class MorphTool(_Tool):
             self.frame.set_image(self.space.model.decode(self.codes([self.alpha]))[0])
 
     def _play(self, on: bool) -> None:
-        self.play_btn.setText("❚❚ Pause" if on else "▶ Play")
+        set_button_text(self.play_btn, "❚❚ Pause" if on else "▶ Play")   # keeps Ctrl+Shift+P
         (self._timer.start if on else self._timer.stop)()
 
     def _tick(self) -> None:
