@@ -69,16 +69,25 @@ class ImageView(QWidget):
         self._caption = text
         self.update()
 
+    def _area(self):
+        return self.rect().adjusted(2, 2, -2, -2 - (18 if self._caption else 0))
+
+    def image_rect(self) -> QRectF | None:
+        """Where the image is drawn (widget coordinates), or None when there is none."""
+        area = self._area()
+        if self._image is None or area.width() <= 0 or area.height() <= 0:
+            return None
+        iw, ih = self._image.width(), self._image.height()
+        scale = min(area.width() / iw, area.height() / ih)
+        w, h = iw * scale, ih * scale
+        return QRectF(area.x() + (area.width() - w) / 2, area.y() + (area.height() - h) / 2, w, h)
+
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         p = QPainter(self)
         p.fillRect(self.rect(), self.palette().window())
-        caption_h = 18 if self._caption else 0
-        area = self.rect().adjusted(2, 2, -2, -2 - caption_h)
-        if self._image is not None and area.width() > 0 and area.height() > 0:
-            iw, ih = self._image.width(), self._image.height()
-            scale = min(area.width() / iw, area.height() / ih)
-            w, h = iw * scale, ih * scale
-            target = QRectF(area.x() + (area.width() - w) / 2, area.y() + (area.height() - h) / 2, w, h)
+        area = self._area()
+        target = self.image_rect()
+        if target is not None:
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
             p.drawImage(target, self._image)
         elif area.width() > 0:

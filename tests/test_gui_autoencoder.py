@@ -288,6 +288,7 @@ def test_prior_sampling_for_the_vae_and_the_ae(panel, qtbot):
     panel.model_box.setCurrentText(AE_NAME)
     assert panel.space.model.variational is False
     assert len(panel.plot._prior.getData()[0]) == 0     # old marks go with the old model
+    assert tool.view.image() is None and tool.note.text() == ""     # and so do their tiles
     with qtbot.waitSignal(tool.pointsDrawn, timeout=1000) as drawn:
         tool.draw()
     xy = np.asarray(drawn.args[0])
@@ -295,6 +296,51 @@ def test_prior_sampling_for_the_vae_and_the_ae(panel, qtbot):
     lo, hi = latent_box(panel.space.latents, 0.0)
     assert ((xy >= lo - 1e-5) & (xy <= hi + 1e-5)).all()
     assert len(panel.plot._prior.getData()[0]) == n
+
+
+def test_prior_tiles_are_numbered_like_their_crosses(panel, qtbot):
+    tool = panel.sample_tool
+    tool.count.setValue(9)
+    qtbot.mouseClick(tool.draw_btn, _left())
+    labels = [t.toPlainText() for t in panel.plot._prior_labels]
+    assert labels == [str(i) for i in range(1, 10)] and tool.view.n == 9
+    img = tool.view.grab().toImage()
+    t = tool.view.image_rect()
+    scale = t.width() / tool.view.image().shape[1]
+
+    def mean_lightness(x, y):                   # over a 9×9 patch
+        return np.mean([img.pixelColor(int(x) + i, int(y) + j).lightness()
+                        for i in range(9) for j in range(9)])
+    for i in range(9):           # a light tag in the top-left corner of every (black) tile
+        r, c = divmod(i, 3)
+        x, y = t.x() + c * 30 * scale, t.y() + r * 30 * scale
+        assert mean_lightness(x + 1, y + 1) > 110, i        # white, less the dark numeral
+        # while the tile's other top corner is the digit's black background
+        assert mean_lightness(x + 28 * scale - 10, y + 1) < 60, i
+
+
+def test_training_and_switching_models_leave_no_stale_draws_or_curves(panel, qtbot,
+                                                                       small_folder):
+    tool = panel.sample_tool
+    qtbot.mouseClick(tool.draw_btn, _left())
+    assert tool.view.image() is not None
+    assert panel.training.curves.point_count() == 0
+    assert "not trained here" in panel.training.curves.caption.text()
+    panel.training.set_values(_train_values(small_folder))
+    with qtbot.waitSignal(panel.runner.finished, timeout=60000):
+        qtbot.mouseClick(panel.training.train_btn, _left())
+    trained = panel.active_name()
+    assert "trained" in trained and "pretrained" not in trained
+    # the pretrained VAE's draws went with it: no old tiles, no old crosses
+    assert tool.view.image() is None and len(panel.plot._prior.getData()[0]) == 0
+    steps = panel.training.curves.point_count()
+    assert steps > 0 and trained in panel.training.curves.caption.text()
+    panel.model_box.setCurrentText(AE_NAME)           # another model: not the run's curves
+    assert panel.training.curves.point_count() == 0
+    assert len(panel.training.curves.curves["recon"].getData()[0] or []) == 0
+    assert "not trained here" in panel.training.curves.caption.text()
+    panel.model_box.setCurrentText(trained)           # back: its run's curves again
+    assert panel.training.curves.point_count() == steps
 
 
 # --------------------------------------------------------------------------- 7. manifold grid

@@ -68,6 +68,7 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         self._training_name: str | None = None
         self._job_data: DatasetReady | None = None
         self._last_step = 0
+        self._runs: dict[str, dict] = {}    # model name → the loss curves of its run here
         self._build()
         self._connect()
         self.training.set_values(HYPERPARAMETERS.get())
@@ -160,7 +161,7 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         self.plot.selectionMade.connect(self._selection_made)
         self.plot.endpointPicked.connect(self._endpoint_picked)
         self.plot.view.sigRangeChanged.connect(lambda *_: self._follow_grid())
-        self.sample_tool.pointsDrawn.connect(self.plot.set_prior_points)
+        self.sample_tool.pointsDrawn.connect(self._prior_drawn)
         self.grid_tool.rangeWanted.connect(self.render_grid)
         self._grid_timer.timeout.connect(self.render_grid)
         self.morph_tool.pickRequested.connect(lambda w: self.plot.set_mode(f"pick-{w}"))
@@ -195,9 +196,12 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         images, labels, classes = self.display
         self.space = LatentSpace.build(self.models[name], images, labels, classes, latents)
         self._space_changed(autorange=True)
-        if not self.runner.busy:   # while training, the grid shows the job's previews instead
+        if not self.runner.busy:   # while training, the grid and curves show the job's instead
             model, x = self.space.model, to_float(images[:8])
             self.training.show_preview(Preview(0, x, model.decode(model.encode(x))))
+            run = self._runs.get(name)
+            self.training.curves.restore(run, f"Training curves of {name}" if run else
+                                         f"No training curves: {name} was not trained here.")
 
     def _space_changed(self, autorange: bool = False) -> None:
         space = self.space
@@ -260,8 +264,11 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         else:
             self.morph_tool.stop()
             self.plot.set_endpoints(None, None)
-        if tool is not self.sample_tool:
-            self.plot.set_prior_points(None)
+        self.plot.set_prior_points(self.sample_tool.points() if tool is self.sample_tool else None)
+
+    def _prior_drawn(self, xy) -> None:
+        if xy is None or self.tools.currentWidget() is self.sample_tool:
+            self.plot.set_prior_points(xy)
 
     def show_compare(self, on: bool) -> None:
         self.center.setCurrentWidget(self.compare if on else self.plot)

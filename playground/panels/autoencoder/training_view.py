@@ -41,17 +41,40 @@ class LossCurves(QWidget):
             "recon": self.top.plot(pen=None, symbol="o", symbolSize=7, symbolBrush="#1f77b4", name="test"),
             "kl": self.bottom.plot(pen=None, symbol="o", symbolSize=7, symbolBrush="#d62728", name="test"),
         }
+        self.caption = QLabel()
+        self.caption.setStyleSheet("color: #555;")
+        self.caption.setWordWrap(True)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.layout_)
+        lay.addWidget(self.caption)
+        lay.addWidget(self.layout_, 1)
         self.clear()
 
-    def clear(self) -> None:
+    def clear(self, caption: str = "") -> None:
         self.steps: list[int] = []
         self.values: dict[str, list[float]] = {k: [] for k in self.curves}
         self.test: dict[str, tuple[list[int], list[float]]] = {k: ([], []) for k in self.test_dots}
+        self.caption.setText(caption)
+        self.caption.setVisible(bool(caption))
         self._dirty = True
         self.redraw()
+        for plot in (self.top, self.bottom):    # a zoom of the last run does not carry over
+            plot.enableAutoRange()
+
+    def state(self) -> dict:
+        """A copy of the curves, to show again when their model is selected."""
+        return {"steps": list(self.steps), "values": {k: list(v) for k, v in self.values.items()},
+                "test": {k: (list(x), list(y)) for k, (x, y) in self.test.items()}}
+
+    def restore(self, state: dict | None, caption: str = "") -> None:
+        """Show a saved run (None: no curves, e.g. for a model loaded from disk)."""
+        self.clear(caption)
+        if state:
+            self.steps = list(state["steps"])
+            self.values = {k: list(v) for k, v in state["values"].items()}
+            self.test = {k: (list(x), list(y)) for k, (x, y) in state["test"].items()}
+            self._dirty = True
+            self.redraw()
 
     def add_step(self, step: int, losses: dict[str, float]) -> None:
         self.steps.append(step)
@@ -205,8 +228,8 @@ class TrainingView(QWidget):
             w.setEnabled(not busy)
         self.beta.setEnabled(not busy and self.kind.currentData() == "vae")
 
-    def begin(self) -> None:
-        self.curves.clear()
+    def begin(self, name: str = "") -> None:
+        self.curves.clear(f"Training {name}" if name else "")
         self.progress.setValue(0)
         self.recon.set_image(None)
 
