@@ -118,7 +118,10 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         scroll = QScrollArea()
         scroll.setWidget(self.training)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(350)
+        # wide enough for the form beside a vertical scroll bar (in a short window), so that
+        # no button is ever cut at the right edge
+        scroll.setMinimumWidth(self.training.minimumSizeHint().width() + 2 * scroll.frameWidth()
+                               + scroll.verticalScrollBar().sizeHint().width())
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.plot = LatentPlot()
@@ -145,7 +148,7 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
             split.addWidget(w)
         split.setStretchFactor(1, 3)
         split.setStretchFactor(2, 2)
-        split.setSizes([360, 620, 420])
+        split.setSizes([scroll.minimumWidth(), 620, 420])
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
         lay.addWidget(split, 1)

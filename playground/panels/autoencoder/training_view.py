@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 from models.events import EpochEnd, Preview, Step
 from models.imaging import tile
 
+from ...curve_chart import wheel_scrolls_page
 from ...widgets import ImageView, PauseButton, format_duration
 
 CHOOSE_FOLDER = "Choose folder…"
@@ -30,7 +31,9 @@ class LossCurves(QWidget):
         for plot, label in ((self.top, "recon / image"), (self.bottom, "KL / image")):
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setLabel("left", label)
-            plot.addLegend(offset=(-5, 5), labelTextColor="#222")
+            # one row across the top: stacked, the legend would hide most of a short chart
+            plot.addLegend(offset=(-5, 2), labelTextColor="#222", colCount=3,
+                           brush=pg.mkBrush(255, 255, 255, 200))
         self.bottom.setLabel("bottom", "step")
         self.curves = {
             "loss": self.top.plot(pen=pg.mkPen("#999", width=1), name="total"),
@@ -41,6 +44,7 @@ class LossCurves(QWidget):
             "recon": self.top.plot(pen=None, symbol="o", symbolSize=7, symbolBrush="#1f77b4", name="test"),
             "kl": self.bottom.plot(pen=None, symbol="o", symbolSize=7, symbolBrush="#d62728", name="test"),
         }
+        wheel_scrolls_page(self.layout_)     # it sits in the scrolling training column
         self.caption = QLabel()
         self.caption.setStyleSheet("color: #555;")
         self.caption.setWordWrap(True)
@@ -49,6 +53,15 @@ class LossCurves(QWidget):
         lay.addWidget(self.caption)
         lay.addWidget(self.layout_, 1)
         self.clear()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        # The column lays out at its preferred height for its width (the status label wraps),
+        # so pyqtgraph's 600×500 hint would push the column past a 1400×860 window and clip
+        # the Stop button and this chart; the chart still stretches into any room left.
+        return QSize(300, 240)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt name)
+        return False        # else the wrapping caption makes the column ask for 500 px again
 
     def clear(self, caption: str = "") -> None:
         self.steps: list[int] = []

@@ -51,6 +51,7 @@ class LossPlot(pg.PlotWidget):
         self._mean = 0.0
         self._dirty = True
         self.redraw()
+        self.enableAutoRange()      # a zoom of the last run does not carry over
 
     def add_step(self, step: int, loss: float) -> None:
         if not np.isfinite(loss) or loss <= 0:

@@ -1,4 +1,5 @@
-"""The Train tab's control column: data, model, the tips, Start / Pause / Stop and progress.
+"""The Train tab's control column: data, model, the tips, Start / Pause / Stop and progress
+(the last three in `footer`, which the view shows under the scrolling form).
 
 The model kind and the loss switch are two views of one choice: "WGAN-GP" is the
 unconditional DCGAN with the Wasserstein loss, so picking it sets the loss (and the paper's
@@ -88,10 +89,16 @@ class TrainControls(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(box)
         lay.addWidget(self.tips)
-        lay.addLayout(buttons)
-        lay.addWidget(self.progress)
-        lay.addWidget(self.status)
         lay.addStretch(1)
+        # Start / Pause / Stop and the progress live in a footer the view keeps under the
+        # scrolling form: the tips make the form taller than a 1400×860 window, and the
+        # controls and progress of a run must never be scrolled out of sight.
+        self.footer = QWidget()
+        fl = QVBoxLayout(self.footer)
+        fl.setContentsMargins(0, 4, 0, 0)
+        fl.addLayout(buttons)
+        fl.addWidget(self.progress)
+        fl.addWidget(self.status)
         self._inputs = (self.dataset, self.kind, self.epochs, self.batch, self.noise_dim,
                         self.g_width, self.seed)
         self.kind.currentIndexChanged.connect(self._kind_changed)
