@@ -343,6 +343,52 @@ def test_training_and_switching_models_leave_no_stale_draws_or_curves(panel, qtb
     assert panel.training.curves.point_count() == steps
 
 
+def test_the_plot_marks_the_morph_frame_and_the_moved_code(panel, qtbot):
+    from models.latent import interpolate
+    panel.tools.setCurrentWidget(panel.morph_tool)
+    morph = panel.morph_tool
+    morph.slider.setValue(300)
+    za, zb = morph.z["a"], morph.z["b"]
+    want = panel.space.to_plane(interpolate(za, zb, 0.3, False))[0]
+    x, y = panel.plot._morph_at.getData()
+    np.testing.assert_allclose([x[0], y[0]], want, atol=1e-5)
+    assert panel.plot._morph_label.isVisible()
+    assert panel.plot._morph_label.toPlainText() == "α = 0.30"
+
+    panel.tools.setCurrentWidget(panel.attr_tool)           # the morph's marks go
+    assert len(panel.plot._morph_at.getData()[0]) == 0 and not panel.plot._morph_label.isVisible()
+    attr = panel.attr_tool
+    attr.cls.setCurrentIndex(1)
+    attr.add_class_attribute()
+    attr.rows[0].slider.setValue(150)                         # α = 1.5
+    base = attr.base_z
+    moved = panel.space.to_plane(base + 1.5 * attr.rows[0].vector)[0]
+    x, y = panel.plot._attr_at.getData()
+    np.testing.assert_allclose([x[0], y[0]], moved, atol=1e-5)
+    lx, ly = panel.plot._attr_line.getData()                  # the arrow starts at the base
+    np.testing.assert_allclose([lx[0], ly[0]], panel.space.to_plane(base)[0], atol=1e-5)
+    assert panel.plot._attr_label.isVisible()
+
+    panel.tools.setCurrentWidget(panel.sample_tool)          # and so do the attribute's
+    assert len(panel.plot._attr_at.getData()[0]) == 0 and not panel.plot._attr_label.isVisible()
+
+
+def test_a_collapsed_dimension_is_named_on_its_axis(panel):
+    from models.latent import PlaneProjection
+    from playground.panels.autoencoder.space import LatentSpace
+    assert panel.plot.axis_label("left") == "z₂"             # the pretrained VAE uses both
+    s = panel.space
+    z = s.latents.copy()
+    z[:, 1] *= 0.002                                          # posterior collapse in z₂
+    panel.space = LatentSpace(s.model, s.images, s.labels, s.classes, z, PlaneProjection.fit(z))
+    panel._space_changed(autorange=True)
+    left = panel.plot.axis_label("left")
+    assert left.startswith("z₂ (×0.001)") and "collapsed: the encoder ignores it" in left
+    assert panel.plot.plot.getAxis("left").scale == pytest.approx(1000)
+    assert panel.plot.axis_label("bottom") == "z₁"
+    assert panel.plot.plot.getAxis("bottom").scale == 1.0
+
+
 # --------------------------------------------------------------------------- 7. manifold grid
 
 def test_manifold_grid_decodes_the_visible_region(panel, qtbot):

@@ -169,6 +169,8 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         self._grid_timer.timeout.connect(self.render_grid)
         self.morph_tool.pickRequested.connect(lambda w: self.plot.set_mode(f"pick-{w}"))
         self.morph_tool.endpointsChanged.connect(self._morph_endpoints)
+        self.morph_tool.frameMoved.connect(self._morph_frame)
+        self.attr_tool.codeMoved.connect(self._attribute_moved)
         self.tools.currentChanged.connect(self._tool_changed)
         self.training.trainRequested.connect(self.start_training)
         self.training.pauseRequested.connect(self.toggle_pause)
@@ -209,9 +211,7 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
     def _space_changed(self, autorange: bool = False) -> None:
         space = self.space
         self.plot.set_points(space.plane, space.labels, space.classes)
-        xl, yl = space.axis_names()
-        self.plot.plot.setLabel("bottom", xl)
-        self.plot.plot.setLabel("left", yl)
+        self.plot.set_axes(space.axis_names(), space.axis_notes())
         if autorange:
             self.plot.auto_range()
             self.plot.set_prior_points(None)
@@ -259,6 +259,14 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         if self.tools.currentWidget() is self.morph_tool:
             self.plot.set_endpoints(a, b)
 
+    def _morph_frame(self, xy, alpha: float) -> None:
+        if self.tools.currentWidget() is self.morph_tool:
+            self.plot.set_morph_point(xy, alpha)
+
+    def _attribute_moved(self, base, moved) -> None:
+        if self.tools.currentWidget() is self.attr_tool:
+            self.plot.set_attribute_move(base, moved)
+
     def _tool_changed(self) -> None:
         """Each tool's marks show only while it is open, so the plot stays readable."""
         tool = self.tools.currentWidget()
@@ -267,6 +275,11 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         else:
             self.morph_tool.stop()
             self.plot.set_endpoints(None, None)
+            self.plot.set_morph_point(None)
+        if tool is self.attr_tool:
+            self.attr_tool.update_result()
+        else:
+            self.plot.set_attribute_move(None, None)
         self.plot.set_prior_points(self.sample_tool.points() if tool is self.sample_tool else None)
 
     def _prior_drawn(self, xy) -> None:

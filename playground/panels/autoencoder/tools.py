@@ -215,6 +215,7 @@ class _AttributeRow(QWidget):
 
 class AttributeTool(_Tool):
     """v = mean z(with) − mean z(without); the base image moves along z + Σ αᵢ vᵢ."""
+    codeMoved = Signal(object, object)      # plane coordinates of z and of z + Σ αᵢ vᵢ
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -325,6 +326,9 @@ class AttributeTool(_Tool):
             return
         if self.space is None or self.base_z is None or len(self.base_z) != self.space.model.latent_dim:
             return
-        both = self.space.model.decode(np.stack([self.base_z, self.moved_code()]))
+        codes = np.stack([self.base_z, self.moved_code()])
+        both = self.space.model.decode(codes)
         self.base_view.set_image(both[0])
         self.result_view.set_image(both[1])
+        base, moved = self.space.to_plane(codes)
+        self.codeMoved.emit(base, moved)
