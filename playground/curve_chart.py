@@ -48,8 +48,6 @@ def wheel_scrolls_page(view: pg.GraphicsView) -> None:
     if _WHEEL_FILTER is None:
         _WHEEL_FILTER = _WheelScrollsPage(QApplication.instance())
     view.viewport().installEventFilter(_WHEEL_FILTER)
-    view.setToolTip((view.toolTip() + "\n" if view.toolTip() else "")
-                    + "Click the chart first to zoom it with the wheel")
 
 
 def chart(title: str, left: str, min_size: tuple[int, int] = (200, 150)) -> pg.PlotWidget:

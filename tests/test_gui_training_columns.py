@@ -137,7 +137,8 @@ def test_the_wheel_over_a_sidebar_chart_scrolls_the_sidebar(window, qtbot):
     np.testing.assert_array_equal(_ranges(t.curves.top), before)   # the chart did not zoom
 
     # clicked first, the chart takes the wheel and zooms; the column stays
-    chart.setFocus()
+    window.activateWindow()
+    qtbot.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(chart.hasFocus, timeout=2000)
     value = bar.value()
     _wheel(chart.viewport(), down=False)

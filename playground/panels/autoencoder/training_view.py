@@ -45,6 +45,8 @@ class LossCurves(QWidget):
             "kl": self.bottom.plot(pen=None, symbol="o", symbolSize=7, symbolBrush="#d62728", name="test"),
         }
         wheel_scrolls_page(self.layout_)     # it sits in the scrolling training column
+        self.layout_.setToolTip("Loss per step; dots: held-out loss per epoch. The wheel "
+                                "scrolls the column; click the chart first to zoom it.")
         self.caption = QLabel()
         self.caption.setStyleSheet("color: #555;")
         self.caption.setWordWrap(True)
