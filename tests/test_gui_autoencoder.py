@@ -343,6 +343,23 @@ def test_training_and_switching_models_leave_no_stale_draws_or_curves(panel, qtb
     assert panel.training.curves.point_count() == steps
 
 
+def test_prior_draws_follow_the_training_model(panel, qtbot, small_folder):
+    """While a model trains, its draws are decoded again from the same codes with each
+    snapshot's weights: tiles and crosses stay the training model's, not a stale picture."""
+    _start_long_run(panel, qtbot, small_folder)
+    tool = panel.sample_tool
+    qtbot.waitUntil(lambda: tool.space is not None and tool.space.model is
+                    panel.models[panel._training_name], timeout=30000)
+    qtbot.mouseClick(tool.draw_btn, _left())
+    codes, first = tool.z.copy(), _frame(tool.view)
+    qtbot.waitUntil(lambda: not np.array_equal(_frame(tool.view), first), timeout=30000)
+    np.testing.assert_array_equal(tool.z, codes)                  # same codes, new weights
+    np.testing.assert_allclose(np.c_[panel.plot._prior.getData()],
+                               panel.space.to_plane(codes), atol=1e-5)
+    with qtbot.waitSignal(panel.runner.finished, timeout=5000):
+        qtbot.mouseClick(panel.training.stop_btn, _left())
+
+
 def test_the_plot_marks_the_morph_frame_and_the_moved_code(panel, qtbot):
     from models.latent import interpolate
     panel.tools.setCurrentWidget(panel.morph_tool)
