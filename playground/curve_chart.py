@@ -11,9 +11,43 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QScrollArea
 
 SMOOTH = 0.95
 MAX_POINTS = 5000       # per series; beyond it every other point is dropped
+
+
+class _WheelScrollsPage(QObject):
+    """Event filter for a chart's viewport: inside a scroll area, the wheel scrolls the page
+    unless the chart has keyboard focus (a click on it), so scrolling down a form never
+    zooms a chart that happens to pass under the mouse."""
+
+    def eventFilter(self, viewport, event) -> bool:  # noqa: N802 (Qt name)
+        if event.type() != QEvent.Type.Wheel:
+            return False
+        view = viewport.parentWidget()
+        if view is None or view.hasFocus():
+            return False
+        area = view.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        if area is None:
+            return False            # not in a scrolling column: the wheel zooms as usual
+        QApplication.sendEvent(area.verticalScrollBar(), event)
+        return True
+
+
+_WHEEL_FILTER: _WheelScrollsPage | None = None
+
+
+def wheel_scrolls_page(view: pg.GraphicsView) -> None:
+    """Make the wheel over `view` (a PlotWidget or GraphicsLayoutWidget) scroll the scroll
+    area around it, unless the chart was clicked first."""
+    global _WHEEL_FILTER
+    if _WHEEL_FILTER is None:
+        _WHEEL_FILTER = _WheelScrollsPage(QApplication.instance())
+    view.viewport().installEventFilter(_WHEEL_FILTER)
 
 
 def chart(title: str, left: str, min_size: tuple[int, int] = (200, 150)) -> pg.PlotWidget:
@@ -25,6 +59,7 @@ def chart(title: str, left: str, min_size: tuple[int, int] = (200, 150)) -> pg.P
     w.showGrid(x=True, y=True, alpha=0.2)
     w.setMenuEnabled(False)
     w.setMinimumSize(*min_size)
+    wheel_scrolls_page(w)
     return w
 
 
@@ -82,6 +117,7 @@ class CurveChart:
         self.series = {name: Series(self.smooth) for name in self.items}
         self._dirty = True
         self.redraw()
+        self.widget.enableAutoRange()       # a zoom of the last run does not carry over
 
     def add(self, step: int, values: dict[str, float]) -> None:
         for name, s in self.series.items():

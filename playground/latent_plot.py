@@ -64,8 +64,10 @@ class LatentPlot(QWidget):
         self.plot = pg.PlotWidget(viewBox=self.view, title=title or None)
         self.plot.setBackground("w")
         self.plot.showGrid(x=True, y=True, alpha=0.15)
-        self.plot.setLabel("bottom", "z₁")
-        self.plot.setLabel("left", "z₂")
+        for side, name in (("bottom", "z₁"), ("left", "z₂")):
+            # set_axes writes any scale into the label itself, next to what it means
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
+            self.plot.setLabel(side, name)
         self.view.setAspectLocked(False)
         self.legend = self.plot.addLegend(offset=(-8, 8), labelTextColor="#222",
                                           brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#bbb"))
@@ -91,6 +93,22 @@ class LatentPlot(QWidget):
         self._end_labels = [pg.TextItem("A", color="#000", anchor=(0.5, 1.4)),
                             pg.TextItem("B", color="#000", anchor=(0.5, 1.4))]
         for t in self._end_labels:
+            t.setZValue(11)
+            self.view.addItem(t, ignoreBounds=True)
+            t.hide()
+        # the morph's current frame (1−α)·z_A + α·z_B, on the dashed line between A and B
+        self._morph_at = overlay(size=12, symbol="o", brush=pg.mkBrush("#ff7f0e"),
+                                 pen=pg.mkPen("#000", width=1.5))
+        label_fill = pg.mkBrush(255, 255, 255, 210)      # readable over the points
+        self._morph_label = pg.TextItem("α", color="#b35900", anchor=(-0.3, 1.2), fill=label_fill)
+        # the attribute tool's move: an arrow from the base z to z + Σ αᵢ vᵢ
+        self._attr_line = pg.PlotCurveItem(pen=pg.mkPen("#2ca02c", width=2.5))
+        self.view.addItem(self._attr_line, ignoreBounds=True)
+        self._attr_at = overlay(size=13, symbol="t1", brush=pg.mkBrush("#2ca02c"),
+                                pen=pg.mkPen("#000", width=1))
+        self._attr_label = pg.TextItem("z + Σαᵢvᵢ", color="#1a6e1a", anchor=(-0.1, 1.2),
+                                       fill=label_fill)
+        for t in (self._morph_label, self._attr_label):
             t.setZValue(11)
             self.view.addItem(t, ignoreBounds=True)
             t.hide()
@@ -154,6 +172,43 @@ class LatentPlot(QWidget):
             self._morph_line.setData([a[0], b[0]], [a[1], b[1]])
         else:
             self._morph_line.setData([], [])
+
+    def set_morph_point(self, xy, alpha: float | None = None) -> None:
+        """Mark the morph's current frame (at `alpha`), or nothing (None)."""
+        self._morph_at.setData([] if xy is None else [xy[0]], [] if xy is None else [xy[1]])
+        self._morph_label.setVisible(xy is not None)
+        if xy is not None:
+            self._morph_label.setText("α" if alpha is None else f"α = {alpha:.2f}")
+            self._morph_label.setPos(float(xy[0]), float(xy[1]))
+
+    def set_attribute_move(self, base, moved) -> None:
+        """An arrow from the base code to z + Σ αᵢ vᵢ (plane coordinates), or nothing."""
+        show = base is not None and moved is not None
+        self._attr_line.setData([base[0], moved[0]] if show else [],
+                                [base[1], moved[1]] if show else [])
+        self._attr_at.setData([moved[0]] if show else [], [moved[1]] if show else [])
+        self._attr_label.setVisible(show)
+        if show:
+            self._attr_label.setPos(float(moved[0]), float(moved[1]))
+
+    def set_axes(self, names: tuple[str, str], notes: tuple[str, str] = ("", "")) -> None:
+        """Axis labels, each with its note. An axis with a note whose values are all tiny
+        (a collapsed dimension) gets readable ticks, and the label says by how much they
+        are scaled, right beside why."""
+        for i, side in enumerate(("bottom", "left")):
+            text, scale = names[i], 1.0
+            if notes[i]:
+                big = float(np.abs(self._xy[:, i]).max()) if len(self._xy) else 0.0
+                if 0.0 < big < 0.1:
+                    k = int(np.floor(np.log10(big)))
+                    scale = 10.0 ** -k
+                    text += f" (×{10.0 ** k:g})"
+                text += f" — {notes[i]}"
+            self.plot.getAxis(side).setScale(scale)
+            self.plot.setLabel(side, text)
+
+    def axis_label(self, side: str) -> str:
+        return self.plot.getAxis(side).labelText
 
     def visible_range(self) -> tuple[tuple[float, float], tuple[float, float]]:
         (x0, x1), (y0, y1) = self.view.viewRange()

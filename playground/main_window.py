@@ -27,7 +27,7 @@ from .help.hint import take_first_run_hint
 from .help.shortcuts import collect as collect_shortcuts
 from .panels import CHECKPOINTS, PanelSpec, registry
 from .torch_threads import reserve_cores_for_jobs
-from .widgets import ask_checkpoint
+from .widgets import ask_checkpoint, existing_folder
 
 
 def _device(v: str) -> str:
@@ -209,7 +209,7 @@ class MainWindow(QMainWindow):
                                      f"(change it in the Device menu; it applies to the next run)")
 
     def choose_data_dir(self) -> None:
-        start = self.data_dir or str(search_roots()[-1])
+        start = existing_folder(*search_roots(self.data_dir))
         folder = QFileDialog.getExistingDirectory(
             self, f"Data folder (holds mnist/, fashion-mnist/; same as ${ENV_VAR})", start)
         if folder:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import QFileDialog, QSizePolicy, QWidget
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter
+from PySide6.QtWidgets import QFileDialog, QPushButton, QSizePolicy, QWidget
 
 from models.imaging import to_uint8
 
@@ -69,16 +69,25 @@ class ImageView(QWidget):
         self._caption = text
         self.update()
 
+    def _area(self):
+        return self.rect().adjusted(2, 2, -2, -2 - (18 if self._caption else 0))
+
+    def image_rect(self) -> QRectF | None:
+        """Where the image is drawn (widget coordinates), or None when there is none."""
+        area = self._area()
+        if self._image is None or area.width() <= 0 or area.height() <= 0:
+            return None
+        iw, ih = self._image.width(), self._image.height()
+        scale = min(area.width() / iw, area.height() / ih)
+        w, h = iw * scale, ih * scale
+        return QRectF(area.x() + (area.width() - w) / 2, area.y() + (area.height() - h) / 2, w, h)
+
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         p = QPainter(self)
         p.fillRect(self.rect(), self.palette().window())
-        caption_h = 18 if self._caption else 0
-        area = self.rect().adjusted(2, 2, -2, -2 - caption_h)
-        if self._image is not None and area.width() > 0 and area.height() > 0:
-            iw, ih = self._image.width(), self._image.height()
-            scale = min(area.width() / iw, area.height() / ih)
-            w, h = iw * scale, ih * scale
-            target = QRectF(area.x() + (area.width() - w) / 2, area.y() + (area.height() - h) / 2, w, h)
+        area = self._area()
+        target = self.image_rect()
+        if target is not None:
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
             p.drawImage(target, self._image)
         elif area.width() > 0:
@@ -91,6 +100,32 @@ class ImageView(QWidget):
         p.end()
 
 
+def set_button_text(button, text: str) -> None:
+    """Change a button's text and keep its shortcut: QAbstractButton.setText replaces the
+    shortcut with the new text's mnemonic (none unless the text has an '&')."""
+    key = button.shortcut()
+    button.setText(text)
+    button.setShortcut(key)
+
+
+class PauseButton(QPushButton):
+    """The Pause / Resume button of a training form, with a shortcut that survives its text.
+
+    QAbstractButton.setText replaces the button's shortcut with the mnemonic of the new text
+    (none for "Resume"), so a plain button whose text flips loses Ctrl+P at the first pause
+    and the key can never resume. set_paused puts the shortcut back after every change.
+    """
+
+    def __init__(self, key: str | None = "Ctrl+P", parent: QWidget | None = None):
+        super().__init__("Pause", parent)
+        if key:
+            self.setShortcut(QKeySequence(key))
+        self.setToolTip(f"Pause or resume training ({key})" if key else "Pause or resume training")
+
+    def set_paused(self, paused: bool) -> None:
+        set_button_text(self, "Resume" if paused else "Pause")
+
+
 def format_duration(seconds: float) -> str:
     if not np.isfinite(seconds) or seconds < 0:
         return "–"
@@ -98,6 +133,15 @@ def format_duration(seconds: float) -> str:
     h, rem = divmod(seconds, 3600)
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def existing_folder(*candidates) -> str:
+    """The first candidate folder that exists, else the home folder: where a folder dialog
+    should open (one started on a missing folder opens somewhere arbitrary)."""
+    for c in candidates:
+        if c and Path(c).expanduser().is_dir():
+            return str(Path(c).expanduser())
+    return str(Path.home())
 
 
 def ask_checkpoint(parent: QWidget, start: str, title: str = "Open checkpoint") -> str:

@@ -288,6 +288,7 @@ def test_prior_sampling_for_the_vae_and_the_ae(panel, qtbot):
     panel.model_box.setCurrentText(AE_NAME)
     assert panel.space.model.variational is False
     assert len(panel.plot._prior.getData()[0]) == 0     # old marks go with the old model
+    assert tool.view.image() is None and tool.note.text() == ""     # and so do their tiles
     with qtbot.waitSignal(tool.pointsDrawn, timeout=1000) as drawn:
         tool.draw()
     xy = np.asarray(drawn.args[0])
@@ -295,6 +296,114 @@ def test_prior_sampling_for_the_vae_and_the_ae(panel, qtbot):
     lo, hi = latent_box(panel.space.latents, 0.0)
     assert ((xy >= lo - 1e-5) & (xy <= hi + 1e-5)).all()
     assert len(panel.plot._prior.getData()[0]) == n
+
+
+def test_prior_tiles_are_numbered_like_their_crosses(panel, qtbot):
+    tool = panel.sample_tool
+    tool.count.setValue(9)
+    qtbot.mouseClick(tool.draw_btn, _left())
+    labels = [t.toPlainText() for t in panel.plot._prior_labels]
+    assert labels == [str(i) for i in range(1, 10)] and tool.view.n == 9
+    img = tool.view.grab().toImage()
+    t = tool.view.image_rect()
+    scale = t.width() / tool.view.image().shape[1]
+
+    def mean_lightness(x, y):                   # over a 9×9 patch
+        return np.mean([img.pixelColor(int(x) + i, int(y) + j).lightness()
+                        for i in range(9) for j in range(9)])
+    for i in range(9):           # a light tag in the top-left corner of every (black) tile
+        r, c = divmod(i, 3)
+        x, y = t.x() + c * 30 * scale, t.y() + r * 30 * scale
+        assert mean_lightness(x + 1, y + 1) > 110, i        # white, less the dark numeral
+        # while the tile's other top corner is the digit's black background
+        assert mean_lightness(x + 28 * scale - 10, y + 1) < 60, i
+
+
+def test_training_and_switching_models_leave_no_stale_draws_or_curves(panel, qtbot,
+                                                                       small_folder):
+    tool = panel.sample_tool
+    qtbot.mouseClick(tool.draw_btn, _left())
+    assert tool.view.image() is not None
+    assert panel.training.curves.point_count() == 0
+    assert "not trained here" in panel.training.curves.caption.text()
+    panel.training.set_values(_train_values(small_folder))
+    with qtbot.waitSignal(panel.runner.finished, timeout=60000):
+        qtbot.mouseClick(panel.training.train_btn, _left())
+    trained = panel.active_name()
+    assert "trained" in trained and "pretrained" not in trained
+    # the pretrained VAE's draws went with it: no old tiles, no old crosses
+    assert tool.view.image() is None and len(panel.plot._prior.getData()[0]) == 0
+    steps = panel.training.curves.point_count()
+    assert steps > 0 and trained in panel.training.curves.caption.text()
+    panel.model_box.setCurrentText(AE_NAME)           # another model: not the run's curves
+    assert panel.training.curves.point_count() == 0
+    assert len(panel.training.curves.curves["recon"].getData()[0] or []) == 0
+    assert "not trained here" in panel.training.curves.caption.text()
+    panel.model_box.setCurrentText(trained)           # back: its run's curves again
+    assert panel.training.curves.point_count() == steps
+
+
+def test_prior_draws_follow_the_training_model(panel, qtbot, small_folder):
+    """While a model trains, its draws are decoded again from the same codes with each
+    snapshot's weights: tiles and crosses stay the training model's, not a stale picture."""
+    _start_long_run(panel, qtbot, small_folder)
+    tool = panel.sample_tool
+    qtbot.waitUntil(lambda: tool.space is not None and tool.space.model is
+                    panel.models[panel._training_name], timeout=30000)
+    qtbot.mouseClick(tool.draw_btn, _left())
+    codes, first = tool.z.copy(), _frame(tool.view)
+    qtbot.waitUntil(lambda: not np.array_equal(_frame(tool.view), first), timeout=30000)
+    np.testing.assert_array_equal(tool.z, codes)                  # same codes, new weights
+    np.testing.assert_allclose(np.c_[panel.plot._prior.getData()],
+                               panel.space.to_plane(codes), atol=1e-5)
+    with qtbot.waitSignal(panel.runner.finished, timeout=5000):
+        qtbot.mouseClick(panel.training.stop_btn, _left())
+
+
+def test_the_plot_marks_the_morph_frame_and_the_moved_code(panel, qtbot):
+    from models.latent import interpolate
+    panel.tools.setCurrentWidget(panel.morph_tool)
+    morph = panel.morph_tool
+    morph.slider.setValue(300)
+    za, zb = morph.z["a"], morph.z["b"]
+    want = panel.space.to_plane(interpolate(za, zb, 0.3, False))[0]
+    x, y = panel.plot._morph_at.getData()
+    np.testing.assert_allclose([x[0], y[0]], want, atol=1e-5)
+    assert panel.plot._morph_label.isVisible()
+    assert panel.plot._morph_label.toPlainText() == "α = 0.30"
+
+    panel.tools.setCurrentWidget(panel.attr_tool)           # the morph's marks go
+    assert len(panel.plot._morph_at.getData()[0]) == 0 and not panel.plot._morph_label.isVisible()
+    attr = panel.attr_tool
+    attr.cls.setCurrentIndex(1)
+    attr.add_class_attribute()
+    attr.rows[0].slider.setValue(150)                         # α = 1.5
+    base = attr.base_z
+    moved = panel.space.to_plane(base + 1.5 * attr.rows[0].vector)[0]
+    x, y = panel.plot._attr_at.getData()
+    np.testing.assert_allclose([x[0], y[0]], moved, atol=1e-5)
+    lx, ly = panel.plot._attr_line.getData()                  # the arrow starts at the base
+    np.testing.assert_allclose([lx[0], ly[0]], panel.space.to_plane(base)[0], atol=1e-5)
+    assert panel.plot._attr_label.isVisible()
+
+    panel.tools.setCurrentWidget(panel.sample_tool)          # and so do the attribute's
+    assert len(panel.plot._attr_at.getData()[0]) == 0 and not panel.plot._attr_label.isVisible()
+
+
+def test_a_collapsed_dimension_is_named_on_its_axis(panel):
+    from models.latent import PlaneProjection
+    from playground.panels.autoencoder.space import LatentSpace
+    assert panel.plot.axis_label("left") == "z₂"             # the pretrained VAE uses both
+    s = panel.space
+    z = s.latents.copy()
+    z[:, 1] *= 0.002                                          # posterior collapse in z₂
+    panel.space = LatentSpace(s.model, s.images, s.labels, s.classes, z, PlaneProjection.fit(z))
+    panel._space_changed(autorange=True)
+    left = panel.plot.axis_label("left")
+    assert left.startswith("z₂ (×0.001)") and "collapsed: the encoder ignores it" in left
+    assert panel.plot.plot.getAxis("left").scale == pytest.approx(1000)
+    assert panel.plot.axis_label("bottom") == "z₁"
+    assert panel.plot.plot.getAxis("bottom").scale == 1.0
 
 
 # --------------------------------------------------------------------------- 7. manifold grid

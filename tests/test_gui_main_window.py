@@ -2,6 +2,8 @@
 that persists, and closing with jobs running in several panels."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -209,3 +211,23 @@ def test_the_main_window_names_no_family():
     for spec in specs:
         for word in (spec.key, spec.title, *spec.families):
             assert f'"{word}"' not in source and f"'{word}'" not in source and f".{word}" not in source
+
+
+def test_the_data_folder_dialog_opens_on_a_folder_that_exists(make_window, tmp_path,
+                                                               monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+    starts = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        lambda parent, title, start="", *a, **k: starts.append(start) or "")
+    w = make_window()
+    w.data_dir = str(tmp_path)                       # the current folder, when it exists
+    w.choose_data_dir()
+    w.data_dir = str(tmp_path / "gone")              # a saved folder since deleted:
+    monkeypatch.setenv("PLAYGROUND_DATA", str(tmp_path / "env"))
+    (tmp_path / "env").mkdir()
+    w.choose_data_dir()                              # the next search root that exists
+    monkeypatch.delenv("PLAYGROUND_DATA")
+    monkeypatch.setattr("models.data.DEFAULT_ROOT", tmp_path / "no-cache")
+    w.choose_data_dir()                              # none does: home
+    assert starts == [str(tmp_path), str(tmp_path / "env"), str(Path.home())]
+    assert w.data_dir == str(tmp_path / "gone")      # cancelling changes nothing

@@ -36,8 +36,7 @@ class _Side:
             self.grid.set_image(None)
             return
         self.plot.set_points(space.plane, space.labels, space.classes)
-        self.plot.plot.setLabel("bottom", space.axis_names()[0])
-        self.plot.plot.setLabel("left", space.axis_names()[1])
+        self.plot.set_axes(space.axis_names(), space.axis_notes())
         self.plot.auto_range()
         self.decode_at(0.0, 0.0)
 

@@ -44,7 +44,7 @@ class LiveTrainingMixin:
         self._training_name, self._job_data, self._last_step = name, None, 0
         self.models[name] = AutoencoderModel(config, {"family": "autoencoder"})
         self._refresh_model_list(select=name)
-        self.training.begin()
+        self.training.begin(name)
         self.training.set_status("Building the model…")
         dataset, device, data_dir = v["dataset"], self.device, self.data_dir
         self.runner.start(lambda: build_then_run(
@@ -103,6 +103,8 @@ class LiveTrainingMixin:
         self.models = {final if k == name else k: m for k, m in self.models.items()}
         if data is not None:
             self.display = (data.images, data.labels, data.classes)
+        self._runs[final] = self.training.curves.state()
+        self._training_name = None      # before select_model, which then shows the run's curves
         self.select_model(final)
         model.meta.update({"family": "autoencoder", "config": model.config.to_dict(),
                            "training": trainer.config.to_dict(), "steps": trainer.steps_done,
@@ -111,7 +113,6 @@ class LiveTrainingMixin:
                            "metrics_scope": "per-epoch test loss on a subset of the held-out set",
                            "latent_box": latent_box(self.space.latents, 0.0).tolist(),
                            "stopped_early": stopped_early})
-        self._training_name = None
 
     def _on_finished(self, result) -> None:
         stopped = result is None

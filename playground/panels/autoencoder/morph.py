@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout,
 from models.imaging import save_gif, save_png, tile
 from models.latent import interpolate
 
-from ...widgets import ImageView
+from ...widgets import ImageView, set_button_text
 from .tools import _Tool
 
 STRIP_FRAMES = 10
@@ -20,6 +20,7 @@ class MorphTool(_Tool):
     """Decode (1−α)·z_A + α·z_B (or the slerp between them) as α moves from 0 to 1."""
     pickRequested = Signal(str)         # "a" or "b": the plot should take the next click
     endpointsChanged = Signal(object, object)   # plane coordinates of A and B (or None)
+    frameMoved = Signal(object, float)  # plane coordinates of the frame at α, and α
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -134,10 +135,12 @@ class MorphTool(_Tool):
     def update_frame(self) -> None:
         self.alpha_label.setText(f"α = {self.alpha:.2f}")
         if self.slider.isEnabled():
-            self.frame.set_image(self.space.model.decode(self.codes([self.alpha]))[0])
+            z = self.codes([self.alpha])
+            self.frame.set_image(self.space.model.decode(z)[0])
+            self.frameMoved.emit(self.space.to_plane(z)[0], self.alpha)
 
     def _play(self, on: bool) -> None:
-        self.play_btn.setText("❚❚ Pause" if on else "▶ Play")
+        set_button_text(self.play_btn, "❚❚ Pause" if on else "▶ Play")   # keeps Ctrl+Shift+P
         (self._timer.start if on else self._timer.stop)()
 
     def _tick(self) -> None:

@@ -68,6 +68,7 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         self._training_name: str | None = None
         self._job_data: DatasetReady | None = None
         self._last_step = 0
+        self._runs: dict[str, dict] = {}    # model name → the loss curves of its run here
         self._build()
         self._connect()
         self.training.set_values(HYPERPARAMETERS.get())
@@ -117,7 +118,10 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         scroll = QScrollArea()
         scroll.setWidget(self.training)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(350)
+        # wide enough for the form beside a vertical scroll bar (in a short window), so that
+        # no button is ever cut at the right edge
+        scroll.setMinimumWidth(self.training.minimumSizeHint().width() + 2 * scroll.frameWidth()
+                               + scroll.verticalScrollBar().sizeHint().width())
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.plot = LatentPlot()
@@ -144,7 +148,7 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
             split.addWidget(w)
         split.setStretchFactor(1, 3)
         split.setStretchFactor(2, 2)
-        split.setSizes([360, 620, 420])
+        split.setSizes([scroll.minimumWidth(), 620, 420])
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
         lay.addWidget(split, 1)
@@ -160,11 +164,13 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         self.plot.selectionMade.connect(self._selection_made)
         self.plot.endpointPicked.connect(self._endpoint_picked)
         self.plot.view.sigRangeChanged.connect(lambda *_: self._follow_grid())
-        self.sample_tool.pointsDrawn.connect(self.plot.set_prior_points)
+        self.sample_tool.pointsDrawn.connect(self._prior_drawn)
         self.grid_tool.rangeWanted.connect(self.render_grid)
         self._grid_timer.timeout.connect(self.render_grid)
         self.morph_tool.pickRequested.connect(lambda w: self.plot.set_mode(f"pick-{w}"))
         self.morph_tool.endpointsChanged.connect(self._morph_endpoints)
+        self.morph_tool.frameMoved.connect(self._morph_frame)
+        self.attr_tool.codeMoved.connect(self._attribute_moved)
         self.tools.currentChanged.connect(self._tool_changed)
         self.training.trainRequested.connect(self.start_training)
         self.training.pauseRequested.connect(self.toggle_pause)
@@ -195,16 +201,17 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         images, labels, classes = self.display
         self.space = LatentSpace.build(self.models[name], images, labels, classes, latents)
         self._space_changed(autorange=True)
-        if not self.runner.busy:   # while training, the grid shows the job's previews instead
+        if not self.runner.busy:   # while training, the grid and curves show the job's instead
             model, x = self.space.model, to_float(images[:8])
             self.training.show_preview(Preview(0, x, model.decode(model.encode(x))))
+            run = self._runs.get(name)
+            self.training.curves.restore(run, f"Training curves of {name}" if run else
+                                         f"No training curves: {name} was not trained here.")
 
     def _space_changed(self, autorange: bool = False) -> None:
         space = self.space
         self.plot.set_points(space.plane, space.labels, space.classes)
-        xl, yl = space.axis_names()
-        self.plot.plot.setLabel("bottom", xl)
-        self.plot.plot.setLabel("left", yl)
+        self.plot.set_axes(space.axis_names(), space.axis_notes())
         if autorange:
             self.plot.auto_range()
             self.plot.set_prior_points(None)
@@ -252,6 +259,14 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         if self.tools.currentWidget() is self.morph_tool:
             self.plot.set_endpoints(a, b)
 
+    def _morph_frame(self, xy, alpha: float) -> None:
+        if self.tools.currentWidget() is self.morph_tool:
+            self.plot.set_morph_point(xy, alpha)
+
+    def _attribute_moved(self, base, moved) -> None:
+        if self.tools.currentWidget() is self.attr_tool:
+            self.plot.set_attribute_move(base, moved)
+
     def _tool_changed(self) -> None:
         """Each tool's marks show only while it is open, so the plot stays readable."""
         tool = self.tools.currentWidget()
@@ -260,8 +275,16 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         else:
             self.morph_tool.stop()
             self.plot.set_endpoints(None, None)
-        if tool is not self.sample_tool:
-            self.plot.set_prior_points(None)
+            self.plot.set_morph_point(None)
+        if tool is self.attr_tool:
+            self.attr_tool.update_result()
+        else:
+            self.plot.set_attribute_move(None, None)
+        self.plot.set_prior_points(self.sample_tool.points() if tool is self.sample_tool else None)
+
+    def _prior_drawn(self, xy) -> None:
+        if xy is None or self.tools.currentWidget() is self.sample_tool:
+            self.plot.set_prior_points(xy)
 
     def show_compare(self, on: bool) -> None:
         self.center.setCurrentWidget(self.compare if on else self.plot)

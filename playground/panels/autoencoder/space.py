@@ -43,6 +43,19 @@ class LatentSpace:
     def decode_plane(self, xy) -> np.ndarray:
         return self.model.decode(self.to_latent(xy))
 
+    def axis_notes(self) -> tuple[str, str]:
+        """What a reader must know about each axis: a latent dimension that hardly varies
+        over the held-out images is one the encoder does not use. A VAE's prior fixes the
+        scale (std < 0.05 against the prior's 1 is posterior collapse); a plain AE has no
+        scale, so there a dimension counts when it varies 50× less than the other."""
+        if not self.projection.is_identity or self.latents.shape[1] < 2 or not len(self.latents):
+            return "", ""
+        std = self.latents[:, :2].std(0)
+        if self.model.variational:
+            return tuple("collapsed: the encoder ignores it" if s < 0.05 else "" for s in std)
+        return tuple("barely varies: the encoder hardly uses it" if s < 0.02 * std.max()
+                     else "" for s in std)
+
     def axis_names(self) -> tuple[str, str]:
         if self.projection.is_identity:
             return "z₁", "z₂"

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel,
                                QMessageBox, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
@@ -33,19 +34,65 @@ class _Tool(QWidget):
         self.space = space
 
 
+class NumberedTiles(ImageView):
+    """Decoded draws in a grid, each tile numbered in its corner like its cross on the plot."""
+
+    PAD = 2
+
+    def __init__(self, min_side: int = 200):
+        super().__init__(min_side=min_side)
+        self.n, self.cols, self.side = 0, 1, 28
+
+    def set_tiles(self, images: np.ndarray | None) -> None:
+        if images is None or len(images) == 0:
+            self.n = 0
+            self.set_image(None)
+            return
+        self.n, self.side = len(images), images.shape[1]
+        self.cols = int(np.ceil(np.sqrt(self.n)))
+        self.set_image(tile(images, ncols=self.cols, pad=self.PAD))
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().paintEvent(event)
+        t = self.image_rect()
+        if t is None or not self.n:
+            return
+        scale = t.width() / self._image.width()
+        step, cell = (self.side + self.PAD) * scale, self.side * scale
+        p = QPainter(self)
+        font = QFont(self.font())
+        font.setPixelSize(max(8, min(12, int(cell / 3))))
+        font.setBold(True)
+        p.setFont(font)
+        w = p.fontMetrics().horizontalAdvance(str(self.n)) + 4
+        h = p.fontMetrics().height()
+        for i in range(self.n):
+            r, c = divmod(i, self.cols)
+            tag = QRectF(t.x() + c * step, t.y() + r * step, w, h)
+            p.fillRect(tag, QColor(255, 255, 255, 225))    # light on the digits' black
+            p.setPen(QColor("#111"))
+            p.drawText(tag, Qt.AlignmentFlag.AlignCenter, str(i + 1))
+        p.end()
+
+
 class SampleTool(_Tool):
-    """Draw N codes from the prior and decode them; the plot shows where they landed."""
+    """Draw N codes from the prior and decode them; the plot shows where they landed.
+
+    The draws belong to one model: while it trains they are decoded again with each new
+    snapshot (same codes, new weights), and another model clears them.
+    """
     pointsDrawn = Signal(object)   # N×2 plane coordinates, or None
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.z: np.ndarray | None = None
         self.count = QSpinBox(minimum=1, maximum=64, value=16)
         self.draw_btn = QPushButton("Draw from prior")
         self.draw_btn.setShortcut("Ctrl+D")
         self.draw_btn.setToolTip("VAE: z ~ N(0, I). AE: uniform in a box around the data, "
                                  "which often lands in empty regions (Ctrl+D)")
         self.draw_btn.clicked.connect(self.draw)
-        self.view = ImageView(min_side=200)
+        self.view = NumberedTiles(min_side=200)
         self.note = QLabel()
         self.note.setWordWrap(True)
         self._seed = 0
@@ -58,20 +105,36 @@ class SampleTool(_Tool):
         lay.addWidget(self.view, 1)
         lay.addWidget(self.note)
 
+    def set_space(self, space: LatentSpace | None) -> None:
+        changed_model = space is None or self.space is None or space.model is not self.space.model
+        super().set_space(space)
+        if changed_model or self.z is None or self.z.shape[1] != space.model.latent_dim:
+            self.clear()
+        else:
+            self._show()
+
     def draw(self) -> None:
         if self.space is None:
             return
         self._seed += 1
-        n = self.count.value()
-        model = self.space.model
-        z = prior_draws(model, n, seed=self._seed, latents=self.space.latents)
-        self.view.set_image(tile(model.decode(z), ncols=int(np.ceil(np.sqrt(n))), pad=2))
+        self.z = prior_draws(self.space.model, self.count.value(), seed=self._seed,
+                             latents=self.space.latents)
+        self._show()
+
+    def _show(self) -> None:
+        model, n = self.space.model, len(self.z)
+        self.view.set_tiles(model.decode(self.z))
         where = "N(0, I)" if model.variational else "a uniform box around the encoded data"
-        self.note.setText(f"{n} draws from {where}, numbered left to right on the plot.")
-        self.pointsDrawn.emit(self.space.to_plane(z))
+        self.note.setText(f"{n} draws from {where}; each tile's number is its cross on the plot.")
+        self.pointsDrawn.emit(self.points())
+
+    def points(self) -> np.ndarray | None:
+        """Plane coordinates of the current draws, or None."""
+        return None if self.z is None or self.space is None else self.space.to_plane(self.z)
 
     def clear(self) -> None:
-        self.view.set_image(None)
+        self.z = None
+        self.view.set_tiles(None)
         self.note.setText("")
         self.pointsDrawn.emit(None)
 
@@ -152,6 +215,7 @@ class _AttributeRow(QWidget):
 
 class AttributeTool(_Tool):
     """v = mean z(with) − mean z(without); the base image moves along z + Σ αᵢ vᵢ."""
+    codeMoved = Signal(object, object)      # plane coordinates of z and of z + Σ αᵢ vᵢ
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -262,6 +326,9 @@ class AttributeTool(_Tool):
             return
         if self.space is None or self.base_z is None or len(self.base_z) != self.space.model.latent_dim:
             return
-        both = self.space.model.decode(np.stack([self.base_z, self.moved_code()]))
+        codes = np.stack([self.base_z, self.moved_code()])
+        both = self.space.model.decode(codes)
         self.base_view.set_image(both[0])
         self.result_view.set_image(both[1])
+        base, moved = self.space.to_plane(codes)
+        self.codeMoved.emit(base, moved)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
@@ -12,7 +12,8 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 from models.events import EpochEnd, Preview, Step
 from models.imaging import tile
 
-from ...widgets import ImageView, format_duration
+from ...curve_chart import wheel_scrolls_page
+from ...widgets import ImageView, PauseButton, format_duration
 
 CHOOSE_FOLDER = "Choose folder…"
 
@@ -30,7 +31,9 @@ class LossCurves(QWidget):
         for plot, label in ((self.top, "recon / image"), (self.bottom, "KL / image")):
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setLabel("left", label)
-            plot.addLegend(offset=(-5, 5), labelTextColor="#222")
+            # one row across the top: stacked, the legend would hide most of a short chart
+            plot.addLegend(offset=(-5, 2), labelTextColor="#222", colCount=3,
+                           brush=pg.mkBrush(255, 255, 255, 200))
         self.bottom.setLabel("bottom", "step")
         self.curves = {
             "loss": self.top.plot(pen=pg.mkPen("#999", width=1), name="total"),
@@ -41,17 +44,52 @@ class LossCurves(QWidget):
             "recon": self.top.plot(pen=None, symbol="o", symbolSize=7, symbolBrush="#1f77b4", name="test"),
             "kl": self.bottom.plot(pen=None, symbol="o", symbolSize=7, symbolBrush="#d62728", name="test"),
         }
+        wheel_scrolls_page(self.layout_)     # it sits in the scrolling training column
+        self.layout_.setToolTip("Loss per step; dots: held-out loss per epoch. The wheel "
+                                "scrolls the column; click the chart first to zoom it.")
+        self.caption = QLabel()
+        self.caption.setStyleSheet("color: #555;")
+        self.caption.setWordWrap(True)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.layout_)
+        lay.addWidget(self.caption)
+        lay.addWidget(self.layout_, 1)
         self.clear()
 
-    def clear(self) -> None:
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        # The column lays out at its preferred height for its width (the status label wraps),
+        # so pyqtgraph's 600×500 hint would push the column past a 1400×860 window and clip
+        # the Stop button and this chart; the chart still stretches into any room left.
+        return QSize(300, 240)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt name)
+        return False        # else the wrapping caption makes the column ask for 500 px again
+
+    def clear(self, caption: str = "") -> None:
         self.steps: list[int] = []
         self.values: dict[str, list[float]] = {k: [] for k in self.curves}
         self.test: dict[str, tuple[list[int], list[float]]] = {k: ([], []) for k in self.test_dots}
+        self.caption.setText(caption)
+        self.caption.setVisible(bool(caption))
         self._dirty = True
         self.redraw()
+        for plot in (self.top, self.bottom):    # a zoom of the last run does not carry over
+            plot.enableAutoRange()
+
+    def state(self) -> dict:
+        """A copy of the curves, to show again when their model is selected."""
+        return {"steps": list(self.steps), "values": {k: list(v) for k, v in self.values.items()},
+                "test": {k: (list(x), list(y)) for k, (x, y) in self.test.items()}}
+
+    def restore(self, state: dict | None, caption: str = "") -> None:
+        """Show a saved run (None: no curves, e.g. for a model loaded from disk)."""
+        self.clear(caption)
+        if state:
+            self.steps = list(state["steps"])
+            self.values = {k: list(v) for k, v in state["values"].items()}
+            self.test = {k: (list(x), list(y)) for k, (x, y) in state["test"].items()}
+            self._dirty = True
+            self.redraw()
 
     def add_step(self, step: int, losses: dict[str, float]) -> None:
         self.steps.append(step)
@@ -123,9 +161,7 @@ class TrainingView(QWidget):
         self.train_btn = QPushButton("Train")
         self.train_btn.setShortcut(QKeySequence("Ctrl+T"))
         self.train_btn.setToolTip("Train a fresh model with these settings (Ctrl+T)")
-        self.pause_btn = QPushButton("Pause")
-        self.pause_btn.setShortcut(QKeySequence("Ctrl+P"))
-        self.pause_btn.setToolTip("Pause or resume training (Ctrl+P)")
+        self.pause_btn = PauseButton("Ctrl+P")
         self.stop_btn = QPushButton("Stop")
         self.stop_btn.setShortcut(QKeySequence("Ctrl+."))
         self.stop_btn.setToolTip("Stop after the current batch and keep the weights (Ctrl+.)")
@@ -202,13 +238,13 @@ class TrainingView(QWidget):
         self.train_btn.setEnabled(not busy)
         self.pause_btn.setEnabled(busy)
         self.stop_btn.setEnabled(busy)
-        self.pause_btn.setText("Resume" if state in ("paused", "pausing") else "Pause")
+        self.pause_btn.set_paused(state in ("paused", "pausing"))
         for w in (self.kind, self.arch, self.dataset, self.latent, self.lr, self.batch, self.epochs):
             w.setEnabled(not busy)
         self.beta.setEnabled(not busy and self.kind.currentData() == "vae")
 
-    def begin(self) -> None:
-        self.curves.clear()
+    def begin(self, name: str = "") -> None:
+        self.curves.clear(f"Training {name}" if name else "")
         self.progress.setValue(0)
         self.recon.set_image(None)
 

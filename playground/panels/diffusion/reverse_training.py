@@ -13,7 +13,7 @@ from models.diffusion.schedules import SCHEDULES
 from models.events import EpochEnd, Step
 from models.imaging import tile
 
-from ...widgets import ImageView, format_duration
+from ...widgets import ImageView, PauseButton, format_duration
 from .chain_view import grid_columns
 
 CHOOSE_FOLDER = "Choose folder…"
@@ -51,6 +51,7 @@ class LossPlot(pg.PlotWidget):
         self._mean = 0.0
         self._dirty = True
         self.redraw()
+        self.enableAutoRange()      # a zoom of the last run does not carry over
 
     def add_step(self, step: int, loss: float) -> None:
         if not np.isfinite(loss) or loss <= 0:
@@ -141,9 +142,7 @@ class TrainingPane(QWidget):
         self.train_btn.setShortcut(QKeySequence("Ctrl+T"))
         self.train_btn.setToolTip("Train a fresh model with these settings (Ctrl+T). Its EMA "
                                   "weights appear as “Trained here” in the model list.")
-        self.pause_btn = QPushButton("Pause")
-        self.pause_btn.setShortcut(QKeySequence("Ctrl+P"))
-        self.pause_btn.setToolTip("Pause or resume training (Ctrl+P)")
+        self.pause_btn = PauseButton("Ctrl+P")
         self.stop_btn = QPushButton("Stop")
         self.stop_btn.setShortcut(QKeySequence("Ctrl+."))
         self.stop_btn.setToolTip("Stop after the current step and keep the EMA weights (Ctrl+.)")
@@ -245,7 +244,7 @@ class TrainingPane(QWidget):
         self.train_btn.setEnabled(not busy)
         self.pause_btn.setEnabled(busy)
         self.stop_btn.setEnabled(busy)
-        self.pause_btn.setText("Resume" if state in ("paused", "pausing") else "Pause")
+        self.pause_btn.set_paused(state in ("paused", "pausing"))
         for w in self._inputs:
             w.setEnabled(not busy)
         self._update_enabled()

@@ -25,6 +25,7 @@ class LossPlot(pg.PlotWidget):
         self.values: list[float] = []
         self.raw.setData([], [])
         self.smooth.setData([], [])
+        self.enableAutoRange()      # a zoom of the last run does not carry over
 
     def add(self, step: int, loss: float) -> None:
         self.steps.append(step)
@@ -63,6 +64,7 @@ class DistancePlot(pg.PlotWidget):
             else:
                 item.setData(np.arange(len(y)), y)
         self.cursor.setVisible(sde is not None)
+        self.enableAutoRange()      # new samples: frame them, whatever the last zoom
 
     def set_step(self, k: int) -> None:
         self.cursor.setValue(k)

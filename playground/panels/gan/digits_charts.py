@@ -87,6 +87,8 @@ class HealthChart:
         self.entropy: list[float] = []
         self.div.setData([], [])
         self.ent.setData([], [])
+        self.widget.enableAutoRange(axis="x")      # a zoom of the last run does not carry over
+        self.widget.setYRange(0, 1.25)
 
     def add(self, step: int, diversity: float, entropy: float) -> None:
         self.steps.append(step)

@@ -1,4 +1,5 @@
-"""The Train tab's control column: data, model, the tips, Start / Pause / Stop and progress.
+"""The Train tab's control column: data, model, the tips, Start / Pause / Stop and progress
+(the last three in `footer`, which the view shows under the scrolling form).
 
 The model kind and the loss switch are two views of one choice: "WGAN-GP" is the
 unconditional DCGAN with the Wasserstein loss, so picking it sets the loss (and the paper's
@@ -14,7 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
 
 from models.events import Step
 
-from ...widgets import format_duration
+from ...widgets import PauseButton, format_duration
 from .digits_tips import DEFAULTS, KIND_TIPS, KINDS, WGAN_PRESET, TipsBox
 
 CHOOSE_FOLDER = "Choose folder…"
@@ -68,9 +69,7 @@ class TrainControls(QWidget):
         self.train_btn.setShortcut(QKeySequence("Ctrl+T"))
         self.train_btn.setToolTip("Train a fresh GAN with these settings (Ctrl+T). Its generator "
                                   "appears as “Trained here” in the model list while it learns.")
-        self.pause_btn = QPushButton("Pause")
-        self.pause_btn.setShortcut(QKeySequence("Ctrl+P"))
-        self.pause_btn.setToolTip("Pause or resume training (Ctrl+P)")
+        self.pause_btn = PauseButton("Ctrl+P")
         self.stop_btn = QPushButton("Stop")
         self.stop_btn.setShortcut(QKeySequence("Ctrl+."))
         self.stop_btn.setToolTip("Stop after the current step and keep the generator (Ctrl+.)")
@@ -90,10 +89,16 @@ class TrainControls(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(box)
         lay.addWidget(self.tips)
-        lay.addLayout(buttons)
-        lay.addWidget(self.progress)
-        lay.addWidget(self.status)
         lay.addStretch(1)
+        # Start / Pause / Stop and the progress live in a footer the view keeps under the
+        # scrolling form: the tips make the form taller than a 1400×860 window, and the
+        # controls and progress of a run must never be scrolled out of sight.
+        self.footer = QWidget()
+        fl = QVBoxLayout(self.footer)
+        fl.setContentsMargins(0, 4, 0, 0)
+        fl.addLayout(buttons)
+        fl.addWidget(self.progress)
+        fl.addWidget(self.status)
         self._inputs = (self.dataset, self.kind, self.epochs, self.batch, self.noise_dim,
                         self.g_width, self.seed)
         self.kind.currentIndexChanged.connect(self._kind_changed)
@@ -174,7 +179,7 @@ class TrainControls(QWidget):
         self.train_btn.setEnabled(not busy)
         self.pause_btn.setEnabled(busy)
         self.stop_btn.setEnabled(busy)
-        self.pause_btn.setText("Resume" if state in ("paused", "pausing") else "Pause")
+        self.pause_btn.set_paused(state in ("paused", "pausing"))
         for w in self._inputs:
             w.setEnabled(not busy)
         self.tips.set_inputs_enabled(not busy)

@@ -6,8 +6,6 @@ the tests build exactly what the form shows.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
@@ -19,7 +17,7 @@ from models.pix2pix.networks import PATCHES, patch_fits
 from models.pix2pix.training import Pix2PixConfig, Pix2PixTrainConfig
 
 from ... import settings as app_settings
-from ...widgets import format_duration
+from ...widgets import PauseButton, existing_folder, format_duration
 
 SETTINGS_KEY = "pix2pix/train/form"
 LANDSCAPES, FOLDER = "landscapes", "folder"
@@ -147,7 +145,7 @@ class TrainForm(QWidget):
         self.start_btn.setShortcut(QKeySequence("Ctrl+Return"))
         self.start_btn.setToolTip("Train a fresh generator and discriminator with these "
                                   "settings (Ctrl+Return)")
-        self.pause_btn = QPushButton("Pause")
+        self.pause_btn = PauseButton(None)      # Space, a view-wide QShortcut, toggles it
         self.pause_btn.setToolTip("Pause or resume training (Space)")
         self.stop_btn = QPushButton("Stop")
         self.stop_btn.setToolTip("Stop after the current step and keep the generator (Esc)")
@@ -246,7 +244,7 @@ class TrainForm(QWidget):
             self.dataset.setCurrentIndex(0)
 
     def choose_folder(self) -> bool:
-        start = self.folder or str(Path.home())
+        start = existing_folder(self.folder)      # a saved folder may since have gone
         folder = QFileDialog.getExistingDirectory(self, "pix2pix dataset (the folder holding "
                                                   "train/)", start)
         if not folder:
@@ -263,7 +261,7 @@ class TrainForm(QWidget):
         self.start_btn.setEnabled(not busy)
         self.pause_btn.setEnabled(busy)
         self.stop_btn.setEnabled(busy)
-        self.pause_btn.setText("Resume" if state in ("paused", "pausing") else "Pause")
+        self.pause_btn.set_paused(state in ("paused", "pausing"))
         self._paused = state == "paused"
         self._show_format(self.progress.format().removesuffix(" · paused"))
         for w in self._inputs:
