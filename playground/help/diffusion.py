@@ -117,7 +117,7 @@ sampler made, T against S (two per step under guidance: ε̂(x, y) and ε̂(x, �
 the time per evaluation stand beside it; they are noisy (warm-up, other programs), so the
 evaluation count, not a ratio of wall times, is the speed-up.</p>
 {experiments([
-    "Compare the two rows at S = 50: similar quality from 50 evaluations instead of 1,000.",
+    "Compare the two grids at S = 50: similar quality from 50 evaluations instead of 1,000.",
     "Lower S to 10: DDIM degrades gracefully.",
     "Raise S from 10 to 100: DDIM's evaluations (and roughly its wall time) grow in "
     "proportion, DDPM's (always all T steps) stay put.",
