@@ -429,3 +429,19 @@ def test_live_training_draws_loss_and_samples_and_becomes_trained_here(view, qtb
     assert all(np.array_equal(v, model.state_numpy()[k]) for k, v in ema.items())
     assert view.controls.sample_btn.isEnabled() and view.controls.guidance_btn.isEnabled()
     assert "Finished" in pane.status.text()
+
+
+def test_empty_guidance_view_keeps_its_text_and_controls_at_the_top(qtbot):
+    """Before any grid (or with an unconditional model) the rows are empty; the blank space
+    belongs below the controls, not spread between the note, the scales and the message."""
+    from playground.panels.diffusion.guidance_view import GuidanceView
+
+    gv = GuidanceView()
+    qtbot.addWidget(gv)
+    gv.clear("This model is unconditional.")
+    gv.resize(1000, 700)
+    gv.show()
+    qtbot.waitExposed(gv)
+    # the scales bar sits right under the note, the message right under the bar
+    assert gv.scales.geometry().top() < 200
+    assert gv.info.geometry().bottom() < 300

@@ -166,7 +166,12 @@ def test_a_loss_change_applies_live_without_a_reset(qtbot, view):
     _click(qtbot, view.controls.play_btn)
     qtbot.waitUntil(lambda: view.steps_done >= 10, timeout=20_000)
     trainer = view.trainer
+    said = []
+    view.message.connect(said.append)
     view.controls.loss.setCurrentIndex(view.controls.loss.findData("wgan-gp"))
+    # the status line names the loss as the Loss box does, not by its key 'wgan-gp'
+    assert any(m.startswith("Loss: Wasserstein + gradient penalty, from the next step")
+               for m in said)
     qtbot.waitUntil(lambda: view.charts.loss.gp.n >= 5, timeout=20_000)   # the critic's penalty
     _click(qtbot, view.controls.play_btn)
     qtbot.waitUntil(lambda: not view.runner.busy, timeout=5000)

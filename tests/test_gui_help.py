@@ -143,3 +143,21 @@ def test_every_link_in_every_page_leads_to_a_page_or_section():
             key, anchor = split_topic(topic)
             assert key == SHORTCUTS or key in PAGES, (page.key, topic)
             assert not anchor or f"name='{anchor}'" in PAGES[key].body, (page.key, topic)
+
+
+@pytest.mark.parametrize("topic, first_words", [
+    ("gan-digits#conditional", "For a conditional GAN"),      # the last section of its page
+    ("diffusion-reverse#train", "Train ("),
+    ("autoencoder#sample", "Draw from prior")])
+def test_a_section_opens_at_the_top_of_the_window(qtbot, topic, first_words):
+    """F1 on a view whose section ends its page showed the section halfway down, under the
+    one before it: the page is now long enough to scroll any section to the top."""
+    from playground.help.browser import HelpWindow
+    h = HelpWindow()
+    qtbot.addWidget(h)
+    h.show_topic(topic)     # as the main window's F1 does: the page first, then show()
+    h.show()
+    qtbot.waitExposed(h)
+    found = h.browser.document().find(first_words)
+    assert not found.isNull()
+    assert h.browser.cursorRect(found).top() < 80   # viewport pixels: under the heading

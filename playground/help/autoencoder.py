@@ -90,7 +90,7 @@ dec(z + Σ<sub>i</sub> α<sub>i</sub> v<sub>i</sub>), one slider per attribute,
 <b>Spherical (slerp)</b> follows the great circle, which keeps ‖z‖ typical of the prior in
 high dimensions. Export a PNG strip or a GIF.</p>
 {formula("slerp(z<sub>A</sub>, z<sub>B</sub>; α) = sin((1−α)θ)/sin θ · z<sub>A</sub> + "
-         "sin(αθ)/sin θ · z<sub>B</sub>, &nbsp; cos θ = ⟨z<sub>A</sub>, z<sub>B</sub>⟩ / "
+         "sin(αθ)/sin θ · z<sub>B</sub>,<br>cos θ = ⟨z<sub>A</sub>, z<sub>B</sub>⟩ / "
          "(‖z<sub>A</sub>‖ ‖z<sub>B</sub>‖)")}
 {experiments([
     "Morph a 3 into an 8 with the VAE, then with the AE: the AE's middle frames are blurrier "

@@ -132,6 +132,13 @@ class HelpWindow(QDialog):
         self.topic = page_key + (f"#{anchor}" if anchor else "")
         self.browser.setHtml(text)
         if anchor:
+            # A section near the end of its page could not scroll to the top, so F1 showed
+            # it halfway down under the section before; room below the text fixes that.
+            root = self.browser.document().rootFrame()
+            fmt = root.frameFormat()
+            # (the window's height, too: F1's first page is set before the window is shown)
+            fmt.setBottomMargin(max(self.browser.viewport().height(), self.height()))
+            root.setFrameFormat(fmt)
             self.browser.scrollToAnchor(anchor)
         self.pages.blockSignals(True)
         self.pages.setCurrentRow(self._keys.index(page_key))

@@ -111,25 +111,37 @@ estimate.</p>
            "at high noise, the details at low noise."])}
 
 {section("compare", "DDPM vs DDIM")}
-<p>{key("Ctrl+D")} runs DDPM (all T steps) and DDIM (S steps) from the same x<sub>T</sub>, with
-their wall times.</p>
+<p>{key("Ctrl+D")} runs DDPM (all T steps) and DDIM (S steps) from the same x<sub>T</sub>.
+The headline is the cost S controls: the number of network evaluations ε̂<sub>θ</sub> each
+sampler made, T against S (two per step under guidance: ε̂(x, y) and ε̂(x, ∅)). Wall times and
+the time per evaluation stand beside it; they are noisy (warm-up, other programs), so the
+evaluation count, not a ratio of wall times, is the speed-up.</p>
 {experiments([
-    "Compare the two rows at S = 50: similar quality at a twentieth of the steps.",
+    "Compare the two grids at S = 50: similar quality from 50 evaluations instead of 1,000.",
     "Lower S to 10: DDIM degrades gracefully.",
-    "Raise S from 10 to 100: DDIM's wall time grows in proportion, DDPM's (always all T "
-    "steps) stays put.",
+    "Raise S from 10 to 100: DDIM's evaluations (and roughly its wall time) grow in "
+    "proportion, DDPM's (always all T steps) stay put.",
 ])}
-{look_for(["The wall-time ratio against the step ratio."])}
+{look_for(["The evaluation count against the picture: how few ε̂ calls still give a clean "
+           "digit.",
+           "The time per evaluation: about the same for both samplers, so the wall times "
+           "follow the counts."])}
 
 {section("guidance", "Guidance: classifier-free guidance")}
-<p>{key("Ctrl+G")} (class-conditional models only) draws one row per guidance scale w from the
-same noise, with a diversity figure per row.</p>
+<p>{key("Ctrl+G")} (class-conditional models only) draws one row per guidance scale w
+(Scales w, e.g. 0, 1, 3, 7) from the same noise and the same classes. With Class set to
+<b>Each class in turn</b> a row shows all ten classes, one column each, Samples per class
+deep; with one class a row is a line of its samples. Beside each row: the <b>spread within
+a class</b>, the mean pixel distance between two samples of the same class, averaged over
+the classes shown.</p>
 {formula("ε̂ = (1 + w) ε̂<sub>θ</sub>(x<sub>t</sub>, t, y) − w ε̂<sub>θ</sub>(x<sub>t</sub>, t, ∅)",
          "w = 0 is the plain conditional model; larger w moves further from the unconditional "
          "prediction, towards what makes the class y likely.")}
 {experiments([
     "Pick class 3 and run w = 0, 1, 3, 7: digits get cleaner and more alike.",
-    "Read the diversity figure per row: it falls as w grows (fidelity for diversity).",
+    "Read the spread within a class beside each row: it falls as w grows (fidelity for "
+    "diversity). It is measured within each class because guidance makes different classes "
+    "more distinct, which would raise a spread across classes.",
     "Try w = 10 on a class that the w = 0 row gets wrong.",
 ])}
 {look_for(["Over-saturated, thick strokes at large w: guidance overshoots."])}

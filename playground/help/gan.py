@@ -29,7 +29,7 @@ real and generated densities.</p>
 {misprint(MISPRINT, WHY + HEAT_MAP)}
 {formula(NON_SATURATING, "The non-saturating loss has the same fixed point but strong gradients "
          "when D confidently rejects G's samples early on, where log(1 − D(G(z))) is flat.")}
-{formula("D*(x) = p<sub>data</sub>(x) / (p<sub>data</sub>(x) + p<sub>G</sub>(x)), &nbsp; "
+{formula("D*(x) = p<sub>data</sub>(x) / (p<sub>data</sub>(x) + p<sub>G</sub>(x)),<br>"
          "at p<sub>G</sub> = p<sub>data</sub>: D* = ½ and D's loss = 2 log 2 ≈ 1.386",
          "The optimal D for a fixed G; with it, G's minimax objective is 2·JS(p<sub>data</sub> ‖ "
          "p<sub>G</sub>) − log 4.")}
@@ -64,7 +64,7 @@ D(G(z)), and health charts. The lectures' tips are switches, each with a tooltip
 label smoothing, noisy labels, label flips, dropout in D, D's width, separate learning rates,
 k D-steps, minimax vs non-saturating loss, Wasserstein loss with gradient penalty:</p>
 {formula("WGAN-GP: &nbsp; L<sub>D</sub> = E[D(G(z))] − E[D(x)] + λ E[(‖∇<sub>x̂</sub> "
-         "D(x̂)‖ − 1)²], &nbsp; x̂ = εx + (1 − ε)G(z)",
+         "D(x̂)‖ − 1)²],<br>x̂ = εx + (1 − ε)G(z)",
          "D is a critic with no sigmoid: its output is a score, not a probability.")}
 <p><b>Diagnostics.</b> <i>D overpowering G</i>: D's loss within 0.05 of its floor for 100 steps.
 <i>Mode collapse</i>: G's outputs on a fixed z batch spread less than 0.4 as much as real data,

@@ -23,7 +23,9 @@ generator's picture. Right (Show renderer): the renderer's picture of the same m
 palette shows each class's share of the map.</p>
 {formula("y = G(x, z)", "x: the label map; z: noise given only as dropout, which stays on at "
          "test time — New noise (N) draws a new dropout mask; the Dropout noise switch turns it "
-         "off for the deterministic picture.")}
+         "off for the deterministic picture. <b>Batch stats at inference</b> normalises "
+         "batch norm with this map's own statistics, as the paper does at test time, instead "
+         "of the running averages from training; for one map that acts like instance norm.")}
 {formula(OBJECTIVE)}
 {formula(CGAN)}
 {misprint("D(x, y) = P(fake)", GAN_LABELS)}
@@ -42,7 +44,9 @@ palette shows each class's share of the map.</p>
 ])}
 {look_for(["Seams at class boundaries, and how far the U-Net's skip connections keep edges "
            "exactly where you painted them.",
-           "Differences between G's picture and the renderer's: what G has not learned."])}
+           "Differences between G's picture and the renderer's: what G has not learned.",
+           "With Batch stats at inference ticked, a stroke can change the picture far from "
+           "where you painted: every pixel is normalised by the whole map's statistics."])}
 {see_also(("pix2pix-train", "Train a translator"), ("gan-lab", "The GAN game in 2-D"))}
 """
 

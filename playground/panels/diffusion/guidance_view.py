@@ -82,6 +82,9 @@ class GuidanceView(QWidget):
         lay.addLayout(bar)
         lay.addWidget(self.info)
         lay.addLayout(self.rows, 1)
+        # Takes the space only while there are no rows (an empty layout has no stretch):
+        # without it the labels above shared the blank height and floated apart.
+        lay.addStretch(0)
 
     def scale_values(self) -> tuple[float, ...]:
         return parse_scales(self.scales.text())

@@ -202,7 +202,7 @@ class SamplingControls(QWidget):
         self.sample_btn.setToolTip("Run the reverse chain and record every step (Ctrl+Return)")
         self.compare_btn.setToolTip(
             f"DDPM with all {self._T} steps and DDIM with S steps from the same x_T, "
-            "with the wall time of each (Ctrl+D)")
+            "counting the network evaluations of each, wall times beside (Ctrl+D)")
         self.guidance_btn.setToolTip(
             "Rows of guidance scales, columns of samples from the same noise (Ctrl+G)"
             if self._conditional else "Disabled: guidance needs a class-conditional model.")

@@ -16,6 +16,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop
 from PySide6.QtWidgets import QMessageBox
 
 from models.gan.diagnostics import Monitor, mean_pairwise_distance
+from models.gan.losses import LOSS_NAMES
 from models.gan.toy2d import MODE_STD, mode_centres, mode_metrics
 from models.gan.toy2d_train import (GAN2DTrainer, LabControls, Picture, Progress, lab_job,
                                     one_step_job)
@@ -216,7 +217,8 @@ class LabJobsMixin:
             self.banner.clear_all()
         if cfg.loss != old.loss:
             self._loss_changed(cfg.loss)
-            self.message.emit(f"Loss: {cfg.loss}, from the next step on; G and D keep their weights")
+            self.message.emit(f"Loss: {LOSS_NAMES.get(cfg.loss, cfg.loss)}, from the next step "
+                              "on; G and D keep their weights")
         if not self.runner.busy:
             self.lab_controls.apply(self.trainer)
             self._refresh_picture()
