@@ -9,14 +9,14 @@ Two workloads, as a job of the app runs them:
         (`AutoencoderTrainer.run()`, end-of-epoch test evaluation included); a 2-epoch job,
         the second epoch timed.
 
-Two thread policies, each in a fresh process (OpenMP reads its wait policy once, as torch
-loads it, so a process cannot switch):
+Two thread policies, each in a fresh process:
   defaults  torch's defaults: OMP_WAIT_POLICY, GOMP_SPINCOUNT and KMP_BLOCKTIME removed from
             the environment, `playground` never imported, torch's own thread count;
-  playground  what the app and `playground train` do: `import playground` first (its
-            torch_threads policy: OpenMP threads sleep rather than spin while they wait), the
-            main thread reserves the cores as MainWindow does, and the work runs on a separate
-            thread that calls use_job_threads() as JobRunner's jobs do.
+  playground  what the app and `playground train` do (playground/torch_threads.py): the main
+            thread reserves the cores as MainWindow does, the work runs on a separate thread
+            that calls use_job_threads() as JobRunner's jobs do, and between a job's events it
+            uses as many threads as there are cores other processes leave free
+            (adapt_job_threads, from /proc/stat; the child reports the counts it used).
 
 Two machine states: idle (whatever else is running), and busy: one more process spinning a
 plain Python loop (BUSY_LOOP), started before the child and killed after it.
@@ -25,9 +25,9 @@ Figures: for each policy, busy/idle per workload (goal with the playground polic
 about 2 is ideal on two cores, where the busy loop takes one of them); and the idle cost,
 playground idle / defaults idle (goal ≤ 1.10). Each child prints its CPU time too: threads
 that spin show up there. A child that runs past --timeout is stopped and reported as such.
-What-ifs: --threads N forces the thread count; --env NAME=VALUE runs the playground children
-with that setting (e.g. a GNU OpenMP spin count, GOMP_SPINCOUNT=20000, instead of sleeping
-at once), to try another policy without editing the code.
+What-ifs: --threads N forces the thread count (no adapting); --env NAME=VALUE runs the
+playground children with that setting (e.g. OMP_WAIT_POLICY=PASSIVE, OpenMP threads that sleep
+at once instead of spinning), to try another policy without editing the code.
 """
 from __future__ import annotations
 
@@ -53,8 +53,6 @@ IDLE_COST_GOAL = 1.10
 
 def child(policy: str, data: str, reps: int, threads: int | None) -> dict:
     """Runs in the fresh process: the two workloads under `policy`; returns the figures."""
-    if policy == "playground":
-        import playground  # noqa: F401  (first: sets the wait policy before torch loads)
     import threading
 
     import torch
@@ -65,15 +63,24 @@ def child(policy: str, data: str, reps: int, threads: int | None) -> dict:
     from models.training import AutoencoderTrainer, TrainConfig
 
     out: dict = {"wait_policy": os.environ.get("OMP_WAIT_POLICY", "(unset)")}
+    used: set[int] = set()
+
+    def between():
+        """What the app's worker and the CLI do between two events of a job: look at the free
+        cores again (at most once a second)."""
+        if policy == "playground" and not threads:
+            from playground.torch_threads import adapt_job_threads
+            adapt_job_threads()
+        used.add(torch.get_num_threads())
 
     def work():
         if threads:
             torch.set_num_threads(threads)
-        out["threads"] = torch.get_num_threads()
         model = load_checkpoint(_common.ROOT / "checkpoints" / "mnist-ddpm")
         runs = []
         for run in range(reps + 1):                      # the first run is a warm-up
             gen = torch.Generator().manual_seed(run)
+            between()       # the app's sampling job yields a frame per step: 20 per run
             start = time.perf_counter()
             model.sample(16, steps=20, eta=0.0, generator=gen)
             if run:
@@ -85,6 +92,7 @@ def child(policy: str, data: str, reps: int, threads: int | None) -> dict:
                                      TrainConfig(epochs=2, batch_size=128, seed=0), ds, "cpu")
         stamps = [time.perf_counter()]
         for event in trainer.run():
+            between()
             if isinstance(event, EpochEnd):
                 stamps.append(time.perf_counter())
         out["vae"] = stamps[2] - stamps[1]
@@ -103,6 +111,7 @@ def child(policy: str, data: str, reps: int, threads: int | None) -> dict:
     else:
         work()
     out["cpu_s"] = time.process_time() - cpu0
+    out["threads"] = "/".join(str(n) for n in sorted(used))
     return out
 
 

@@ -12,6 +12,7 @@ from .cli_gan import GAN_MODELS, add_gan_arguments, gan2d_command, image_gan_job
 from .cli_out import check_out
 from .cli_pix2pix import add_pix2pix_arguments, pix2pix_command
 from .cli_types import Parser, real, whole
+from .torch_threads import adapting
 
 
 def _positive_int(text: str) -> int:
@@ -169,7 +170,7 @@ def train_command(args) -> int:
     result = None
     bar = tqdm(total=None, unit="step", dynamic_ncols=True, file=sys.stderr)
     try:
-        for event in job:
+        for event in adapting(job):     # threads for the cores other programs leave free
             if isinstance(event, Step):
                 bar.total = event.total_steps
                 bar.set_description(f"epoch {event.epoch}/{event.epochs}")

@@ -7,6 +7,7 @@ import sys
 
 from .cli_out import check_out
 from .cli_types import real, whole
+from .torch_threads import adapting
 
 GAN_MODELS = ("dcgan", "cgan", "wgan-gp")
 # what --batch-size and --lr mean when not given, per model
@@ -127,8 +128,7 @@ def gan2d_command(args) -> int:
     stopped = False
     with tqdm(total=args.steps, unit="step", dynamic_ncols=True, file=sys.stderr) as bar:
         try:
-            for i in range(args.steps):
-                stats = trainer.step()
+            for i, stats in enumerate(adapting(trainer.step() for _ in range(args.steps))):
                 if i % 50 == 49 or i == args.steps - 1:
                     bar.set_postfix({k: f"{v:.3f}" for k, v in stats.losses.items()}, refresh=False)
                     bar.update(i + 1 - bar.n)

@@ -6,6 +6,7 @@ import sys
 
 from .cli_out import check_out
 from .cli_types import real, whole
+from .torch_threads import adapting
 
 
 def add_pix2pix_arguments(train: argparse.ArgumentParser) -> None:
@@ -65,7 +66,7 @@ def pix2pix_command(args) -> int:
     stopped = False
     with tqdm(total=None, unit="step", dynamic_ncols=True, file=sys.stderr) as bar:
         try:
-            for event in trainer.run():
+            for event in adapting(trainer.run()):
                 if isinstance(event, Step):
                     bar.total = event.total_steps
                     bar.set_description(f"epoch {event.epoch}/{event.epochs}")

@@ -30,7 +30,7 @@ from typing import Callable, Generator
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from superqt.utils import WorkerBase
 
-from .torch_threads import use_job_threads
+from .torch_threads import adapt_job_threads, end_job_threads, use_job_threads
 
 FLUSH_INTERVAL_MS = 33  # ~30 Hz
 PAUSE_POLL_S = 0.01
@@ -64,10 +64,11 @@ class _Worker(WorkerBase):
         self._want_pause = False
 
     def work(self):
+        use_job_threads()
         try:
-            use_job_threads()
             job = self._factory()
         except BaseException:
+            end_job_threads()
             self.job_closed.set()
             raise
         try:
@@ -81,6 +82,7 @@ class _Worker(WorkerBase):
                 if self.is_paused:
                     self.is_paused = False
                     self.resumed.emit()
+                adapt_job_threads()     # another program may have taken a core, or left one
                 try:
                     self._outbox.append(next(job))
                 except StopIteration as stop:
@@ -90,6 +92,7 @@ class _Worker(WorkerBase):
             try:
                 job.close()
             finally:
+                end_job_threads()
                 self.job_closed.set()
 
 
