@@ -100,6 +100,14 @@ def test_a_checkpoint_samples_resamples_and_repeats_its_seed(view, qtbot, tiny_p
     assert np.array_equal(pane.grid.image(), first)
 
 
+def test_the_info_line_writes_the_noise_space_with_a_superscript(view, tiny_paths):
+    """It read "z ∈ ℝ^8": the dimension is a superscript now."""
+    from playground.panels.gan.digits_source import describe
+    _open(view, tiny_paths["uncond"])
+    assert "z ∈ ℝ⁸ ·" in view.info.text() and "^" not in view.info.text()
+    assert "z ∈ ℝ¹²⁸ ·" in describe(GANModel(GANConfig(noise_dim=128, g_width=8, d_width=8)))
+
+
 def test_truncation_reaches_the_sampler(view, tiny_paths, monkeypatch):
     _open(view, tiny_paths["uncond"])
     pane = view.samples
