@@ -356,6 +356,21 @@ def test_a_diagnosis_shows_its_remedy(view):
     assert not banner.isVisible()
 
 
+def test_a_collapse_card_suggests_a_conditional_gan_only_for_an_unconditional_one(
+        view, qtbot, tmp_path, messages):
+    """The digits have labels: conditioning on them is a remedy, unless G already is."""
+    banner, c = view.live.banner, view.train_controls
+    _tiny_training(view)
+    for kind, suggested in (("dcgan", True), ("cgan", False)):
+        c.set_values({"kind": kind, "dataset": str(tmp_path / "no-data-here")})
+        assert view.start_training()                 # fails at once: no data; that is enough
+        qtbot.waitUntil(lambda: not view.train_runner.busy, timeout=WAIT_MS)
+        view._on_train_events([Diagnosis("collapse", True, 300, "G's digits look alike")])
+        assert REMEDIES["collapse"].split(". ")[0] in banner.text()
+        assert ("conditional GAN" in banner.text()) is suggested, kind
+        view._on_train_events([Diagnosis("collapse", False, 400, "")])
+
+
 def test_a_diverged_run_is_a_dialog_and_keeps_the_last_snapshot(view, qtbot, small_mnist,
                                                                    messages, monkeypatch):
     real_step = GANTrainer._step

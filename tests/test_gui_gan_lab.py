@@ -224,6 +224,7 @@ def test_diagnoses_show_a_banner_with_the_remedy(qtbot, view):
     banner.show_diagnosis(Diagnosis("collapse", True, 500, "G's samples sit in one spot"))
     assert banner.isVisible() and "Mode collapse" in banner.text()
     assert REMEDIES["collapse"] in banner.text() and "one spot" in banner.text()
+    assert "conditional" not in banner.text()              # the lab's points have no labels
     banner.show_diagnosis(Diagnosis("collapse", False, 600, ""))
     assert not banner.isVisible()
     # through the view: a D loss pinned at 0 for longer than the window, as the job reports it
