@@ -292,7 +292,8 @@ def test_only_views_with_labels_suggest_a_conditional_gan_for_collapse():
     assert plain == REMEDIES["collapse"] and "conditional" not in plain
     assert "conditional GAN" in labelled
     # the suggestion joins the remedies, before the caveat about the weakening tricks
-    assert labelled.index("batch size") < labelled.index("conditional") < labelled.index("smoothing")
+    assert (labelled.index("batch size") < labelled.index("conditional")
+            < labelled.index("smoothing"))
     assert remedy("overpowered", labelled=True) == REMEDIES["overpowered"]
 
 

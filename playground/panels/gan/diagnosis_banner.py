@@ -2,9 +2,9 @@
 
 Fed `models.gan.diagnostics.Diagnosis` events: an active one shows (or replaces) its card, an
 inactive one removes it. The widget hides itself when no card is left, so it takes no room
-while training is healthy. Shared by the 2-D lab and the digits view; `offer_labels` adds the remedies that need class
-labels (a conditional GAN): the digits view sets it while it trains an unconditional GAN, the
-2-D lab, whose points have no labels, never does.
+while training is healthy. Shared by the 2-D lab and the digits view. `offer_labels` adds the
+remedies that need class labels (a conditional GAN): the digits view sets it while it trains
+an unconditional GAN; the 2-D lab, whose points have no labels, never does.
 """
 from __future__ import annotations
 
