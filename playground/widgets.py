@@ -8,6 +8,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import QFileDialog, QPushButton, QSizePolicy, QWidget
 
+from models.data import search_roots
 from models.imaging import to_uint8
 
 # Ten well-separated class colours (Okabe-Ito + Tableau), used by every latent plot and legend.
@@ -142,6 +143,16 @@ def existing_folder(*candidates) -> str:
         if c and Path(c).expanduser().is_dir():
             return str(Path(c).expanduser())
     return str(Path.home())
+
+
+def ask_idx_folder(parent: QWidget, data_dir: str | None) -> str:
+    """A folder of IDX files chosen by the user, or "" if they cancelled.
+
+    The dialog opens where datasets live: the data folder, else the next search root that
+    exists, as the Data folder dialog does (Qt's default, the working directory, is rarely it).
+    """
+    start = existing_folder(*search_roots(data_dir))
+    return QFileDialog.getExistingDirectory(parent, "Folder with IDX files", start)
 
 
 def ask_checkpoint(parent: QWidget, start: str, title: str = "Open checkpoint") -> str:

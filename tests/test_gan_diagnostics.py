@@ -9,7 +9,8 @@ import torch
 
 from models.gan.diagnostics import (REMEDIES, Diagnosis, Monitor, binary_entropy,
                                     class_histogram, classes_covered, d_loss_floor,
-                                    diversity_ratio, mean_pairwise_distance, normalised_entropy)
+                                    diversity_ratio, mean_pairwise_distance, normalised_entropy,
+                                    remedy)
 from models.gan.losses import LabelTricks, d_loss, d_targets
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -282,7 +283,18 @@ def test_each_diagnosis_has_its_own_title_and_remedy():
         assert len(d.title) > 5 and len(d.remedy) > 80
     assert over.title != collapse.title and over.remedy != collapse.remedy
     assert "label smoothing" in over.remedy and "learning rate" in over.remedy
-    assert "Wasserstein" in collapse.remedy and "conditional" in collapse.remedy
+    assert "Wasserstein" in collapse.remedy and "conditional" not in collapse.remedy
+
+
+def test_only_views_with_labels_suggest_a_conditional_gan_for_collapse():
+    """The 2-D lab's points have no labels: its banner told users to condition on them."""
+    plain, labelled = remedy("collapse"), remedy("collapse", labelled=True)
+    assert plain == REMEDIES["collapse"] and "conditional" not in plain
+    assert "conditional GAN" in labelled
+    # the suggestion joins the remedies, before the caveat about the weakening tricks
+    assert (labelled.index("batch size") < labelled.index("conditional")
+            < labelled.index("smoothing"))
+    assert remedy("overpowered", labelled=True) == REMEDIES["overpowered"]
 
 
 def test_collapse_remedy_strengthens_D_and_does_not_prescribe_the_weakening_tricks():

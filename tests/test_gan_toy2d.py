@@ -110,6 +110,23 @@ def test_load_points_file_refuses_each_bad_file_with_a_clear_message(tmp_path):
         assert str(path) in message, case       # the user is told which file
 
 
+@pytest.mark.parametrize("mangle, detail", [
+    (lambda raw: raw[:6] + b" g" + raw[8:], "(32, 103)"),            # the version bytes
+    (lambda raw: raw[:10] + b"[1, 2]".ljust(117) + b"\n" + raw[128:], "not a dictionary"),
+    (lambda raw: raw[:10] + b"{'descr': '<f4', '''".ljust(117) + b"\n" + raw[128:], "TokenError")])
+def test_a_mangled_npy_header_is_named_plainly_before_numpys_words(tmp_path, mangle, detail):
+    """The dialog said "not a readable .npy file (we only support format version (1,0), (2,0),
+    and (3,0), not (32, 103))": the reason comes first now, numpy's detail after it."""
+    path = tmp_path / "mangled.npy"
+    np.save(path, np.zeros((3, 2), np.float32))
+    path.write_bytes(mangle(path.read_bytes()))
+    with pytest.raises(ValueError) as info:
+        load_points_file(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: not a NumPy .npy file (bad header).")
+    assert message.index("numpy.save") < message.index("Detail:") < message.index(detail)
+
+
 # ---------------------------------------------------------------------- noise
 def test_sample_noise_shapes_and_moments():
     g = torch.Generator().manual_seed(0)

@@ -83,6 +83,7 @@ def test_load_points_shows_a_malformed_header_in_a_dialog(lab, messages, tmp_pat
     before = lab.points.copy()
     assert lab.load_points(str(path)) is False
     assert messages and messages[-1][1] == "Cannot load points" and str(path) in messages[-1][2]
+    assert "not a NumPy .npy file (bad header)" in messages[-1][2]
     np.testing.assert_array_equal(lab.points, before)
 
 

@@ -100,6 +100,14 @@ def test_a_checkpoint_samples_resamples_and_repeats_its_seed(view, qtbot, tiny_p
     assert np.array_equal(pane.grid.image(), first)
 
 
+def test_the_info_line_writes_the_noise_space_with_a_superscript(view, tiny_paths):
+    """It read "z ∈ ℝ^8": the dimension is a superscript now."""
+    from playground.panels.gan.digits_source import describe
+    _open(view, tiny_paths["uncond"])
+    assert "z ∈ ℝ⁸ ·" in view.info.text() and "^" not in view.info.text()
+    assert "z ∈ ℝ¹²⁸ ·" in describe(GANModel(GANConfig(noise_dim=128, g_width=8, d_width=8)))
+
+
 def test_truncation_reaches_the_sampler(view, tiny_paths, monkeypatch):
     _open(view, tiny_paths["uncond"])
     pane = view.samples
@@ -346,6 +354,21 @@ def test_a_diagnosis_shows_its_remedy(view):
     assert "overpowering" in banner.text() and REMEDIES["overpowered"] in banner.text()
     view._on_train_events([Diagnosis("overpowered", False, 520, "")])
     assert not banner.isVisible()
+
+
+def test_a_collapse_card_suggests_a_conditional_gan_only_for_an_unconditional_one(
+        view, qtbot, tmp_path, messages):
+    """The digits have labels: conditioning on them is a remedy, unless G already is."""
+    banner, c = view.live.banner, view.train_controls
+    _tiny_training(view)
+    for kind, suggested in (("dcgan", True), ("cgan", False)):
+        c.set_values({"kind": kind, "dataset": str(tmp_path / "no-data-here")})
+        assert view.start_training()                 # fails at once: no data; that is enough
+        qtbot.waitUntil(lambda: not view.train_runner.busy, timeout=WAIT_MS)
+        view._on_train_events([Diagnosis("collapse", True, 300, "G's digits look alike")])
+        assert REMEDIES["collapse"].split(". ")[0] in banner.text()
+        assert ("conditional GAN" in banner.text()) is suggested, kind
+        view._on_train_events([Diagnosis("collapse", False, 400, "")])
 
 
 def test_a_diverged_run_is_a_dialog_and_keeps_the_last_snapshot(view, qtbot, small_mnist,

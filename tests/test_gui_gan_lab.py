@@ -224,6 +224,7 @@ def test_diagnoses_show_a_banner_with_the_remedy(qtbot, view):
     banner.show_diagnosis(Diagnosis("collapse", True, 500, "G's samples sit in one spot"))
     assert banner.isVisible() and "Mode collapse" in banner.text()
     assert REMEDIES["collapse"] in banner.text() and "one spot" in banner.text()
+    assert "conditional" not in banner.text()              # the lab's points have no labels
     banner.show_diagnosis(Diagnosis("collapse", False, 600, ""))
     assert not banner.isVisible()
     # through the view: a D loss pinned at 0 for longer than the window, as the job reports it
@@ -316,3 +317,27 @@ def test_a_hidden_lab_trains_on_but_draws_only_when_shown(qtbot, view):
     assert np.abs(view.plot.fake_positions() - before).mean() > 0.01
     view.pause()
     qtbot.waitUntil(lambda: not view.runner.busy, timeout=5000)
+
+
+def test_the_divergence_axis_labels_its_log_ticks_as_plain_numbers(qtbot):
+    """pyqtgraph wrote 10 and 20 as "10¹" and "2·10¹" beside a plain 5 and 2."""
+    import re
+
+    from PySide6.QtGui import QImage, QPainter
+
+    from playground.panels.gan.lab_charts import DivergenceChart
+    chart = DivergenceChart()
+    qtbot.addWidget(chart)
+    chart.resize(420, 220)
+    chart.show()
+    qtbot.waitExposed(chart)
+    for s in range(1, 200):                          # KL from 30 down to 1.5: ticks 1, 2, 5, 10, 20
+        chart.add(10 * s, {"JS": 0.9, "KL": 30 * 0.985 ** s})
+    chart.redraw()
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    _, _, texts = chart.getAxis("left").generateDrawSpecs(painter)   # what the axis draws
+    painter.end()
+    labels = [t[2] for t in texts]
+    assert {"1", "2", "5", "10", "20"} <= set(labels), labels
+    assert all(re.fullmatch(r"[0-9.,]+", label) for label in labels), labels    # no 10¹, no ·

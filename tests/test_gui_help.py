@@ -161,3 +161,26 @@ def test_a_section_opens_at_the_top_of_the_window(qtbot, topic, first_words):
     found = h.browser.document().find(first_words)
     assert not found.isNull()
     assert h.browser.cursorRect(found).top() < 80   # viewport pixels: under the heading
+
+
+def test_the_room_below_a_page_is_only_what_its_section_needs(qtbot):
+    """The page ended in a window-height of blank room whenever it opened at a section: now a
+    section that ends its page reaches the top exactly at the end of the scroll, and a
+    section with enough text below it adds no room."""
+    from playground.help.browser import HelpWindow
+    h = HelpWindow()
+    qtbot.addWidget(h)
+    bar = h.browser.verticalScrollBar()
+    h.show_topic("gan-digits#conditional")        # the last section of its page
+    h.show()
+    qtbot.waitExposed(h)
+    top = bar.value()
+    assert top > 0 and bar.maximum() == top       # at the top, and no further to scroll
+    shown = h.browser.viewport().height()
+    h.resize(h.width(), h.height() + 200)         # a taller window needs more room: it gets it
+    qtbot.waitUntil(lambda: h.browser.viewport().height() == shown + 200, timeout=2000)
+    assert bar.maximum() == top
+    h.show_topic("autoencoder")                   # the page alone …
+    plain = bar.maximum()
+    h.show_topic("autoencoder#sample")            # … and at a section well above its end
+    assert 0 < bar.value() < plain and bar.maximum() == plain

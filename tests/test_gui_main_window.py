@@ -231,3 +231,38 @@ def test_the_data_folder_dialog_opens_on_a_folder_that_exists(make_window, tmp_p
     w.choose_data_dir()                              # none does: home
     assert starts == [str(tmp_path), str(tmp_path / "env"), str(Path.home())]
     assert w.data_dir == str(tmp_path / "gone")      # cancelling changes nothing
+
+
+def test_each_training_forms_choose_folder_dialog_opens_on_the_data_folder(
+        make_window, qtbot, tmp_path, monkeypatch):
+    """The "Choose folder…" dataset dialogs of the AE, diffusion and GAN forms opened on the
+    working directory; they open where the Data folder dialog does now."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFileDialog
+    monkeypatch.delenv("PLAYGROUND_DATA", raising=False)
+    monkeypatch.setattr("models.data.DEFAULT_ROOT", tmp_path / "no-cache")
+    w = make_window()
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",        # the Data folder menu
+                        lambda *a, **k: str(data))
+    w.choose_data_dir()
+    starts = []                                                     # then every dialog cancels
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        lambda parent, title, start="", *a, **k: starts.append(start) or "")
+    forms = {"autoencoder": lambda: w.autoencoder.training,
+             "diffusion": lambda: w.diffusion.reverse.training,
+             "gan": lambda: w.gan.digits.train_controls}
+    for family, form in forms.items():
+        # the data folder, and a saved one since deleted (no other search root exists: home)
+        for folder, expected in ((data, str(data)), (tmp_path / "gone", str(Path.home()))):
+            w.data_dir = str(folder)
+            for panel in w.panels.values():
+                panel.set_data_dir(str(folder))
+            combo = form().dataset
+            combo.setCurrentIndex(0)
+            combo.setFocus()
+            qtbot.keyClick(combo, Qt.Key.Key_End)                   # the last item: Choose folder…
+            assert starts[-1:] == [expected], family
+            assert combo.currentIndex() == 0                        # cancelled: back to the first
+    assert len(starts) == 6

@@ -20,22 +20,39 @@ import numpy as np
 
 from .losses import LabelTricks
 
-REMEDIES = {
+# Each remedy as (what helps, a caveat); REMEDIES joins them. The caveat stays last so that a
+# view's own extra remedy (LABELLED_REMEDIES) reads among the others, not after the warning.
+_REMEDY_PARTS = {
     "overpowered": (
         "The discriminator is winning outright, so the generator's gradient vanishes "
         "(with the minimax loss it saturates). Weaken or soften D: lower D's learning rate "
         "or its width, add dropout to D, take fewer D steps per G step (k), use one-sided "
         "label smoothing or noisy labels so D cannot be certain, use the non-saturating "
         "generator loss, or switch to the Wasserstein loss (WGAN-GP), whose critic still "
-        "gives useful gradients when it wins."),
+        "gives useful gradients when it wins.", ""),
     "collapse": (
         "The generator maps many z to a few outputs, chasing whatever D accepts at the "
         "moment. The lectures' remedies: strengthen D (wider, or more D steps per G step, k) "
         "so it notices and punishes the missing variety; switch to the Wasserstein loss with "
-        "gradient penalty; lower both learning rates; raise the batch size. Conditioning G "
-        "and D on the label (conditional GAN) helps too. Label smoothing, noisy labels, label "
-        "flips and dropout in D weaken D: they treat a D that overpowers G, not a collapse."),
+        "gradient penalty; lower both learning rates; raise the batch size.",
+        "Label smoothing, noisy labels, label flips and dropout in D weaken D: they treat a D "
+        "that overpowers G, not a collapse."),
 }
+# Remedies that need class labels: only where the data has them (the digits, not the 2-D lab,
+# whose points carry none, so a banner there must not suggest a conditional GAN)
+LABELLED_REMEDIES = {
+    "collapse": "Conditioning G and D on the label (a conditional GAN) helps too.",
+}
+
+
+def remedy(kind: str, labelled: bool = False) -> str:
+    """The lectures' remedy for `kind`; `labelled` adds those that need class labels."""
+    helps, caveat = _REMEDY_PARTS[kind]
+    extra = LABELLED_REMEDIES.get(kind, "") if labelled else ""
+    return " ".join(part for part in (helps, extra, caveat) if part)
+
+
+REMEDIES = {kind: remedy(kind) for kind in _REMEDY_PARTS}
 TITLES = {"overpowered": "D is overpowering G", "collapse": "Mode collapse"}
 
 
@@ -52,6 +69,7 @@ class Diagnosis:
 
     @property
     def remedy(self) -> str:
+        """The remedies that need no class labels (see `remedy(kind, labelled)`)."""
         return REMEDIES[self.kind]
 
 

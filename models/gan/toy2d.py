@@ -71,6 +71,13 @@ def make_points(name: str, n: int, seed: int = 0) -> np.ndarray:
     return out.astype(np.float32)
 
 
+def _bad_header(name: str, exc: BaseException) -> ValueError:
+    """The plain reason first; numpy's own words (e.g. "format version (32, 103)") after it."""
+    return ValueError(f"{name}: not a NumPy .npy file (bad header). Save an N×2 array of x, y "
+                      "coordinates with numpy.save(path, points).\n\nDetail: "
+                      f"{type(exc).__name__}: {exc}")
+
+
 def load_points_file(path: str | os.PathLike) -> np.ndarray:
     """The user's own points: a .npy file holding an N×2 array of finite numbers (2 ≤ N ≤ 10⁶).
 
@@ -98,14 +105,17 @@ def load_points_file(path: str | os.PathLike) -> np.ndarray:
             raise ValueError(f"{name}: the array holds Python objects (a pickle). Pickles can "
                              "run arbitrary code, so the app never loads them; save a plain "
                              "numeric N×2 array.") from exc
-        raise ValueError(f"{name}: not a readable .npy file ({exc}).") from exc
+        if "mmap length" in text:        # the header promises more bytes than the file holds
+            raise ValueError(f"{name}: not a readable .npy file: it is truncated (its header "
+                             "describes more data than the file holds).") from exc
+        raise _bad_header(name, exc) from exc
     except (OSError, EOFError) as exc:
         raise ValueError(f"{name}: not a readable .npy file, or it is truncated ({exc}).") from exc
     except (SyntaxError, TypeError, KeyError, tokenize.TokenError, OverflowError,
             RecursionError, MemoryError) as exc:
         # numpy parses the header's dict with Python's tokenizer and literal_eval: a mangled
         # header escapes as any of these
-        raise ValueError(f"{name}: the .npy header is malformed ({type(exc).__name__}: {exc}).") from exc
+        raise _bad_header(name, exc) from exc
     if arr.dtype.kind not in "iuf":
         raise ValueError(f"{name}: the array holds {arr.dtype} values; it needs plain numbers "
                          "(integers or floats).")

@@ -7,6 +7,7 @@ import re
 from itertools import groupby
 
 from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (QDialog, QHBoxLayout, QListWidget, QListWidgetItem, QTextBrowser,
                                QVBoxLayout, QWidget)
 
@@ -85,6 +86,68 @@ def _merged(entries: list[Shortcut]) -> list[tuple[list[str], str]]:
     return out
 
 
+class PageBrowser(QTextBrowser):
+    """A QTextBrowser that brings a section to the top of the view.
+
+    A section near the end of its page could not scroll that far (F1 showed it halfway down,
+    under the section before), so the page gets blank room below its last line: just what
+    the section needs to reach the top, none for a section further up. The text reflows
+    with the width, so the room is measured again on every resize (the window's first page
+    is set before the window is shown at its real size).
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._anchor = ""
+
+    def show_page(self, html_text: str, anchor: str = "") -> None:
+        self._anchor = ""
+        self.setHtml(html_text)
+        self.show_section(anchor)
+
+    def show_section(self, anchor: str) -> None:
+        self._anchor = anchor
+        self._pad()
+        if anchor:
+            self.scrollToAnchor(anchor)   # (deferred by Qt until shown, if the view is hidden)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        if self._anchor:
+            self._pad()
+
+    def _pad(self) -> None:
+        doc = self.document()
+        root = doc.rootFrame()
+        fmt = root.frameFormat()
+        fmt.setBottomMargin(doc.documentMargin())     # the page as it is, then what it lacks
+        root.setFrameFormat(fmt)
+        top = self._anchor_top(self._anchor) if self._anchor else None
+        if top is None:
+            return
+        lacking = self.viewport().height() - (doc.size().height() - top)
+        if lacking > 0:
+            fmt.setBottomMargin(doc.documentMargin() + lacking)
+            root.setFrameFormat(fmt)
+
+    def _anchor_top(self, name: str) -> float | None:
+        """Where scrollToAnchor puts the view's top for `name` (the same search Qt makes)."""
+        doc = self.document()
+        block = doc.begin()
+        while block.isValid():
+            top = doc.documentLayout().blockBoundingRect(block).top()
+            if name in block.charFormat().anchorNames():    # <a name></a> before a heading
+                return top
+            for it in block:
+                fragment = it.fragment()
+                if name in fragment.charFormat().anchorNames():
+                    at = fragment.position() - block.position()
+                    line = block.layout().lineForTextPosition(at)
+                    return top + (line.y() if line.isValid() else 0.0)
+            block = block.next()
+        return None
+
+
 class HelpWindow(QDialog):
     """Pages on the left, the page on the right. `shortcut_source` returns the current list
     of shortcuts (the window's, collected when the page is shown)."""
@@ -97,7 +160,7 @@ class HelpWindow(QDialog):
         self._shortcut_source = shortcut_source
         self.pages = QListWidget()
         self.pages.setMaximumWidth(230)
-        self.browser = QTextBrowser()
+        self.browser = PageBrowser()
         self.browser.setOpenLinks(False)
         self.browser.anchorClicked.connect(self._link)
         self.browser.setMinimumSize(640, 520)
@@ -130,16 +193,7 @@ class HelpWindow(QDialog):
             page_key, anchor = INDEX, ""
             text = document("Help", index_body())
         self.topic = page_key + (f"#{anchor}" if anchor else "")
-        self.browser.setHtml(text)
-        if anchor:
-            # A section near the end of its page could not scroll to the top, so F1 showed
-            # it halfway down under the section before; room below the text fixes that.
-            root = self.browser.document().rootFrame()
-            fmt = root.frameFormat()
-            # (the window's height, too: F1's first page is set before the window is shown)
-            fmt.setBottomMargin(max(self.browser.viewport().height(), self.height()))
-            root.setFrameFormat(fmt)
-            self.browser.scrollToAnchor(anchor)
+        self.browser.show_page(text, anchor)
         self.pages.blockSignals(True)
         self.pages.setCurrentRow(self._keys.index(page_key))
         self.pages.blockSignals(False)
@@ -148,7 +202,7 @@ class HelpWindow(QDialog):
         if url.scheme() == "help":
             self.show_topic(url.path() + (f"#{url.fragment()}" if url.fragment() else ""))
         elif url.toString().startswith("#"):
-            self.browser.scrollToAnchor(url.fragment())
+            self.browser.show_section(url.fragment())
 
     def page_html(self) -> str:
         return self.browser.toHtml()

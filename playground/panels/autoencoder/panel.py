@@ -114,7 +114,7 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         self.compare_btn.setToolTip("Show the autoencoder and the VAE side by side (Ctrl+K)")
         bar.addWidget(self.compare_btn)
 
-        self.training = TrainingView()
+        self.training = TrainingView(data_dir=lambda: self.data_dir)
         scroll = QScrollArea()
         scroll.setWidget(self.training)
         scroll.setWidgetResizable(True)

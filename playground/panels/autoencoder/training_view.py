@@ -1,19 +1,20 @@
 """The training side of the autoencoder panel: hyperparameters, controls, progress, curves."""
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
+                               QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from models.events import EpochEnd, Preview, Step
 from models.imaging import tile
 
 from ...curve_chart import wheel_scrolls_page
-from ...widgets import ImageView, PauseButton, format_duration
+from ...widgets import ImageView, PauseButton, ask_idx_folder, format_duration
 
 CHOOSE_FOLDER = "Choose folder…"
 
@@ -127,8 +128,10 @@ class TrainingView(QWidget):
     pauseRequested = Signal()
     stopRequested = Signal()
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, data_dir: Callable[[], str | None] = lambda: None):
         super().__init__(parent)
+        # data_dir() is the panel's data folder now (the Data folder menu changes it)
+        self._data_dir = data_dir
         box = QGroupBox("Train a fresh model")
         form = QFormLayout(box)
         self.kind = QComboBox()
@@ -225,7 +228,7 @@ class TrainingView(QWidget):
     def _maybe_choose_folder(self) -> None:
         if self.dataset.currentText() != CHOOSE_FOLDER:
             return
-        folder = QFileDialog.getExistingDirectory(self, "Folder with IDX files")
+        folder = ask_idx_folder(self, self._data_dir())
         if folder:
             self.set_values({"dataset": folder})
         else:

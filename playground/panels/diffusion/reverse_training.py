@@ -1,19 +1,21 @@
 """The "Train" tab of the reverse-process view: hyperparameters, controls, loss, live samples."""
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea,
+                               QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
 from models.diffusion.schedules import SCHEDULES
 from models.events import EpochEnd, Step
 from models.imaging import tile
 
-from ...widgets import ImageView, PauseButton, format_duration
+from ...widgets import ImageView, PauseButton, ask_idx_folder, format_duration
 from .chain_view import grid_columns
 
 CHOOSE_FOLDER = "Choose folder…"
@@ -90,8 +92,10 @@ class TrainingPane(QWidget):
     pauseRequested = Signal()
     stopRequested = Signal()
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, data_dir: Callable[[], str | None] = lambda: None):
         super().__init__(parent)
+        # data_dir() is the panel's data folder now (the Data folder menu changes it)
+        self._data_dir = data_dir
         box = QGroupBox("Train a diffusion model here")
         form = QFormLayout(box)
         self.dataset = QComboBox()
@@ -230,7 +234,7 @@ class TrainingPane(QWidget):
     def _maybe_choose_folder(self) -> None:
         if self.dataset.currentText() != CHOOSE_FOLDER:
             return
-        folder = QFileDialog.getExistingDirectory(self, "Folder with IDX files")
+        folder = ask_idx_folder(self, self._data_dir())
         if folder:
             self.set_values({"dataset": folder})
         else:

@@ -77,7 +77,7 @@ class ReverseView(ModelSourceMixin, LiveTrainingMixin, QWidget):
         self.chain = ChainView()
         self.compare_view = CompareView()
         self.guidance_view = GuidanceView()
-        self.training = TrainingPane()
+        self.training = TrainingPane(data_dir=lambda: self.data_dir)
         self.tabs = QTabWidget()
         for w, name, tip in ((self.chain, "Chain", "x_t and x̂₀ at every step; scrub and replay"),
                              (self.compare_view, "DDPM vs DDIM",

@@ -2,12 +2,16 @@
 
 Fed `models.gan.diagnostics.Diagnosis` events: an active one shows (or replaces) its card, an
 inactive one removes it. The widget hides itself when no card is left, so it takes no room
-while training is healthy. Shared by the 2-D lab and the digits view.
+while training is healthy. Shared by the 2-D lab and the digits view. `offer_labels` adds the
+remedies that need class labels (a conditional GAN): the digits view sets it while it trains
+an unconditional GAN; the 2-D lab, whose points have no labels, never does.
 """
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from models.gan.diagnostics import remedy
 
 # background, border: amber for a D that wins too easily, red for a collapsing G
 STYLES = {"overpowered": ("#fff4d6", "#d99a00"), "collapse": ("#fde3e1", "#c9302c")}
@@ -17,9 +21,9 @@ FALLBACK_STYLE = ("#eef1f5", "#6c7a89")
 class _Card(QFrame):
     dismissed = Signal(str)
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, offer_labels: bool):
         super().__init__()
-        self.kind = kind
+        self.kind, self.offer_labels = kind, offer_labels
         background, border = STYLES.get(kind, FALLBACK_STYLE)
         self.setObjectName("diagnosisCard")
         self.setStyleSheet(f"#diagnosisCard {{ background: {background}; border: 1px solid {border};"
@@ -51,7 +55,7 @@ class _Card(QFrame):
         self.title.setText(f"<b>⚠ {d.title}</b> <span style='color:#555'>(since step {d.step:,})</span>")
         self.evidence.setText(f"Evidence: {d.evidence}." if d.evidence and not d.evidence.endswith(".")
                               else f"Evidence: {d.evidence}")
-        self.remedy.setText(f"<b>What helps:</b> {d.remedy}")
+        self.remedy.setText(f"<b>What helps:</b> {remedy(d.kind, labelled=self.offer_labels)}")
 
 
 class DiagnosisBanner(QWidget):
@@ -59,8 +63,9 @@ class DiagnosisBanner(QWidget):
 
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, offer_labels: bool = False):
         super().__init__(parent)
+        self.offer_labels = offer_labels     # read when a card is made: set it before training
         self._cards: dict[str, _Card] = {}
         self._active: dict = {}
         self._dismissed: set[str] = set()
@@ -81,7 +86,7 @@ class DiagnosisBanner(QWidget):
         self._dismissed.discard(d.kind)
         card = self._cards.get(d.kind)
         if card is None:
-            card = _Card(d.kind)
+            card = _Card(d.kind, self.offer_labels)
             card.dismissed.connect(self._dismiss)
             self._cards[d.kind] = card
             self._layout.addWidget(card)

@@ -82,6 +82,9 @@ class TrainingMixin:
         self.train_controls.begin()
         self.train_controls.set_status("Building the model…")
         self.live.begin(tc.loss == "wgan-gp")
+        # the digits have labels: a collapse card may suggest conditioning on them, unless G is
+        # conditional already
+        self.live.banner.offer_labels = not mc.conditional
         self.tabs.setCurrentWidget(self.train_tab)
         self._trainer = None
         data, device, data_dir = dataset if dataset is not None else v["dataset"], self.device, self.data_dir

@@ -15,12 +15,14 @@ CHECKPOINTS = ROOT / "checkpoints"
 PRETRAINED = {"dcgan": ("Shipped · DCGAN (MNIST)", "mnist-dcgan"),
               "cgan": ("Shipped · conditional DCGAN (MNIST)", "mnist-cgan")}
 KEY = "gan/digits/"
+# ℝ⁶⁴, not ℝ^64: the info line is plain text, and Unicode has superscript digits
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def describe(model: GANModel) -> str:
     c, m = model.config, model.meta
     parts = [f"conditional ({c.num_classes} classes)" if c.conditional else "unconditional",
-             f"z ∈ ℝ^{c.noise_dim}", f"G width {c.g_width}"]
+             f"z ∈ ℝ{str(c.noise_dim).translate(SUPERSCRIPT)}", f"G width {c.g_width}"]
     loss = m.get("training", {}).get("loss") if isinstance(m.get("training"), dict) else None
     if loss in LOSS_NAMES:
         parts.append(LOSS_NAMES[loss] + " loss")

@@ -8,14 +8,16 @@ plain DCGAN makes it a WGAN-GP. A conditional DCGAN may take any loss.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from models.events import Step
 
-from ...widgets import PauseButton, format_duration
+from ...widgets import PauseButton, ask_idx_folder, format_duration
 from .digits_tips import DEFAULTS, KIND_TIPS, KINDS, WGAN_PRESET, TipsBox
 
 CHOOSE_FOLDER = "Choose folder…"
@@ -27,8 +29,11 @@ class TrainControls(QWidget):
     pauseRequested = Signal()
     stopRequested = Signal()
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None,
+                 data_dir: Callable[[], str | None] = lambda: None):
         super().__init__(parent)
+        # data_dir() is the panel's data folder now (the Data folder menu changes it)
+        self._data_dir = data_dir
         box = QGroupBox("Train a GAN here")
         form = QFormLayout(box)
         self.dataset = QComboBox()
@@ -166,7 +171,7 @@ class TrainControls(QWidget):
     def _maybe_choose_folder(self) -> None:
         if self.dataset.currentText() != CHOOSE_FOLDER:
             return
-        folder = QFileDialog.getExistingDirectory(self, "Folder with IDX files")
+        folder = ask_idx_folder(self, self._data_dir())
         if folder:
             self.set_values({"dataset": folder})
         else:

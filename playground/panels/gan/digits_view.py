@@ -61,7 +61,7 @@ class DigitsView(ModelSourceMixin, TrainingMixin, QWidget):
             "Load a GAN checkpoint folder or .safetensors file",
             "Save the selected generator (e.g. the one trained here) as a checkpoint folder")
 
-        self.train_controls = TrainControls()
+        self.train_controls = TrainControls(data_dir=lambda: self.data_dir)
         scroll = QScrollArea()
         scroll.setWidget(self.train_controls)
         scroll.setWidgetResizable(True)

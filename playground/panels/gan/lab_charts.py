@@ -65,7 +65,8 @@ class Series:
 
 
 class _LogAxis(pg.AxisItem):
-    """Log ticks at 1, 2 and 5 per decade only: pyqtgraph labels all of 1…9 on short ranges."""
+    """Log ticks at 1, 2 and 5 per decade only (pyqtgraph labels all of 1…9 on short ranges),
+    labelled as plain numbers (pyqtgraph writes 10, 20 as "10¹", "2·10¹" beside a plain 5)."""
 
     def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802 (pyqtgraph name)
         lo, hi = math.floor(minVal), math.ceil(maxVal)
@@ -73,6 +74,19 @@ class _LogAxis(pg.AxisItem):
         minor = [v + math.log10(m) for v in range(lo, hi) for m in (2, 5)
                  if minVal <= v + math.log10(m) <= maxVal]
         return [(None, major), (None, minor)]
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph name)
+        return [plain_number(10.0 ** v * scale) for v in values]
+
+
+def plain_number(v: float) -> str:
+    """A tick value of a log axis without exponents: 20, 1, 0.5, 0.002, 1,000."""
+    if not (math.isfinite(v) and v > 0):
+        return ""
+    if v >= 1:
+        return f"{v:,.0f}"
+    # as many decimals as the leading digit needs (the 1e-9 absorbs 10 ** -3 = 0.000999…)
+    return f"{v:.{-math.floor(math.log10(v) + 1e-9)}f}"
 
 
 class _Chart(pg.PlotWidget):
