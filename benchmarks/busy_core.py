@@ -177,9 +177,12 @@ def main() -> int:
     t_all = time.perf_counter()
     results = {(p, s): [] for p in POLICIES for s in STATES}
     for rnd in range(1, args.rounds + 1):
-        # idle and busy next to each other, so slow drift in the background load hits both
-        for policy in POLICIES:
-            for state in STATES:
+        # The two policies next to each other in each state, first one then the other in
+        # turn from round to round: a slow drift in the machine's speed (a VM's host, the
+        # wake of the busy runs) then hits both policies alike.
+        order = POLICIES if rnd % 2 else POLICIES[::-1]
+        for state in STATES:
+            for policy in order:
                 got = run_child(policy, state, args)
                 results[policy, state].append(got)
                 if got.get("timeout"):
