@@ -176,3 +176,24 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture
+def make_window(qtbot, messages):
+    """Builds real main windows (offscreen, shown); closes them, and their help windows, after
+    the test."""
+    from playground.main_window import MainWindow
+    windows = []
+
+    def make():
+        w = MainWindow(device="cpu")
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        windows.append(w)
+        return w
+    yield make
+    for w in windows:
+        if w._help is not None:
+            w._help.close()
+        w.close()

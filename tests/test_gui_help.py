@@ -11,25 +11,6 @@ from PySide6.QtCore import Qt, QUrl  # noqa: E402
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def make_window(qtbot, messages):
-    from playground.main_window import MainWindow
-    windows = []
-
-    def make():
-        w = MainWindow(device="cpu")
-        qtbot.addWidget(w)
-        w.show()
-        qtbot.waitExposed(w)
-        windows.append(w)
-        return w
-    yield make
-    for w in windows:
-        if w._help is not None:
-            w._help.close()
-        w.close()
-
-
 def _press_f1(qtbot, w):
     w.activateWindow()
     qtbot.waitUntil(w.isActiveWindow, timeout=2000)   # the help window may have been on top

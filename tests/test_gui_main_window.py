@@ -17,23 +17,6 @@ pytestmark = pytest.mark.gui
 WAIT_MS = 20_000
 
 
-@pytest.fixture
-def make_window(qtbot, messages):
-    from playground.main_window import MainWindow
-    windows = []
-
-    def make():
-        w = MainWindow(device="cpu")
-        qtbot.addWidget(w)
-        w.show()
-        qtbot.waitExposed(w)
-        windows.append(w)
-        return w
-    yield make
-    for w in windows:
-        w.close()
-
-
 @pytest.fixture(scope="module")
 def tiny_diffusion(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ckpt") / "tiny-cond"
