@@ -72,7 +72,7 @@ def diffusion_shots(app, win, out: Path) -> None:
           "diffusion-2d.png")
 
 
-def gan_shots(app, win, out: Path) -> None:
+def gan_shots(app, win, out: Path, digits: bool = True) -> None:
     g = win.gan
     win.tabs.setCurrentWidget(g)
     lab = g.lab
@@ -86,6 +86,9 @@ def gan_shots(app, win, out: Path) -> None:
     lab.pause()
     wait_for(app, lambda: not lab.runner.busy)
     win.grab().save(str(out / "gan-lab.png"))
+    if not digits:
+        print(f"wrote {out}/gan-lab.png")
+        return
 
     d = g.digits
     g.views.setCurrentWidget(d)
@@ -120,7 +123,7 @@ def gan_shots(app, win, out: Path) -> None:
           "gan-digits-conditional.png")
 
 
-def pix2pix_shots(app, win, out: Path) -> None:
+def pix2pix_shots(app, win, out: Path, train: bool = True) -> None:
     import numpy as np
 
     from models.pix2pix.landscapes import MOUNTAIN, SNOW, TREE, WATER, render_label_map
@@ -141,6 +144,9 @@ def pix2pix_shots(app, win, out: Path) -> None:
     v.canvas.set_map(np.ascontiguousarray(lab))
     wait_for(app, lambda: not v.translator.busy and not v._asked)
     win.grab().save(str(out / "pix2pix-paint.png"))
+    if not train:
+        print(f"wrote {out}/pix2pix-paint.png")
+        return
 
     t = p.train
     p.views.setCurrentWidget(t)
@@ -156,8 +162,9 @@ def pix2pix_shots(app, win, out: Path) -> None:
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--out", default=str(ROOT / "docs"))
-    p.add_argument("--only", choices=["autoencoder", "diffusion", "gan", "pix2pix"], nargs="+",
-                   default=["autoencoder", "diffusion", "gan", "pix2pix"], help="which panels to draw")
+    p.add_argument("--only", nargs="+", default=["autoencoder", "diffusion", "gan", "pix2pix"],
+                   choices=["autoencoder", "diffusion", "gan", "gan-lab", "pix2pix", "pix2pix-paint"],
+                   help="which panels to draw (gan-lab, pix2pix-paint: without the training runs)")
     args = p.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -171,8 +178,10 @@ def main() -> int:
 
     configure_pyqtgraph()
     app = QApplication.instance() or QApplication([])
+    from playground.help.hint import SHOWN
     from playground.main_window import MainWindow
 
+    SHOWN.set("yes")            # the pictures show the views, not the first-run hint
     win = MainWindow(device="cpu")
     win.resize(1500, 900)
     win.show()
@@ -183,10 +192,10 @@ def main() -> int:
         autoencoder_shots(app, win, panel, out)
     if "diffusion" in args.only:
         diffusion_shots(app, win, out)
-    if "gan" in args.only:
-        gan_shots(app, win, out)
-    if "pix2pix" in args.only:
-        pix2pix_shots(app, win, out)
+    if "gan" in args.only or "gan-lab" in args.only:
+        gan_shots(app, win, out, digits="gan" in args.only)
+    if "pix2pix" in args.only or "pix2pix-paint" in args.only:
+        pix2pix_shots(app, win, out, train="pix2pix" in args.only)
     win.close()
     return 0
 

@@ -208,9 +208,10 @@ def test_space_pauses_and_resumes_and_escape_stops(qtbot, view, messages):
     qtbot.waitUntil(lambda: view.charts.point_count("G_L1") >= 1, timeout=60000)
     qtbot.keyClick(view, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: view.runner.paused, timeout=30000)
-    # the job pauses on its own thread; the form learns of it from a queued signal
-    qtbot.waitUntil(lambda: view.form.pause_btn.text() == "Resume", timeout=30000)
-    assert view.form.progress.format().endswith("· paused")
+    # the job pauses on its own thread; the form learns of it from queued signals: the button
+    # says Resume as soon as the pause is asked ("pausing"), the progress bar once it is paused
+    qtbot.waitUntil(lambda: view.form.progress.format().endswith("· paused"), timeout=30000)
+    assert view.form.pause_btn.text() == "Resume"
     qtbot.keyClick(view, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: not view.runner.paused, timeout=30000)
     with qtbot.waitSignal(view.runner.finished, timeout=60000):
