@@ -15,6 +15,7 @@ import os
 
 import numpy as np
 import torch
+from torch.overrides import TorchFunctionMode
 
 from .checkpoint import CheckpointError, check_state, read_tensors, save_checkpoint
 
@@ -56,7 +57,7 @@ class WeightsMixin:
     def expected_for(cls, config, source: str | os.PathLike = "<memory>") -> dict:
         """Names → (shape, dtype) of the weights `config` needs, from a module built on the
         meta device (no memory), refusing one larger than the family's bound."""
-        with torch.device("meta"):
+        with torch.device("meta"), _NoRandomFills():
             module = cls.build_module(config)
         count = sum(math.prod(p.shape) for p in module.state_dict().values())
         if count > cls.max_parameters:
@@ -101,6 +102,26 @@ class WeightsMixin:
     def save(self, directory: str | os.PathLike, **extra_meta) -> None:
         meta = {**self.meta, **extra_meta, "family": self.family, "config": self.config.to_dict()}
         save_checkpoint(directory, self.state_numpy(), meta)
+
+
+class _NoRandomFills(TorchFunctionMode):
+    """Skips initialisers (torch.nn.init's, and random in-place fills) while a module is built on
+    the meta device, where there are no values to fill. normal_ has no meta kernel: it falls
+    back to a Python reference that imports torch._dynamo, about 2 s, and a panel loads its
+    shipped checkpoints on the GUI thread. Torch-function modes are per thread, so a job
+    initialising a real model on another thread is not affected."""
+
+    FILLS = {torch.Tensor.normal_, torch.Tensor.uniform_, torch.Tensor.bernoulli_,
+             torch.Tensor.exponential_, torch.Tensor.log_normal_, torch.Tensor.cauchy_,
+             torch.Tensor.geometric_, torch.Tensor.random_}
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        fills = func in self.FILLS or getattr(func, "__module__", None) == "torch.nn.init"
+        tensor = args[0] if args else kwargs.get("tensor")     # torch.nn.init passes keywords
+        if fills and isinstance(tensor, torch.Tensor) and tensor.is_meta:
+            return tensor
+        return func(*args, **kwargs)
 
 
 def _expected(module: torch.nn.Module) -> dict:

@@ -297,3 +297,34 @@ def test_a_header_length_that_starts_like_a_pickle_still_loads(tmp_path):
     else:
         pytest.skip("no padding gave a header length of 0x80 + 256·k")
     assert load_checkpoint(folder).latent_dim == 2
+
+
+def test_checking_a_checkpoint_imports_no_compiler():
+    """The meta-device build skips initialisers: normal_ has no meta kernel, and its Python
+    fallback imports torch._dynamo (about 2 s, on the GUI thread when a panel opens its shipped
+    checkpoints: the Diffusion tab took 2.4 s to open)."""
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parents[1]
+    code = ("import sys, torch\n"
+            "from pathlib import Path\n"
+            "from models import load_checkpoint\n"
+            "names = sorted(p.name for p in Path('checkpoints').iterdir() if p.is_dir())\n"
+            "for name in names:\n"
+            "    load_checkpoint(Path('checkpoints') / name)\n"
+            "print(len(names), 'torch._dynamo' in sys.modules)\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    count, imported = proc.stdout.split()
+    assert int(count) >= 8 and imported == "False"
+
+
+def test_the_meta_build_leaves_real_initialisation_alone():
+    """Only meta tensors skip their fill; a real module built meanwhile is initialised."""
+    from models.weights import _NoRandomFills
+    with torch.device("meta"), _NoRandomFills():
+        meta = torch.nn.Embedding(10, 4)
+        real = torch.nn.Embedding(10, 4, device="cpu")
+    assert meta.weight.is_meta
+    assert real.weight.abs().sum() > 0 and torch.isfinite(real.weight).all()
