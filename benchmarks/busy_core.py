@@ -58,9 +58,9 @@ def child(policy: str, data: str, reps: int, threads: int | None) -> dict:
     import torch
 
     from models import load_checkpoint, load_dataset
-    from models.autoencoder import AEConfig
+    from models.autoencoder.nets import AEConfig
     from models.events import EpochEnd
-    from models.training import AutoencoderTrainer, TrainConfig
+    from models.autoencoder.training import AutoencoderTrainer, TrainConfig
 
     out: dict = {"wait_policy": os.environ.get("OMP_WAIT_POLICY", "(unset)")}
     used: set[int] = set()

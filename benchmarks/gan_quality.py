@@ -101,7 +101,6 @@ def train_cached(kind: str, epochs: int, args, judge: Judge) -> dict:
     from models import CheckpointError, load_checkpoint, save_checkpoint
     from models.events import EpochEnd, Step
     from models.gan.api import GANModel
-    from models.gan.training import checkpoint_meta
     from playground.cli import build_parser
     from playground.cli_gan import image_gan_job
 
@@ -122,7 +121,7 @@ def train_cached(kind: str, epochs: int, args, judge: Judge) -> dict:
     cli = build_parser().parse_args(["train", kind, "--dataset", args.data, "--epochs", str(epochs),
                                      "--seed", str(args.seed), "--device", args.device,
                                      "--no-download", "--out", str(folder / "model")])
-    trainer, weights, _, title = image_gan_job(cli, judge.ds)
+    trainer, title = image_gan_job(cli, judge.ds)
     print(f"Training {title} for {epochs} epochs on {judge.ds.source} ({trainer.device}, "
           f"torch threads {_torch_threads()}); cached in {folder}", flush=True)
     curve, start, last_print = [], time.perf_counter(), 0.0
@@ -143,7 +142,7 @@ def train_cached(kind: str, epochs: int, args, judge: Judge) -> dict:
                 event.epoch % args.curve == 0 or event.epoch == event.epochs):
             # the generator is idle while the job is suspended at a yield
             paused = time.perf_counter()
-            model = GANModel.from_state(weights(), {"config": trainer.model_config.to_dict()})
+            model = GANModel.from_state(trainer.state_numpy(), {"config": trainer.model_config.to_dict()})
             row, _ = judge.measure_model(model)
             curve.append({"epoch": event.epoch, "fd": row["fd"], "covered": row["covered"],
                           "entropy": row["entropy"], "accuracy": row.get("accuracy")})
@@ -151,8 +150,8 @@ def train_cached(kind: str, epochs: int, args, judge: Judge) -> dict:
                   f"classes covered {row['covered']}/10, entropy {row['entropy']:.3f}", flush=True)
             start += time.perf_counter() - paused     # measuring is not training time
     train_s = time.perf_counter() - start
-    meta = checkpoint_meta(trainer, result)
-    save_checkpoint(folder / "model", weights(), meta)
+    state, meta = trainer.checkpoint(result)
+    save_checkpoint(folder / "model", state, meta)
     run = {"kind": kind, "epochs": epochs, "train_s": train_s, "curve": curve,
            "training": meta["training"]}
     record.write_text(json.dumps(run, indent=2, default=str) + "\n")

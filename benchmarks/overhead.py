@@ -4,7 +4,7 @@
 
 All variants train the same model (conv VAE, latent 2, hidden 256) from the same seed on the
 same data (the 8000 training images of the shared MNIST, float32 on the CPU), batch 128,
-Adam lr 1e-3, loss models.autoencoder.loss_terms with β = 1, and the same shuffling and noise
+Adam lr 1e-3, loss models.autoencoder.nets.loss_terms with β = 1, and the same shuffling and noise
 generators, so they compute the same weights. Each run does 4 epochs; the first is a warm-up
 and is discarded, throughput = 3 × 8000 images / time of epochs 2–4.
 
@@ -69,10 +69,10 @@ def main() -> int:
     import numpy as np
     import torch
 
-    from models.autoencoder import AEConfig, build_model, loss_terms
+    from models.autoencoder.nets import AEConfig, build_model, loss_terms
     from models.data import load_dataset, to_float
     from models.events import EpochEnd
-    from models.training import AutoencoderTrainer, TrainConfig
+    from models.autoencoder.training import AutoencoderTrainer, TrainConfig
 
     if args.one is None:
         print(_common.machine_line())

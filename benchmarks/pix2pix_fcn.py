@@ -136,8 +136,8 @@ def variant_cached(key: str, args, seed: int = 0) -> dict:
     """Train variant `key` with the shared protocol from training seed `seed` (weights,
     shuffling and the landscapes seed…seed + pairs), or load it from the cache."""
     from models import CheckpointError, load_checkpoint
-    from models.pix2pix.training import (Pix2PixConfig, Pix2PixModel, Pix2PixTrainConfig,
-                                         Pix2PixTrainer, checkpoint_meta)
+    from models.pix2pix.api import Pix2PixConfig, Pix2PixModel
+    from models.pix2pix.training import Pix2PixTrainConfig, Pix2PixTrainer
     objective, patch = VARIANTS[key]
     name = f"{objective}-patch{patch}-w{args.width}-n{args.pairs}-e{args.epochs}-seed{seed}"
     folder = Path(args.cache) / name
@@ -164,7 +164,7 @@ def variant_cached(key: str, args, seed: int = 0) -> dict:
     start = time.perf_counter()
     result = _drive(trainer.run(), key if seed == 0 else f"{key} seed {seed}")
     train_s = time.perf_counter() - start
-    model = Pix2PixModel.from_state(trainer.generator_state(), checkpoint_meta(trainer, result))
+    model = Pix2PixModel.from_state(*trainer.checkpoint(result))
     model.save(folder / "model")
     run = {"key": key, "seed": seed, "objective": objective, "patch": patch, "steps": result.steps,
            "train_s": train_s, "training": tc.to_dict(), "config": mc.to_dict()}

@@ -143,7 +143,7 @@ def main() -> int:
     _common.isolate_settings()
     import numpy as np
 
-    from models.pix2pix.training import Pix2PixConfig, Pix2PixModel
+    from models.pix2pix.api import Pix2PixConfig, Pix2PixModel
     from playground.panels.pix2pix.paint_view import PaintView
 
     app = _common.gui_app()

@@ -5,7 +5,7 @@
 Data: the shared MNIST folder, split by models.data.load_dataset (first 8000 train, last 2000
 held out). For each model:
 
-  test loss    models.training.evaluate(module, held-out images, beta=1): per image,
+  test loss    models.autoencoder.training.evaluate(module, held-out images, beta=1): per image,
                reconstruction = Bernoulli BCE summed over the 784 pixels, KL to N(0, I)
                (VAE only), loss = recon + KL; the VAE's z is sampled with evaluate's fixed seed;
   kNN-5        models.metrics.knn_accuracy with the 8000 training codes (encoder means) as the
@@ -31,10 +31,10 @@ def main() -> int:
     import torch
 
     from models import load_checkpoint
-    from models.autoencoder import AEConfig
+    from models.autoencoder.nets import AEConfig
     from models.data import load_dataset, to_float
     from models.metrics import knn_accuracy
-    from models.training import AutoencoderTrainer, TrainConfig, encode_means, evaluate
+    from models.autoencoder.training import AutoencoderTrainer, TrainConfig, encode_means, evaluate
 
     print(_common.machine_line())
     ds = load_dataset(args.data)
@@ -91,7 +91,7 @@ def main() -> int:
     report(f"fresh conv VAE, {args.epochs} epochs", f,
            extra=f"; training wall time = {wall:.1f} s "
                  f"({args.epochs * len(ds.train) / wall:.0f} images/s incl. the job's evaluations)")
-    from models.training import epoch_test_size
+    from models.autoencoder.training import epoch_test_size
     job = result.test_losses
     size = epoch_test_size(trainer.config, len(ds.train), len(ds.test))
     print(f"  the job's own last per-epoch test losses (first {size} held-out images): "

@@ -352,11 +352,11 @@ def check_state(state: dict[str, np.ndarray], expected: dict[str, tuple[tuple[in
 
 
 _FAMILIES = {
-    "autoencoder": (".autoencoder_api", "AutoencoderModel"),
+    "autoencoder": (".autoencoder.api", "AutoencoderModel"),
     "diffusion": (".diffusion.api", "DiffusionModel"),
     "gan": (".gan.api", "GANModel"),
     "gan2d": (".gan.toy2d_api", "GAN2DModel"),
-    "pix2pix": (".pix2pix.training", "Pix2PixModel"),
+    "pix2pix": (".pix2pix.api", "Pix2PixModel"),
     "classifier": (".classifier", "ClassifierModel"),
 }
 

@@ -1,5 +1,9 @@
 """Small, immutable events that training and sampling jobs yield.
 
+Every trainer (models/trainer.py) yields Step, EpochEnd and Snapshot, and its family's own
+preview events (Preview and LatentCodes here for the autoencoder; the others define theirs
+beside their trainer).
+
 They hold Python numbers and numpy arrays only, so they can cross threads (and, in the GUI,
 Qt signals) without sharing any tensor with the job that made them.
 """
@@ -43,9 +47,18 @@ class Preview:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A copy of the weights and the latent codes of a fixed set of held-out images."""
+    """A copy of the weights a checkpoint of this trainer would store (the trainer's
+    `state_numpy()`), for inference elsewhere while training goes on. Every trainer yields
+    one before its first step or soon after, and one after its last."""
     step: int
     state: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class LatentCodes:
+    """The autoencoder's codes of a fixed set of held-out images, under the weights of the
+    Snapshot yielded just before it."""
+    step: int
     latents: np.ndarray    # N×d
     labels: np.ndarray     # N
 

@@ -107,8 +107,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _autoencoder_job(args, dataset):
-    from models.autoencoder import AEConfig
-    from models.training import AutoencoderTrainer, TrainConfig, checkpoint_meta
+    from models.autoencoder.nets import AEConfig
+    from models.autoencoder.training import AutoencoderTrainer, TrainConfig
 
     model_config = AEConfig(kind=args.model, arch=args.arch, latent_dim=args.latent_dim)
     train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size or 128,
@@ -116,11 +116,11 @@ def _autoencoder_job(args, dataset):
                                beta=args.beta, seed=args.seed)
     trainer = AutoencoderTrainer(model_config, train_config, dataset, args.device)
     title = f"{args.model.upper()} ({args.arch}, latent {args.latent_dim})"
-    return trainer, trainer.state_numpy, checkpoint_meta, title
+    return trainer, title
 
 
 def _diffusion_job(args, dataset):
-    from models.diffusion.training import DiffusionTrainConfig, DiffusionTrainer, checkpoint_meta
+    from models.diffusion.training import DiffusionTrainConfig, DiffusionTrainer
     from models.diffusion.unet import DiffusionConfig
 
     model_config = DiffusionConfig(schedule=args.schedule, timesteps=args.timesteps,
@@ -135,7 +135,7 @@ def _diffusion_job(args, dataset):
     trainer = DiffusionTrainer(model_config, train_config, dataset, args.device)
     title = (f"{'class-conditional ' if args.conditional else ''}DDPM "
              f"({args.schedule} schedule, T = {args.timesteps}, {args.precision})")
-    return trainer, trainer.ema_state_numpy, checkpoint_meta, title
+    return trainer, title
 
 
 def train_command(args) -> int:
@@ -149,7 +149,7 @@ def train_command(args) -> int:
     from models import CheckpointError, DataError, load_dataset, save_checkpoint
     from models.events import EpochEnd, Status, Step
     from models.gan.diagnostics import Diagnosis
-    from models.training import TrainingDiverged
+    from models.trainer import TrainingDiverged
 
     def report(message: str, fraction: float | None) -> None:
         print(f"{message} ({fraction:.0%})" if fraction is not None else message, file=sys.stderr)
@@ -160,7 +160,7 @@ def train_command(args) -> int:
                                progress=report)
         make = {"ddpm": _diffusion_job, **dict.fromkeys(GAN_MODELS, image_gan_job)}.get(
             args.model, _autoencoder_job)
-        trainer, weights, checkpoint_meta, title = make(args, dataset)
+        trainer, title = make(args, dataset)
     except (ValueError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -197,9 +197,9 @@ def train_command(args) -> int:
         return 1
     finally:
         bar.close()
-    meta = checkpoint_meta(trainer, result)
+    state, meta = trainer.checkpoint(result)
     try:
-        save_checkpoint(args.out, weights(), meta)
+        save_checkpoint(args.out, state, meta)
     except (OSError, CheckpointError) as exc:
         print(f"error: could not save the checkpoint to {args.out}: {exc}", file=sys.stderr)
         return 1

@@ -72,7 +72,7 @@ def add_gan_arguments(train: argparse.ArgumentParser) -> None:
 def image_gan_job(args, dataset):
     from models.gan.losses import LabelTricks
     from models.gan.nets import GANConfig
-    from models.gan.training import GANTrainConfig, GANTrainer, checkpoint_meta
+    from models.gan.training import GANTrainConfig, GANTrainer
 
     wgan = args.model == "wgan-gp"
     loss = args.loss or ("wgan-gp" if wgan else "non-saturating")
@@ -90,7 +90,7 @@ def image_gan_job(args, dataset):
         samples_every_s=math.inf, snapshot_every_s=math.inf, health_every_s=30.0)
     trainer = GANTrainer(model_config, train_config, dataset, args.device)
     title = {"dcgan": "DCGAN", "cgan": "conditional DCGAN", "wgan-gp": "DCGAN"}[args.model]
-    return trainer, trainer.generator_state, checkpoint_meta, f"{title} ({loss} loss)"
+    return trainer, f"{title} ({loss} loss)"
 
 
 def gan2d_command(args) -> int:
@@ -102,7 +102,7 @@ def gan2d_command(args) -> int:
     from models.gan.toy2d import DATASETS, GAN2DConfig, load_points_file, make_points
     from models.gan.toy2d_api import GAN2DModel
     from models.gan.toy2d_train import GAN2DTrainConfig, GAN2DTrainer
-    from models.training import TrainingDiverged
+    from models.trainer import TrainingDiverged
 
     try:
         check_out(args.out)

@@ -28,13 +28,12 @@ def add_pix2pix_arguments(train: argparse.ArgumentParser) -> None:
 def pix2pix_command(args) -> int:
     from tqdm import tqdm
 
-    from models import CheckpointError
+    from models import CheckpointError, save_checkpoint
     from models.events import EpochEnd, Status, Step
     from models.pix2pix.objective import OBJECTIVES
     from models.pix2pix.paired import PairedDataError, PairedFolder
-    from models.pix2pix.training import (Pix2PixConfig, Pix2PixModel, Pix2PixTrainConfig,
-                                         Pix2PixTrainer, checkpoint_meta)
-    from models.training import TrainingDiverged
+    from models.pix2pix.training import Pix2PixConfig, Pix2PixTrainConfig, Pix2PixTrainer
+    from models.trainer import TrainingDiverged
 
     objective = args.loss or "l1+cgan"
     args.dataset = args.dataset or "landscapes"
@@ -89,10 +88,10 @@ def pix2pix_command(args) -> int:
         except PairedDataError as exc:            # e.g. no file of the folder could be read
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    meta = checkpoint_meta(trainer)
+    state, meta = trainer.checkpoint()
     meta["stopped_early"] = stopped
     try:
-        Pix2PixModel.from_state(trainer.generator_state(), meta).save(args.out)
+        save_checkpoint(args.out, state, meta)
     except (OSError, CheckpointError) as exc:
         print(f"error: could not save the checkpoint to {args.out}: {exc}", file=sys.stderr)
         return 1

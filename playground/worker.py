@@ -120,7 +120,7 @@ def build_then_run(build: Callable[[], object], adopt: Callable[[object], None],
 def readable(exc: BaseException) -> str:
     """The message to show a user for an exception from a job."""
     from models import CheckpointError, DataError
-    from models.training import TrainingDiverged
+    from models.trainer import TrainingDiverged
 
     if isinstance(exc, (DataError, CheckpointError, TrainingDiverged, ValueError)):
         return str(exc)

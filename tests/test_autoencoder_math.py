@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from models.autoencoder import (AEConfig, Autoencoder, build_model, kl_to_standard_normal,
+from models.autoencoder.nets import (AEConfig, Autoencoder, build_model, kl_to_standard_normal,
                                 loss_terms, reconstruction_bce, reparameterize)
 
 

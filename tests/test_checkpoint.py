@@ -14,8 +14,8 @@ from safetensors.numpy import load_file, save_file
 
 import models
 from models import CheckpointError, load_checkpoint, save_checkpoint
-from models.autoencoder import AEConfig
-from models.autoencoder_api import AutoencoderModel
+from models.autoencoder.nets import AEConfig
+from models.autoencoder.api import AutoencoderModel
 from models.checkpoint import CONFIG, WEIGHTS, read_checkpoint
 
 

@@ -16,8 +16,8 @@ import torch
 
 from models import CheckpointError, load_checkpoint, save_checkpoint
 from models import checkpoint as ckpt
-from models.autoencoder import AEConfig
-from models.autoencoder_api import AutoencoderModel
+from models.autoencoder.nets import AEConfig
+from models.autoencoder.api import AutoencoderModel
 from models.weights import WeightsMixin
 
 

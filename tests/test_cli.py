@@ -11,7 +11,7 @@ from idx_files import write_split_folder
 
 import models
 from models import load_checkpoint
-from models.autoencoder_api import AutoencoderModel
+from models.autoencoder.api import AutoencoderModel
 from models.device import available, pick_device
 from playground.cli import main
 

@@ -16,7 +16,7 @@ def no_training(monkeypatch):
     """Any training job starting fails the test: the check must come first."""
     def refuse(*args, **kwargs):
         raise AssertionError("training started")
-    for target in ("models.training.AutoencoderTrainer.run", "models.diffusion.training.DiffusionTrainer.run",
+    for target in ("models.autoencoder.training.AutoencoderTrainer.run", "models.diffusion.training.DiffusionTrainer.run",
                    "models.gan.training.GANTrainer.run", "models.gan.toy2d_train.GAN2DTrainer.step",
                    "models.pix2pix.training.Pix2PixTrainer.run"):
         monkeypatch.setattr(target, refuse)

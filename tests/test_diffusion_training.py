@@ -11,10 +11,9 @@ import torch
 import models.diffusion.training as dtraining
 from models.data import Dataset, Split
 from models.diffusion import DiffusionConfig, DiffusionModel
-from models.diffusion.training import (EMA, DiffusionTrainConfig, DiffusionTrainer, Samples,
-                                       WeightsSnapshot, checkpoint_meta, simple_loss, to_signed)
-from models.events import DatasetReady, EpochEnd, Step, TrainResult
-from models.training import TrainingDiverged
+from models.diffusion.training import EMA, DiffusionTrainConfig, DiffusionTrainer, Samples, simple_loss
+from models.events import DatasetReady, EpochEnd, Snapshot, Step, TrainResult
+from models.trainer import TrainingDiverged, to_signed
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -71,7 +70,7 @@ def test_the_event_stream(small_mnist):
     trainer = make_trainer(subset(small_mnist, 128), **EVERY_STEP)
     events, result = run_all(trainer.run())
     assert isinstance(events[0], DatasetReady) and events[0].classes == small_mnist.classes
-    assert {type(e) for e in events} == {DatasetReady, Step, Samples, WeightsSnapshot, EpochEnd}
+    assert {type(e) for e in events} == {DatasetReady, Step, Samples, Snapshot, EpochEnd}
     assert not any(tensors_in(e) for e in events)
 
     steps = [e for e in events if isinstance(e, Step)]
@@ -91,12 +90,12 @@ def test_the_event_stream(small_mnist):
         assert s.images.shape == (4, 28, 28) and s.images.dtype == np.float32
         assert s.images.min() >= 0 and s.images.max() <= 1 and s.labels is None
 
-    snaps = [e for e in events if isinstance(e, WeightsSnapshot)]
+    snaps = [e for e in events if isinstance(e, Snapshot)]
     assert snaps[0].step == 0 and snaps[-1].step == 4
     keys = set(trainer.model.state_dict())
     for snap in snaps:
         assert set(snap.state) == keys
-    final = trainer.ema_state_numpy()
+    final = trainer.state_numpy()
     for k, v in snaps[-1].state.items():
         np.testing.assert_array_equal(v, final[k])
     # snapshots are the EMA weights, which lag behind the raw ones
@@ -198,7 +197,7 @@ def test_a_nan_loss_stops_with_the_last_good_weights(small_mnist, monkeypatch):
         next(job)
     assert trainer.steps_done == 2
     assert same_state(trainer.model, raw) and same_state(trainer.ema.model, ema)
-    assert all(np.isfinite(v).all() for v in trainer.ema_state_numpy().values())
+    assert all(np.isfinite(v).all() for v in trainer.state_numpy().values())
 
 
 def test_a_huge_learning_rate_either_trains_or_diverges_cleanly(small_mnist):
@@ -208,7 +207,7 @@ def test_a_huge_learning_rate_either_trains_or_diverges_cleanly(small_mnist):
     except TrainingDiverged:
         pass
     # whatever happened, the weights the job keeps are finite and can be saved
-    assert all(np.isfinite(v).all() for v in trainer.ema_state_numpy().values())
+    assert all(np.isfinite(v).all() for v in trainer.state_numpy().values())
 
 
 def test_closing_mid_run_keeps_the_last_finished_step(small_mnist):
@@ -223,7 +222,7 @@ def test_closing_mid_run_keeps_the_last_finished_step(small_mnist):
     job.close()
     assert seen == [1, 2, 3] and trainer.steps_done == 3
     assert same_state(trainer.model, raw)
-    meta = checkpoint_meta(trainer)
+    meta = trainer.checkpoint_meta()
     assert meta["steps"] == 3 and meta["epochs"] == 0.75
 
 
@@ -279,13 +278,13 @@ def test_checkpoint_meta_and_the_weights_make_a_model(small_mnist):
     ds = subset(small_mnist, 32)
     trainer = make_trainer(ds, num_classes=10)
     _, result = run_all(trainer.run())
-    meta = checkpoint_meta(trainer, result)
+    meta = trainer.checkpoint_meta(result)
     assert meta["family"] == "diffusion" and meta["weights"] == "ema"
     assert meta["config"] == trainer.model_config.to_dict() and meta["training"]["ema_decay"] == 0.9
     assert meta["steps"] == 1 and meta["epochs"] == 1.0 and not meta["stopped_early"]
     assert meta["dataset"]["train_size"] == 32 and meta["dataset"]["classes"] == list(ds.classes)
     assert meta["metrics"]["test_simple_loss"] == result.test_losses["loss"]
-    model = DiffusionModel.from_state(trainer.ema_state_numpy(), meta)
+    model = DiffusionModel.from_state(trainer.state_numpy(), meta)
     assert model.conditional and model.classes == list(ds.classes)
     images = model.sample(2, steps=2, label=[0, 1], generator=torch.Generator().manual_seed(0))
     assert images.shape == (2, 28, 28) and np.isfinite(images).all()

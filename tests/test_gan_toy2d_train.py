@@ -16,7 +16,7 @@ from models.gan.toy2d_api import GAN2DModel
 from models.gan.toy2d_train import (LAYERS, GAN2DTrainConfig, GAN2DTrainer, LabControls,
                                     Picture, Progress, StepStats, lab_job, one_step_job,
                                     train_gan2d)
-from models.training import TrainingDiverged
+from models.trainer import TrainingDiverged
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -11,14 +11,13 @@ import models.gan.training as training
 from models import load_checkpoint, save_checkpoint
 from models.checkpoint import read_checkpoint
 from models.data import Dataset, Split
-from models.events import DatasetReady, EpochEnd, Step, TrainResult
+from models.events import DatasetReady, EpochEnd, Snapshot, Step, TrainResult
 from models.gan.api import GANModel
 from models.gan.diagnostics import Diagnosis, Monitor, classes_covered, mean_pairwise_distance
 from models.gan.losses import LabelTricks
 from models.gan.nets import GANConfig
-from models.gan.training import (GANSamples, GANTrainConfig, GANTrainer, GeneratorSnapshot, Health,
-                                 checkpoint_meta, with_loss_defaults)
-from models.training import TrainingDiverged
+from models.gan.training import GANSamples, GANTrainConfig, GANTrainer, Health, with_loss_defaults
+from models.trainer import TrainingDiverged
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -111,9 +110,9 @@ def test_health_and_snapshots(two_epochs):
     assert 0 <= h.entropy <= 1
     assert h.covered == classes_covered(h.class_hist)
 
-    snaps = of(events, GeneratorSnapshot)
+    snaps = of(events, Snapshot)
     assert snaps[0].step == 0 and snaps[-1].step == trainer.steps_done
-    final = trainer.generator_state()
+    final = trainer.state_numpy()
     assert set(snaps[-1].state) == set(final) == set(trainer.G.state_dict())
     for k, v in final.items():
         assert isinstance(snaps[-1].state[k], np.ndarray)
@@ -292,7 +291,7 @@ def test_conditional_training_labels_its_samples(small_mnist):
         assert s.images.shape == (25, 28, 28)
         np.testing.assert_array_equal(s.labels, np.arange(25) % 10)
     # the label reaches G: two images from the same z and different digits differ
-    model = GANModel.from_state(trainer.generator_state(), checkpoint_meta(trainer, result))
+    model = GANModel.from_state(trainer.state_numpy(), trainer.checkpoint_meta(result))
     z = model.latent(1, generator=0)
     assert np.abs(model.generate(z, [1]) - model.generate(z, [8])).max() > 1e-4
 
@@ -313,7 +312,7 @@ def test_an_empty_training_split_is_refused(small_mnist):
 
 def test_checkpoint_meta(two_epochs):
     trainer, _, result = two_epochs
-    meta = checkpoint_meta(trainer, result)
+    meta = trainer.checkpoint_meta(result)
     assert meta["family"] == "gan" and meta["weights"] == "generator"
     assert meta["config"] == TINY.to_dict()
     assert meta["training"]["loss"] == "non-saturating" and meta["training"]["seed"] == 3
@@ -327,7 +326,7 @@ def test_checkpoint_meta(two_epochs):
 
 def test_from_state_reproduces_the_trained_generator(two_epochs):
     trainer, _, result = two_epochs
-    model = GANModel.from_state(trainer.generator_state(), checkpoint_meta(trainer, result))
+    model = GANModel.from_state(trainer.state_numpy(), trainer.checkpoint_meta(result))
     assert model.family == "gan" and not model.conditional and model.noise_dim == 8
     assert model.classes == [str(i) for i in range(10)]
     z = model.latent(6, generator=1)
@@ -342,13 +341,13 @@ def test_from_state_reproduces_the_trained_generator(two_epochs):
 
 def test_checkpoint_round_trip_gives_identical_samples(two_epochs, tmp_path):
     trainer, _, result = two_epochs
-    save_checkpoint(tmp_path / "gan", trainer.generator_state(), checkpoint_meta(trainer, result))
+    save_checkpoint(tmp_path / "gan", trainer.state_numpy(), trainer.checkpoint_meta(result))
     state, _ = read_checkpoint(tmp_path / "gan")
     counters = [k for k in state if k.endswith("num_batches_tracked")]
     assert counters and all(state[k].shape == () for k in counters)
     loaded = load_checkpoint(tmp_path / "gan")
     assert isinstance(loaded, GANModel) and loaded.config == TINY
-    model = GANModel.from_state(trainer.generator_state(), checkpoint_meta(trainer, result))
+    model = GANModel.from_state(trainer.state_numpy(), trainer.checkpoint_meta(result))
     np.testing.assert_array_equal(loaded.sample(8, generator=4), model.sample(8, generator=4))
     # and GANModel.save writes the same thing back
     loaded.save(tmp_path / "again")

@@ -427,8 +427,8 @@ def test_manifold_grid_decodes_the_visible_region(panel, qtbot):
 
 def test_a_short_training_run_adds_a_trained_model(panel, qtbot, small_folder):
     import torch
-    from models.autoencoder import AEConfig, build_model
-    from models.training import state_to_numpy
+    from models.autoencoder.nets import AEConfig, build_model
+    from models.trainer import state_to_numpy
     pretrained = panel.models[VAE_NAME].state_numpy()
     panel.training.set_values(_train_values(small_folder))
     assert panel.training.curves.point_count() == 0
@@ -510,14 +510,14 @@ def slow_loading(monkeypatch):
     import threading
     import time
 
-    import models.training
-    real, threads = models.training.load_dataset, []
+    import models.trainer
+    real, threads = models.trainer.load_dataset, []
 
     def slow(*args, **kwargs):
         threads.append(threading.current_thread())
         time.sleep(1.0)
         return real(*args, **kwargs)
-    monkeypatch.setattr(models.training, "load_dataset", slow)
+    monkeypatch.setattr(models.trainer, "load_dataset", slow)
     return threads
 
 

@@ -10,8 +10,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from models.autoencoder import AEConfig  # noqa: E402
-from models.autoencoder_api import AutoencoderModel  # noqa: E402
+from models.autoencoder.nets import AEConfig  # noqa: E402
+from models.autoencoder.api import AutoencoderModel  # noqa: E402
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("one_torch_thread")]
 

@@ -425,7 +425,7 @@ def test_live_training_draws_loss_and_samples_and_becomes_trained_here(view, qtb
     assert view.current_key() == "trained" and view.model_box.currentText() == "Trained here"
     model = view.current_model()
     assert model.conditional and model.config.schedule == "cosine" and model.meta["steps"] == 2
-    ema = view._trainer.ema_state_numpy()
+    ema = view._trainer.state_numpy()
     assert all(np.array_equal(v, model.state_numpy()[k]) for k, v in ema.items())
     assert view.controls.sample_btn.isEnabled() and view.controls.guidance_btn.isEnabled()
     assert "Finished" in pane.status.text()

@@ -18,7 +18,7 @@ from models.gan.losses import LabelTricks
 from models.gan.nets import GANConfig, slerp
 from models.gan.training import DEFAULT_CLASSIFIER, GANTrainConfig, GANTrainer
 from models.imaging import tile
-from models.training import TrainingDiverged
+from models.trainer import TrainingDiverged
 
 pytestmark = pytest.mark.gui
 

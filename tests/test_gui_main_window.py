@@ -50,7 +50,7 @@ def test_open_routes_a_checkpoint_to_its_family(make_window, tiny_diffusion, mes
 
 
 def test_pix2pix_checkpoints_open_in_the_painter(make_window, tmp_path, messages):
-    from models.pix2pix.training import Pix2PixConfig, Pix2PixModel
+    from models.pix2pix.api import Pix2PixConfig, Pix2PixModel
     w = make_window()
     w.tabs.setCurrentWidget(w.autoencoder)
     w.pix2pix.views.setCurrentWidget(w.pix2pix.train)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from models.autoencoder import kl_to_standard_normal
+from models.autoencoder.nets import kl_to_standard_normal
 from models.diffusion.scheduler import NoiseScheduler
 from models.gan.losses import d_loss
 

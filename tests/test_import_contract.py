@@ -34,7 +34,7 @@ def test_models_package_imports_no_qt():
     names = sorted({"models." + ".".join(p.relative_to(ROOT / "models").with_suffix("").parts)
                     for p in (ROOT / "models").rglob("*.py") if p.name != "__init__.py"}
                    | {"models", "models.diffusion"})
-    assert "models.diffusion.scheduler" in names and "models.training" in names
+    assert "models.diffusion.scheduler" in names and "models.trainer" in names and "models.autoencoder.training" in names
     code = (f"import importlib, sys; [importlib.import_module(n) for n in {names!r}]; "
             f"print([m for m in sys.modules if m.startswith({QT_PREFIXES!r})])")
     proc = _run(["-c", code])

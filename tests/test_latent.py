@@ -8,8 +8,8 @@ import pytest
 import torch
 from PIL import Image
 
-from models.autoencoder import AEConfig
-from models.autoencoder_api import AutoencoderModel
+from models.autoencoder.nets import AEConfig
+from models.autoencoder.api import AutoencoderModel
 from models.imaging import save_gif, save_png, tile, to_uint8
 from models.latent import (PlaneProjection, attribute_vector, grid_points, interpolate, latent_box,
                            lerp, prior_draws, slerp)

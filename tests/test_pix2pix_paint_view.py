@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 
 from models.pix2pix.label_files import load_label_png, save_label_png
 from models.pix2pix.landscapes import CLASSES, GRASS, SKY, WATER, render_label_map
-from models.pix2pix.training import Pix2PixConfig, Pix2PixModel
+from models.pix2pix.api import Pix2PixConfig, Pix2PixModel
 from playground.panels.model_source import TRAINED
 from playground.panels.pix2pix.paint_view import PaintView
 

@@ -85,7 +85,7 @@ def test_snapshots_are_built_off_the_gui_thread_and_save(qtbot, panel, monkeypat
     # building a U-Net costs the GUI thread 50-130 ms; a snapshot arrives every few seconds
     import threading
 
-    from models.pix2pix.training import Pix2PixConfig, Pix2PixModel
+    from models.pix2pix.api import Pix2PixConfig, Pix2PixModel
     tiny = Pix2PixModel(Pix2PixConfig(size=64, depth=6, width=4))
     meta = {"family": "pix2pix", "config": tiny.config.to_dict(), "steps": 7}
     built_on = []

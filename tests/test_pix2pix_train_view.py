@@ -6,7 +6,7 @@ import pytest
 
 from models import load_checkpoint
 from models.pix2pix.landscapes import CLASSES, render_label_map
-from models.pix2pix.training import Pix2PixModel
+from models.pix2pix.api import Pix2PixModel
 
 TINY = {"dataset": "landscapes", "size": 64, "width": 8, "pairs": 16, "epochs": 1,
         "batch_size": 8, "objective": "l1+cgan", "patch": 16, "seed": 3}

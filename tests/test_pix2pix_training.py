@@ -6,18 +6,11 @@ import pytest
 import torch
 
 from models import load_checkpoint
-from models.events import EpochEnd, Step, TrainResult
+from models.events import EpochEnd, Snapshot, Step, TrainResult
+from models.pix2pix.api import Pix2PixConfig, Pix2PixModel
 from models.pix2pix.landscapes import CLASSES, landscape_pair
-from models.pix2pix.training import (
-    GeneratorSnapshot,
-    Pix2PixConfig,
-    Pix2PixModel,
-    Pix2PixPreview,
-    Pix2PixTrainConfig,
-    Pix2PixTrainer,
-    checkpoint_meta,
-)
-from models.training import TrainingDiverged
+from models.pix2pix.training import Pix2PixPreview, Pix2PixTrainConfig, Pix2PixTrainer
+from models.trainer import TrainingDiverged
 
 TINY = Pix2PixConfig(size=32, depth=3, width=8)
 
@@ -48,7 +41,7 @@ def test_the_job_yields_named_terms_previews_and_a_result(objective, one_torch_t
     assert previews and previews[-1].outputs.shape == (4, 32, 32, 3)
     assert previews[-1].inputs.dtype == np.uint8 and previews[-1].targets.shape == (4, 32, 32, 3)
     assert len([e for e in events if isinstance(e, EpochEnd)]) == 2
-    assert isinstance(events[-1], GeneratorSnapshot)
+    assert isinstance(events[-1], Snapshot)
 
 
 def test_l1_training_moves_outputs_towards_targets(one_torch_thread):
@@ -70,7 +63,7 @@ def test_a_nan_loss_stops_training(one_torch_thread):
 def test_translate_round_trips_through_a_checkpoint(tmp_path, one_torch_thread):
     trainer = Pix2PixTrainer(TINY, Pix2PixTrainConfig(patch=1, epochs=1, batch_size=4), 4, "cpu")
     run(trainer)
-    model = Pix2PixModel.from_state(trainer.generator_state(), checkpoint_meta(trainer))
+    model = Pix2PixModel.from_state(*trainer.checkpoint())
     model.save(tmp_path / "p2p")
     loaded = load_checkpoint(tmp_path / "p2p")
     label, _ = landscape_pair(3, 32)
@@ -124,7 +117,7 @@ def test_checkpoint_config_is_strict_json_even_with_schedules_off(tmp_path, one_
     import json
     trainer = Pix2PixTrainer(TINY, Pix2PixTrainConfig(patch=1, epochs=1, batch_size=4,
                                                       preview_every_s=float("inf")), 4, "cpu")
-    Pix2PixModel.from_state(trainer.generator_state(), checkpoint_meta(trainer)).save(tmp_path / "p")
+    Pix2PixModel.from_state(*trainer.checkpoint()).save(tmp_path / "p")
 
     def refuse(constant):
         raise ValueError(f"non-standard JSON constant {constant}")

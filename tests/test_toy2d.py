@@ -12,9 +12,8 @@ from models.diffusion.toy2d import (DATASETS, BoxedEps, Toy2DConfig, ToyDenoiser
                                     make_points, make_scheduler, noised, particle_paths,
                                     points_from_strokes, score_field)
 from models.diffusion.toy2d_train import ToyTrainConfig, ToyTrainer, train_toy
-from models.diffusion.training import WeightsSnapshot
-from models.events import Step, TrainResult
-from models.training import TrainingDiverged, state_to_numpy
+from models.events import Snapshot, Step, TrainResult
+from models.trainer import TrainingDiverged, state_to_numpy
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -234,7 +233,7 @@ def test_distance_to_data():
 def test_training_yields_steps_and_snapshots(trained_moons):
     trainer, events, result = trained_moons
     steps = [e for e in events if isinstance(e, Step)]
-    snaps = [e for e in events if isinstance(e, WeightsSnapshot)]
+    snaps = [e for e in events if isinstance(e, Snapshot)]
     assert [e.step for e in steps] == list(range(1, 501))
     assert all(e.total_steps == 500 and math.isfinite(e.losses["loss"]) for e in steps)
     assert [s.step for s in snaps] == [0, 100, 200, 300, 400, 500]
@@ -243,15 +242,15 @@ def test_training_yields_steps_and_snapshots(trained_moons):
     last = np.mean([e.losses["loss"] for e in steps[-100:]])
     assert last < 0.6 * first
     # the last snapshot is the trainer's EMA, and snapshots are copies that training moved on from
-    final = trainer.ema_state_numpy()
+    final = trainer.state_numpy()
     assert all(np.array_equal(final[k], snaps[-1].state[k]) for k in final)
     assert any(not np.allclose(snaps[0].state[k], final[k]) for k in final)
 
 
 def test_trained_samples_land_on_the_data(trained_moons):
     trainer, _, _ = trained_moons
-    model = ToyDenoiser.from_state(trainer.ema_state_numpy(), trainer.config)
-    sched = make_scheduler(trainer.config)
+    model = ToyDenoiser.from_state(trainer.state_numpy(), trainer.model_config)
+    sched = make_scheduler(trainer.model_config)
     x_T = np.random.default_rng(1).standard_normal((400, 2)).astype(np.float32)
     data = make_points("moons", 1000, seed=5)
     noise_gap = nearest(x_T, data)

@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 import torch
 
-import models.training
-from models.autoencoder import AEConfig
+import models.autoencoder.training
+from models.autoencoder.nets import AEConfig
 from models.data import DataError, Dataset, Split, to_float
-from models.events import DatasetReady, EpochEnd, Preview, Snapshot, Status, Step, TrainResult
+from models.events import DatasetReady, EpochEnd, LatentCodes, Preview, Snapshot, Status, Step, TrainResult
 from models.latent import latent_box
 from models.metrics import knn_accuracy
-from models.training import (AutoencoderTrainer, epoch_test_size, TrainConfig, TrainingDiverged, checkpoint_meta,
-                             encode_means, evaluate)
+from models.autoencoder.training import (AutoencoderTrainer, epoch_test_size, TrainConfig, TrainingDiverged,
+                                         encode_means, evaluate)
 
 MODEL = AEConfig(kind="vae", arch="conv", latent_dim=2, hidden=64)
 # live_budget=1.0 lifts the cap on the time previews and snapshots may take, so these cadences
@@ -76,7 +76,7 @@ def find_tensors(obj, path="event") -> list[str]:
 
 def test_find_tensors_sees_nested_tensors():
     # guards the event checks below against a walker that never finds anything
-    ev = Snapshot(1, {"w": np.zeros(2), "deep": [{"t": torch.zeros(1)}]}, np.zeros((1, 2)), np.zeros(1))
+    ev = Snapshot(1, {"w": np.zeros(2), "deep": [{"t": torch.zeros(1)}]})
     assert find_tensors(ev) == ["event.state['deep'][0]['t']"]
 
 
@@ -87,7 +87,7 @@ def test_events_are_numpy_only_and_steps_count_up(small_mnist):
     events, result = run_all(trainer.run())
 
     kinds = {type(e) for e in events}
-    assert kinds == {DatasetReady, Snapshot, Step, Preview, EpochEnd}
+    assert kinds == {DatasetReady, Snapshot, LatentCodes, Step, Preview, EpochEnd}
     assert isinstance(events[0], DatasetReady)
     for e in events:
         assert find_tensors(e) == [], type(e).__name__
@@ -112,11 +112,17 @@ def test_events_are_numpy_only_and_steps_count_up(small_mnist):
     np.testing.assert_array_equal(ready.labels, small_mnist.test.labels[:n_eval])
 
     expected_keys = set(trainer.model.state_dict())
-    for snap in (e for e in events if isinstance(e, Snapshot)):
+    snaps = [i for i, e in enumerate(events) if isinstance(e, Snapshot)]
+    assert snaps
+    for i in snaps:
+        snap, codes = events[i], events[i + 1]
         assert set(snap.state) == expected_keys
         assert all(isinstance(v, np.ndarray) and v.dtype == np.float32 for v in snap.state.values())
-        assert snap.latents.shape == (n_eval, 2) and isinstance(snap.latents, np.ndarray)
-        np.testing.assert_array_equal(snap.labels, small_mnist.test.labels[:n_eval])
+        # every Snapshot is followed by the codes under those weights
+        assert isinstance(codes, LatentCodes) and codes.step == snap.step
+        assert codes.latents.shape == (n_eval, 2) and isinstance(codes.latents, np.ndarray)
+        np.testing.assert_array_equal(codes.labels, small_mnist.test.labels[:n_eval])
+    assert sum(isinstance(e, LatentCodes) for e in events) == len(snaps)
 
     for prev in (e for e in events if isinstance(e, Preview)):
         assert prev.inputs.shape == prev.outputs.shape == (8, 28, 28)
@@ -245,7 +251,7 @@ def test_pausing_is_not_calling_next(small_mnist):
 
 
 def test_a_nan_loss_stops_training_with_the_previous_weights(small_mnist, monkeypatch):
-    real = models.training.loss_terms
+    real = models.autoencoder.training.loss_terms
     calls = {"n": 0}
 
     def flaky(model, x, beta=1.0, generator=None):
@@ -254,7 +260,7 @@ def test_a_nan_loss_stops_training_with_the_previous_weights(small_mnist, monkey
         if calls["n"] == 3:
             terms = {k: v * float("nan") for k, v in terms.items()}
         return terms
-    monkeypatch.setattr(models.training, "loss_terms", flaky)
+    monkeypatch.setattr(models.autoencoder.training, "loss_terms", flaky)
 
     trainer = make_trainer(small_mnist, **RARELY)
     job = trainer.run()
@@ -309,7 +315,7 @@ def test_checkpoint_meta(small_mnist):
     model = AEConfig(kind="ae", arch="mlp", latent_dim=3, hidden=64)
     trainer = make_trainer(small_mnist, model=model, **RARELY)
     _, result = run_all(trainer.run())
-    meta = checkpoint_meta(trainer, result)
+    meta = trainer.checkpoint_meta(result)
 
     assert meta["family"] == "autoencoder"
     assert meta["config"] == model.to_dict()
@@ -330,7 +336,7 @@ def test_checkpoint_meta(small_mnist):
     assert box.shape == (2, 3)
     np.testing.assert_allclose(box, latent_box(train_z, margin=0.0))
     assert (box[0] < box[1]).all()
-    stopped = checkpoint_meta(trainer, TrainResult(4, 0.5, stopped_early=True))
+    stopped = trainer.checkpoint_meta(TrainResult(4, 0.5, stopped_early=True))
     assert stopped["stopped_early"] is True
 
 

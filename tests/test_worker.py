@@ -289,7 +289,7 @@ def test_a_job_started_right_after_shutdown_keeps_its_own_finish(qtbot, runner):
 
 def test_readable_messages():
     from models import CheckpointError, DataError
-    from models.training import TrainingDiverged
+    from models.trainer import TrainingDiverged
     from playground.worker import readable
 
     for exc in (DataError("no data"), CheckpointError("bad file"), TrainingDiverged("nan"),
@@ -304,9 +304,9 @@ def test_readable_messages():
 def test_stopping_a_real_training_job(qtbot, runner, small_mnist):
     import torch
 
-    from models.autoencoder import AEConfig
+    from models.autoencoder.nets import AEConfig
     from models.events import Step
-    from models.training import AutoencoderTrainer, TrainConfig
+    from models.autoencoder.training import AutoencoderTrainer, TrainConfig
 
     trainer = AutoencoderTrainer(AEConfig(kind="vae", arch="mlp", latent_dim=2, hidden=32),
                                  TrainConfig(epochs=50, batch_size=64), small_mnist, device="cpu")

@@ -7,7 +7,7 @@ from typing import Generator, Sequence
 import numpy as np
 import torch
 
-from ..training import to_unit
+from ..trainer import to_unit
 from ..weights import WeightsMixin
 from .sampling import reverse_chain, run_chain
 from .scheduler import NoiseScheduler

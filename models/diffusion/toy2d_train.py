@@ -1,12 +1,13 @@
 """Training the 2-D denoiser: the simple ε loss on random minibatches of points.
 
     trainer = ToyTrainer(make_points("moons", 8000), Toy2DConfig(), ToyTrainConfig())
-    for event in trainer.run():      # Step, WeightsSnapshot (EMA weights)
+    for event in trainer.run():      # Step, EpochEnd, Snapshot (EMA weights)
         ...
-    model = ToyDenoiser.from_state(trainer.ema_state_numpy(), trainer.config)
+    model = ToyDenoiser.from_state(trainer.state_numpy(), trainer.model_config)
 
-Like the image trainer it is a generator of small events, so the GUI can run it on a
-JobRunner and stop it between two steps; the EMA weights then stay at the last step.
+It keeps the trainer contract (models/trainer.py), so the GUI can run it on a JobRunner and
+stop it between two steps; the EMA weights then stay at the last step. Its weights are not a
+checkpoint family (the 2-D lab retrains in seconds), so it has no checkpoint_meta.
 """
 from __future__ import annotations
 
@@ -19,11 +20,10 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from ..device import pick_device
-from ..events import Step, TrainResult
-from ..training import TrainingDiverged, state_to_numpy
+from ..events import EpochEnd, Snapshot, Step, TrainResult
+from ..trainer import Trainer, TrainingDiverged, state_to_numpy
 from .toy2d import Toy2DConfig, ToyDenoiser, make_scheduler
-from .training import EMA, WeightsSnapshot
+from .training import EMA
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class ToyTrainConfig:
     lr: float = 5e-3
     ema_decay: float = 0.995
     seed: int = 0
-    snapshot_every: int = 100     # steps between WeightsSnapshot events
+    snapshot_every: int = 100     # steps between Snapshot events
 
     def __post_init__(self):
         for name, lo, hi in (("steps", 1, 1_000_000), ("batch_size", 1, 65_536),
@@ -50,7 +50,10 @@ class ToyTrainConfig:
         return asdict(self)
 
 
-class ToyTrainer:
+class ToyTrainer(Trainer):
+    """`model_config` is the denoiser's Toy2DConfig, `config` the ToyTrainConfig and
+    `dataset` (also `points`) the N×2 training points."""
+
     def __init__(self, points: np.ndarray, config: Toy2DConfig = Toy2DConfig(),
                  train_config: ToyTrainConfig = ToyTrainConfig(), device: str = "cpu"):
         pts = np.asarray(points, np.float32)
@@ -58,10 +61,7 @@ class ToyTrainer:
             raise ValueError(f"the training points must be a non-empty N×2 array, not shape {pts.shape}")
         if not np.isfinite(pts).all():
             raise ValueError("the training points contain NaN or infinite values")
-        self.points = pts
-        self.config = config
-        self.train_config = train_config
-        self.device = device if isinstance(device, torch.device) else pick_device(device)
+        super().__init__(config, train_config, pts, device)
         torch.manual_seed(train_config.seed)
         self.model = ToyDenoiser(config).to(self.device)
         self.ema = EMA(self.model, train_config.ema_decay)
@@ -70,24 +70,27 @@ class ToyTrainer:
         # cosine decay to a tenth: the last few hundred steps polish the fine structure
         self.lr_schedule = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda i: 0.1 + 0.45 * (1 + math.cos(math.pi * min(1.0, i / train_config.steps))))
-        self.steps_done = 0
         self.recent_loss = float("nan")
 
-    def ema_state_numpy(self) -> dict[str, np.ndarray]:
+    @property
+    def points(self) -> np.ndarray:
+        return self.dataset
+
+    def state_numpy(self) -> dict[str, np.ndarray]:
         """A copy of the EMA weights. Only call it while `run()` is not executing."""
         return state_to_numpy(self.ema.model)
 
     def run(self) -> Generator[object, None, TrainResult]:
-        cfg, dev = self.train_config, self.device
+        cfg, dev = self.config, self.device
         data = torch.from_numpy(self.points).to(dev)
         n, T = len(data), self.scheduler.num_train_timesteps
         acp = self.scheduler.alphas_cumprod.to(dev)
         rng = torch.Generator(device=dev).manual_seed(cfg.seed + 1)
         steps_per_epoch = max(1, math.ceil(n / cfg.batch_size))
         epochs = math.ceil(cfg.steps / steps_per_epoch)
-        yield WeightsSnapshot(0, self.ema_state_numpy())
+        yield Snapshot(0, self.state_numpy())
         self.model.train()
-        busy, window = 0.0, []
+        busy, window, epoch_sum = 0.0, [], 0.0
         while self.steps_done < cfg.steps:
             t0 = time.perf_counter()
             idx = torch.randint(0, n, (cfg.batch_size,), generator=rng, device=dev)
@@ -112,10 +115,18 @@ class ToyTrainer:
             self.recent_loss = float(np.mean(window))
             busy += time.perf_counter() - t0
             s = self.steps_done
-            yield Step(s, cfg.steps, min(epochs, (s - 1) // steps_per_epoch + 1), epochs,
-                       {"loss": value}, busy, s * cfg.batch_size / max(busy, 1e-9))
+            epoch = min(epochs, (s - 1) // steps_per_epoch + 1)
+            yield Step(s, cfg.steps, epoch, epochs, {"loss": value}, busy,
+                       s * cfg.batch_size / max(busy, 1e-9))
+            # an "epoch" is as many random minibatches as the points fill; the last one may
+            # be short when the step count is not a multiple
+            epoch_sum += value
+            if s % steps_per_epoch == 0 or s == cfg.steps:
+                done = (s - 1) % steps_per_epoch + 1
+                yield EpochEnd(epoch, epochs, {"loss": epoch_sum / done}, {})
+                epoch_sum = 0.0
             if s % cfg.snapshot_every == 0 or s == cfg.steps:
-                yield WeightsSnapshot(s, self.ema_state_numpy())
+                yield Snapshot(s, self.state_numpy())
         return TrainResult(self.steps_done, self.steps_done / steps_per_epoch,
                            {"loss": self.recent_loss})
 

@@ -16,9 +16,9 @@ import torch
 from torch.nn import functional as F
 
 from ..data import Dataset
-from ..events import EpochEnd, Step, TrainResult
+from ..events import EpochEnd, Snapshot, Step, TrainResult
 from ..live import LiveBudget
-from ..training import ImageTrainer, TrainingDiverged, load_training_data, run_meta, state_to_numpy, to_signed
+from ..trainer import ImageTrainer, TrainingDiverged, load_training_data, state_to_numpy, to_signed
 from .sampling import run_chain
 from .scheduler import NoiseScheduler
 from .unet import DiffusionConfig, UNet
@@ -30,13 +30,6 @@ class Samples:
     step: int
     images: np.ndarray
     labels: np.ndarray | None = None
-
-
-@dataclass(frozen=True)
-class WeightsSnapshot:
-    """A copy of the EMA weights, for sampling elsewhere while training goes on."""
-    step: int
-    state: dict[str, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -111,6 +104,10 @@ class EMA:
 
 
 class DiffusionTrainer(ImageTrainer):
+    """Trains a U-Net on the simple loss; its Snapshots and checkpoints carry the EMA weights."""
+
+    family = "diffusion"
+
     def __init__(self, model_config: DiffusionConfig, train_config: DiffusionTrainConfig,
                  dataset: Dataset | str, device: str | torch.device = "auto",
                  data_dir: str | None = None, download: bool = True):
@@ -121,9 +118,14 @@ class DiffusionTrainer(ImageTrainer):
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=train_config.lr)
         self.last_test_loss = float("nan")
 
-    def ema_state_numpy(self) -> dict[str, np.ndarray]:
-        """A copy of the EMA weights. Only call it while `run()` is not executing."""
+    def state_numpy(self) -> dict[str, np.ndarray]:
+        """A copy of the EMA weights (what is sampled from and saved). Only call it while
+        `run()` is not executing."""
         return state_to_numpy(self.ema.model)
+
+    def checkpoint_meta(self, result: TrainResult | None = None) -> dict:
+        return {**self.run_meta(result),
+                "metrics": {"test_simple_loss": self.last_test_loss}, "weights": "ema"}
 
     def _autocast(self):
         dev = self.device.type
@@ -154,7 +156,7 @@ class DiffusionTrainer(ImageTrainer):
         seen = 0
 
         make_samples = lambda: self._samples(sample_noise, sample_labels)  # noqa: E731
-        make_snapshot = lambda: WeightsSnapshot(self.steps_done, self.ema_state_numpy())  # noqa: E731
+        make_snapshot = lambda: Snapshot(self.steps_done, self.state_numpy())  # noqa: E731
         yield live.timed("snapshot", make_snapshot)
         self.model.train()
         for epoch in range(1, cfg.epochs + 1):
@@ -235,7 +237,3 @@ class DiffusionTrainer(ImageTrainer):
         return Samples(self.steps_done, images,
                        None if labels is None else labels.cpu().numpy().copy())
 
-
-def checkpoint_meta(trainer: DiffusionTrainer, result: TrainResult | None = None) -> dict:
-    return {**run_meta("diffusion", trainer, result),
-            "metrics": {"test_simple_loss": trainer.last_test_loss}, "weights": "ema"}

@@ -6,7 +6,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..training import to_unit
+from ..trainer import to_unit
 from ..weights import WeightsMixin
 from .nets import GANConfig, Generator, lerp, slerp, truncated_normal
 

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from ..device import pick_device
-from ..training import TrainingDiverged
+from ..trainer import TrainingDiverged
 from .losses import LOSSES, LabelTricks, d_loss, d_outputs, d_targets, g_loss, gradient_penalty
 from .toy2d import (EXTENT, Discriminator2D, GAN2DConfig, Generator2D, binned_divergences,
                     check_points, points_histogram, sample_noise)

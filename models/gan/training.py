@@ -16,9 +16,9 @@ import numpy as np
 import torch
 
 from ..data import Dataset, to_float
-from ..events import EpochEnd, Step, TrainResult
+from ..events import EpochEnd, Snapshot, Step, TrainResult
 from ..live import LiveBudget
-from ..training import ImageTrainer, TrainingDiverged, load_training_data, run_meta, state_to_numpy, to_unit
+from ..trainer import ImageTrainer, TrainingDiverged, load_training_data, state_to_numpy, to_unit
 from .diagnostics import (
     Monitor,
     class_histogram,
@@ -57,12 +57,6 @@ class Health:
     class_hist: np.ndarray | None = None
     entropy: float = float("nan")
     covered: int = -1
-
-
-@dataclass(frozen=True)
-class GeneratorSnapshot:
-    step: int
-    state: dict[str, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -145,6 +139,10 @@ def _init_weights(module: torch.nn.Module) -> None:
 
 
 class GANTrainer(ImageTrainer):
+    """Trains G and D; Snapshots and checkpoints carry G's weights only (sampling needs no D)."""
+
+    family = "gan"
+
     def __init__(self, model_config: GANConfig, train_config: GANTrainConfig,
                  dataset: Dataset | str, device: str | torch.device = "auto",
                  data_dir: str | None = None, download: bool = True):
@@ -159,9 +157,22 @@ class GANTrainer(ImageTrainer):
         self.monitor = Monitor(train_config.loss, train_config.tricks)
         self.last_health: Health | None = None
 
-    def generator_state(self) -> dict[str, np.ndarray]:
+    def state_numpy(self) -> dict[str, np.ndarray]:
         """A copy of G's weights. Only call it while `run()` is not executing."""
         return state_to_numpy(self.G)
+
+    def checkpoint_meta(self, result: TrainResult | None = None) -> dict:
+        meta = self.run_meta(result)
+        per_epoch = getattr(self, "_steps_per_epoch", None)
+        if per_epoch:
+            meta["epochs"] = round(self.steps_done / per_epoch, 3)
+        h = self.last_health
+        meta["metrics"] = {} if h is None else {
+            "diversity": h.diversity,
+            **({"class_entropy": h.entropy, "classes_covered": h.covered}
+               if h.class_hist is not None else {})}
+        meta["weights"] = "generator"
+        return meta
 
     def _classifier(self):
         spec = self.config.classifier
@@ -204,7 +215,7 @@ class GANTrainer(ImageTrainer):
 
         samples = lambda end=False: [self._samples(sample_z, sample_y, end)]  # noqa: E731
         health = lambda: self._health(health_z, health_y, real_ref, classifier)  # noqa: E731
-        snapshot = lambda: [GeneratorSnapshot(self.steps_done, self.generator_state())]  # noqa: E731
+        snapshot = lambda: [Snapshot(self.steps_done, self.state_numpy())]  # noqa: E731
         for kind, make in (("samples", samples), ("snapshot", snapshot)):
             yield from live.timed(kind, make)
         for epoch in range(1, cfg.epochs + 1):
@@ -293,19 +304,6 @@ class GANTrainer(ImageTrainer):
             ent, cov = normalised_entropy(hist), classes_covered(hist)
         self.last_health = Health(self.steps_done, div, hist, ent, cov)
         return [self.last_health, *self.monitor.add_health(self.steps_done, div, ent)]
-
-
-def checkpoint_meta(trainer: GANTrainer, result: TrainResult | None = None) -> dict:
-    meta = run_meta("gan", trainer, result)
-    per_epoch = getattr(trainer, "_steps_per_epoch", None)
-    if per_epoch:
-        meta["epochs"] = round(trainer.steps_done / per_epoch, 3)
-    h = trainer.last_health
-    meta["metrics"] = {} if h is None else {
-        "diversity": h.diversity,
-        **({"class_entropy": h.entropy, "classes_covered": h.covered} if h.class_hist is not None else {})}
-    meta["weights"] = "generator"
-    return meta
 
 
 def with_loss_defaults(config: GANTrainConfig) -> GANTrainConfig:

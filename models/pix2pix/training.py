@@ -1,4 +1,4 @@
-"""The pix2pix training job and the inference object, Pix2PixModel.translate.
+"""The pix2pix training job (the inference object, Pix2PixModel, is in api.py).
 
 A step updates D once on (a, b) against (a, G(a)) with its loss halved, then G once on
 G_GAN + λ·G_L1 (paper §3.3; Adam 2e-4, β₁ = 0.5). Inputs are one-hot class maps for the
@@ -14,57 +14,17 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from ..device import pick_device
-from ..events import EpochEnd, Status, Step, TrainResult
+from ..events import EpochEnd, Snapshot, Status, Step, TrainResult
 from ..live import LiveBudget
-from ..training import TrainingDiverged, state_to_numpy
-from ..weights import WeightsMixin
-from .landscapes import CLASSES, LandscapeDataset, colourise, validate_label_map
-from .networks import (PATCHES, UNetConfig, UNetGenerator, batch_stats_at_inference,
-                       build_discriminator, keep_dropout_on, patch_fits, seed_dropout)
+from ..trainer import Trainer, TrainingDiverged, state_to_numpy
+from .api import INPUTS, Pix2PixConfig, decode_rgb, encode_inputs, encode_rgb  # noqa: F401 (re-exported)
+from .landscapes import LandscapeDataset, colourise
+from .networks import PATCHES, UNetGenerator, build_discriminator, keep_dropout_on, patch_fits
 from .objective import DEFAULT_LAMBDA, check_objective, d_terms, g_terms, uses_gan
 from .paired import PairedDataError
 
-INPUTS = ("classes", "rgb")
 MEMORY_BUDGET = 4 * 2**30      # bytes of training pairs held in memory
 PROGRESS_S = 0.1
-
-
-@dataclass(frozen=True)
-class Pix2PixConfig:
-    """What rebuilds a generator: its input kind, image size and U-Net."""
-    input: str = "classes"
-    num_classes: int = len(CLASSES)
-    size: int = 64
-    depth: int = 6
-    width: int = 64
-    dropout: float = 0.5
-
-    def __post_init__(self):
-        if self.input not in INPUTS:
-            raise ValueError(f"input must be one of {', '.join(INPUTS)}, not {self.input!r}")
-        if self.size not in (32, 64, 128, 256):
-            raise ValueError(f"size must be 32, 64, 128 or 256, not {self.size!r}")
-        if self.input == "classes" and not (isinstance(self.num_classes, int)
-                                            and 2 <= self.num_classes <= 64):
-            raise ValueError(f"num_classes must be an integer in 2..64, not {self.num_classes!r}")
-        self.generator_config()     # validates depth, width, dropout (depth first: 2**depth)
-        if self.size % (2 ** self.depth):
-            raise ValueError(f"a depth-{self.depth} U-Net needs a size divisible by {2 ** self.depth}")
-
-    @property
-    def in_channels(self) -> int:
-        return self.num_classes if self.input == "classes" else 3
-
-    def generator_config(self) -> UNetConfig:
-        return UNetConfig(self.in_channels, 3, self.depth, self.width, self.dropout)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Pix2PixConfig":
-        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
 @dataclass(frozen=True)
@@ -104,41 +64,23 @@ class Pix2PixPreview:
     targets: np.ndarray
 
 
-@dataclass(frozen=True)
-class GeneratorSnapshot:
-    step: int
-    state: dict[str, np.ndarray]
-
-
-def encode_inputs(a: np.ndarray, config: Pix2PixConfig) -> torch.Tensor:
-    """Class maps N×H×W → one-hot N×K×H×W; RGB N×H×W×3 uint8 → N×3×H×W in [−1, 1]."""
-    if config.input == "classes":
-        maps = torch.from_numpy(np.asarray(a, np.int64))
-        return torch.nn.functional.one_hot(maps, config.num_classes).permute(0, 3, 1, 2).float()
-    return encode_rgb(a)
-
-
-def encode_rgb(images: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.asarray(images, np.float32) / 127.5 - 1).permute(0, 3, 1, 2)
-
-
-def decode_rgb(x: torch.Tensor) -> np.ndarray:
-    """N×3×H×W in [−1, 1] → N×H×W×3 uint8."""
-    x = ((x.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
-    return x.permute(0, 2, 3, 1).cpu().numpy()
-
-
 def _show_inputs(a: np.ndarray, config: Pix2PixConfig) -> np.ndarray:
     if config.input == "classes":
         return np.stack([colourise(m) for m in a])
     return np.asarray(a, np.uint8)
 
 
-class Pix2PixTrainer:
+class Pix2PixTrainer(Trainer):
+    """Trains G and D on pairs; Snapshots and checkpoints carry G's weights only.
+
+    Its dataset (also named `pairs`) is a sequence of (a, b) arrays, or a number of
+    procedural landscapes to render when the job starts."""
+
+    family = "pix2pix"
+
     def __init__(self, model_config: Pix2PixConfig, train_config: Pix2PixTrainConfig,
                  pairs: typing.Sequence | int = 2000, device: str | torch.device = "auto"):
-        """pairs: a sequence of (a, b) arrays, or a number of procedural landscapes."""
-        self.model_config, self.config = model_config, train_config
+        super().__init__(model_config, train_config, pairs, device)
         if uses_gan(train_config.objective) and not patch_fits(train_config.patch, model_config.size):
             raise ValueError(f"a {train_config.patch}×{train_config.patch} PatchGAN has no output "
                              f"on {model_config.size}×{model_config.size} images: pick a smaller "
@@ -152,18 +94,26 @@ class Pix2PixTrainer:
                              f"{n * per_pair / 2**30:.1f} GiB of memory, over the "
                              f"{MEMORY_BUDGET / 2**30:.0f} GiB allowed: use at most "
                              f"{MEMORY_BUDGET // per_pair:,} pairs, or a smaller size")
-        self.pairs = pairs
-        self.device = device if isinstance(device, torch.device) else pick_device(device)
         torch.manual_seed(train_config.seed)
         self.G = UNetGenerator(model_config.generator_config()).to(self.device)
         self.D = build_discriminator(train_config.patch, model_config.in_channels + 3).to(self.device)
         betas = (0.5, 0.999)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=train_config.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=train_config.lr, betas=betas)
-        self.steps_done = 0
 
-    def generator_state(self) -> dict[str, np.ndarray]:
+    @property
+    def pairs(self) -> typing.Sequence | int:
+        return self.dataset
+
+    def state_numpy(self) -> dict[str, np.ndarray]:
+        """A copy of G's weights. Only call it while `run()` is not executing."""
         return state_to_numpy(self.G)
+
+    def checkpoint_meta(self, result: TrainResult | None = None) -> dict:
+        return {"family": self.family, "config": self.model_config.to_dict(),
+                "training": self.config.to_dict(), "steps": self.steps_done,
+                "stopped_early": bool(result.stopped_early) if result else False,
+                "data": "landscapes" if isinstance(self.dataset, int) else "folder"}
 
     def _prepare(self) -> typing.Generator[Status, None, tuple[np.ndarray, np.ndarray]]:
         """Render or read every pair once, with progress at least every PROGRESS_S: a 256-px
@@ -206,7 +156,7 @@ class Pix2PixTrainer:
         live = LiveBudget({"preview": cfg.preview_every_s, "snapshot": cfg.snapshot_every_s},
                           cfg.live_budget)
         preview = lambda: self._preview(a_all[show], b_all[show])  # noqa: E731
-        snapshot = lambda: GeneratorSnapshot(self.steps_done, self.generator_state())  # noqa: E731
+        snapshot = lambda: Snapshot(self.steps_done, self.state_numpy())  # noqa: E731
         yield live.timed("preview", preview)
         seen = 0
         for epoch in range(1, cfg.epochs + 1):
@@ -270,56 +220,3 @@ class Pix2PixTrainer:
         out = decode_rgb(self.G(encode_inputs(a, self.model_config).to(self.device)))
         return Pix2PixPreview(self.steps_done, _show_inputs(a, self.model_config), out,
                               np.asarray(b, np.uint8).copy())
-
-
-class Pix2PixModel(WeightsMixin):
-    """A trained generator: label maps (or A images) in, pictures out."""
-    config_class = Pix2PixConfig
-    family = "pix2pix"
-
-    @staticmethod
-    def build_module(config: Pix2PixConfig) -> UNetGenerator:
-        return UNetGenerator(config.generator_config())
-
-    @torch.no_grad()
-    def translate(self, x, noise: bool = True, seed: int | None = None,
-                  batch_stats: bool = False) -> np.ndarray:
-        """One H×W class map (or H×W×3 RGB image for an "rgb" model) → H×W×3 uint8; a batch
-        N×H×W (N×H×W×3) → N×H×W×3. noise keeps dropout on, the paper's only noise; seed
-        fixes it. batch_stats normalises with the statistics of the batch given, as the
-        paper does at test time (for one map: its own statistics, like instance norm),
-        instead of the running averages; the running averages stay as they are."""
-        c = self.config
-        x = np.asarray(x)
-        single = x.ndim == (2 if c.input == "classes" else 3)
-        batch = x[None] if single else x
-        if c.input == "classes":
-            if batch.ndim != 3 or len(batch) == 0 or batch.shape[1:] != (c.size, c.size):
-                raise ValueError(f"give a {c.size}×{c.size} class map or a non-empty N×{c.size}"
-                                 f"×{c.size} batch of them, not an array of shape {x.shape}")
-            batch = np.stack([validate_label_map(m, c.size) for m in batch])
-            if batch.max(initial=0) >= c.num_classes:
-                raise ValueError(f"class indices must be below {c.num_classes}")
-        elif batch.ndim != 4 or len(batch) == 0 or batch.shape[1:] != (c.size, c.size, 3):
-            raise ValueError(f"give {c.size}×{c.size}×3 RGB images, not shape {x.shape}")
-        elif batch.dtype != np.uint8:
-            raise ValueError(f"give RGB images as uint8 (0–255), not {batch.dtype}")
-        self.module.eval()
-        keep_dropout_on(self.module, noise)
-        generator = None
-        if seed is not None:
-            generator = torch.Generator(self.device).manual_seed(int(seed))
-        seed_dropout(self.module, generator)
-        try:
-            with batch_stats_at_inference(self.module, batch_stats):
-                out = decode_rgb(self.module(encode_inputs(batch, c).to(self.device)))
-        finally:
-            seed_dropout(self.module, None)
-        return out[0] if single else out
-
-
-def checkpoint_meta(trainer: Pix2PixTrainer, result: TrainResult | None = None) -> dict:
-    return {"family": "pix2pix", "config": trainer.model_config.to_dict(),
-            "training": trainer.config.to_dict(), "steps": trainer.steps_done,
-            "stopped_early": bool(result.stopped_early) if result else False,
-            "data": "landscapes" if isinstance(trainer.pairs, int) else "folder"}

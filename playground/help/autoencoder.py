@@ -4,7 +4,7 @@ from __future__ import annotations
 from . import Page, register
 from .markup import experiments, formula, key, look_for, misprint, section, see_also
 
-# The KL term of the VAE, as the app computes it (models.autoencoder.kl_to_standard_normal).
+# The KL term of the VAE, as the app computes it (models.autoencoder.nets.kl_to_standard_normal).
 KL = ("KL(q<sub>φ</sub>(z|x) ‖ N(0, I)) = −½ Σ<sub>j</sub> (1 + log σ<sub>j</sub><sup>2</sup> "
       "− μ<sub>j</sub><sup>2</sup> − σ<sub>j</sub><sup>2</sup>)")
 KL_MISPRINT = ("+½ Σ<sub>j</sub> (1 + log σ<sub>j</sub><sup>2</sup> − μ<sub>j</sub><sup>2</sup> "

@@ -1,18 +1,18 @@
 """Live training for the autoencoder panel: start, pause, stop, and show what the job yields.
 
 The model being trained lives in the job's thread. The panel only ever sees copies: each
-Snapshot's weights go into a separate inference model, and the final weights are copied
-once the worker has finished.
+Snapshot's weights go into a separate inference model (the LatentCodes that follow it redraw
+the scatter), and the final weights are copied once the worker has finished.
 """
 from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
 
-from models.autoencoder import AEConfig
-from models.autoencoder_api import AutoencoderModel
-from models.events import DatasetReady, EpochEnd, Preview, Snapshot, Status, Step
+from models.autoencoder.nets import AEConfig
+from models.autoencoder.api import AutoencoderModel
+from models.events import DatasetReady, EpochEnd, LatentCodes, Preview, Snapshot, Status, Step
 from models.latent import PlaneProjection, latent_box
-from models.training import AutoencoderTrainer, TrainConfig
+from models.autoencoder.training import AutoencoderTrainer, TrainConfig
 
 from ... import settings as app_settings
 from ...worker import build_then_run
@@ -55,7 +55,7 @@ class LiveTrainingMixin:
         self.runner.toggle_pause()
 
     def _on_events(self, events: list) -> None:
-        snapshot = None
+        snapshot = codes = None             # only the newest of each matters
         for ev in events:
             if isinstance(ev, Step):
                 self._last_step = ev.step
@@ -63,7 +63,9 @@ class LiveTrainingMixin:
             elif isinstance(ev, Preview):
                 self.training.show_preview(ev)
             elif isinstance(ev, Snapshot):
-                snapshot = ev               # only the newest one matters
+                snapshot = ev
+            elif isinstance(ev, LatentCodes):
+                codes = ev
             elif isinstance(ev, EpochEnd):
                 self.training.show_epoch(ev, self._last_step)
             elif isinstance(ev, DatasetReady):
@@ -71,19 +73,22 @@ class LiveTrainingMixin:
             elif isinstance(ev, Status):
                 self.training.set_status(ev.message)
         self.training.redraw()
-        if snapshot is not None:
-            self._apply_snapshot(snapshot)
-
-    def _apply_snapshot(self, snap: Snapshot) -> None:
+        # the weights first: the codes were computed under the Snapshot just before them,
+        # which is either in this batch or already applied from an earlier one
         model = self.models.get(self._training_name)
         if model is None:
             return
-        model.load_state(snap.state)
+        if snapshot is not None:
+            model.load_state(snapshot.state)
+        if codes is not None:
+            self._apply_codes(model, codes)
+
+    def _apply_codes(self, model: AutoencoderModel, codes: LatentCodes) -> None:
         if self.active_name() == self._training_name and self._job_data is not None:
             data = self._job_data
-            images, labels = data.images[:len(snap.latents)], snap.labels
-            self.space = LatentSpace(model, images, labels, data.classes, snap.latents,
-                                     PlaneProjection.fit(snap.latents))
+            images, labels = data.images[:len(codes.latents)], codes.labels
+            self.space = LatentSpace(model, images, labels, data.classes, codes.latents,
+                                     PlaneProjection.fit(codes.latents))
             self._space_changed()
 
     def _finish_model(self, stopped_early: bool) -> None:

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from models import CheckpointError, load_checkpoint
-from models.autoencoder_api import AutoencoderModel
+from models.autoencoder.api import AutoencoderModel
 from models.data import read_folder, to_float
 from models.events import DatasetReady, Preview
-from models.training import AutoencoderTrainer
+from models.autoencoder.training import AutoencoderTrainer
 
 from ...latent_plot import LatentPlot
 from ...widgets import ImageView, ask_checkpoint

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.autoencoder_api import AutoencoderModel
+from models.autoencoder.api import AutoencoderModel
 from models.latent import PlaneProjection
 
 

@@ -1,7 +1,7 @@
 """Live training for the reverse-process view: start, pause, stop, and what the job yields.
 
 The U-Net being trained lives in the job's thread. The view only ever sees copies of its EMA
-weights: every WeightsSnapshot becomes a fresh DiffusionModel (a new object each time, so a
+weights: every Snapshot becomes a fresh DiffusionModel (a new object each time, so a
 sampling job that holds the previous one is never disturbed), and the final weights are read
 from the trainer once its worker has finished.
 """
@@ -11,10 +11,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from models.data import Dataset
 from models.diffusion.api import DiffusionModel
-from models.diffusion.training import (DiffusionTrainConfig, DiffusionTrainer, Samples,
-                                       WeightsSnapshot, checkpoint_meta)
+from models.diffusion.training import DiffusionTrainConfig, DiffusionTrainer, Samples
 from models.diffusion.unet import DiffusionConfig
-from models.events import DatasetReady, EpochEnd, Status, Step
+from models.events import DatasetReady, EpochEnd, Snapshot, Status, Step
 
 from ... import settings as app_settings
 from ...worker import build_then_run
@@ -94,7 +93,7 @@ class LiveTrainingMixin:
                 cfg = self._trainer.config if self._trainer else DiffusionTrainConfig()
                 self.training.show_samples(ev.step, ev.images, ev.labels, cfg.sample_steps,
                                            cfg.sample_guidance)
-            elif isinstance(ev, WeightsSnapshot):
+            elif isinstance(ev, Snapshot):
                 snapshot = ev           # only the newest one matters
             elif isinstance(ev, EpochEnd):
                 self.training.show_epoch(ev, self._last_step)
@@ -131,9 +130,9 @@ class LiveTrainingMixin:
             if self._before_training is not None:
                 self.set_trained_model(self._before_training, live=False)
             return
-        meta = checkpoint_meta(trainer, result)
+        meta = trainer.checkpoint_meta(result)
         meta["stopped_early"] = result is None
-        self._take_weights(trainer.ema_state_numpy(), meta, live=False)
+        self._take_weights(trainer.state_numpy(), meta, live=False)
 
     def _on_train_finished(self, result) -> None:
         stopped = result is None

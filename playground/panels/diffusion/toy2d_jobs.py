@@ -15,8 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from models.diffusion.toy2d import (SAMPLERS, Toy2DConfig, ToyDenoiser, distance_to_data,
                                     iter_particle_paths, make_scheduler, path_timesteps)
 from models.diffusion.toy2d_train import ToyTrainConfig, ToyTrainer
-from models.diffusion.training import WeightsSnapshot
-from models.events import Status, Step
+from models.events import Snapshot, Status, Step
 
 from ...worker import build_then_run
 from .toy2d_controls import DRAW
@@ -67,20 +66,20 @@ class ToyJobsMixin:
             if isinstance(ev, Step):
                 self.controls.show_step(ev)
                 self.loss.add(ev.step, ev.losses["loss"])
-            elif isinstance(ev, WeightsSnapshot):
+            elif isinstance(ev, Snapshot):
                 snapshot = ev          # only the newest matters
             elif isinstance(ev, Status):
                 self.controls.status.setText(ev.message)
         self.loss.redraw()
         if snapshot is not None and self._trainer is not None:
-            self._set_state(snapshot.state, self._trainer.config)
+            self._set_state(snapshot.state, self._trainer.model_config)
 
     def _on_train_finished(self, result) -> None:
         trainer = self._trainer
         if trainer is None:
             return
         if trainer.steps_done:
-            self._set_state(trainer.ema_state_numpy(), trainer.config)
+            self._set_state(trainer.state_numpy(), trainer.model_config)
         secs = time.perf_counter() - self._train_started
         done = "Stopped" if result is None else "Trained"
         self.controls.status.setText(f"{done} after {trainer.steps_done:,} steps in {secs:.1f} s · "

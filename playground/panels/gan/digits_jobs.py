@@ -1,7 +1,7 @@
 """Live training for the digits view: start, pause, stop, and what the job yields.
 
 G and D live in the job's thread. The view only sees copies of G's weights: every
-GeneratorSnapshot becomes a fresh GANModel (a new object, so the grids being drawn are
+Snapshot becomes a fresh GANModel (a new object, so the grids being drawn are
 never disturbed). When the job ends the final weights are read from the trainer; when it
 fails (e.g. the losses became NaN), the last snapshot is kept instead, since the trainer's
 weights may already be damaged.
@@ -13,11 +13,10 @@ from dataclasses import replace
 from PySide6.QtWidgets import QMessageBox
 
 from models.data import Dataset
-from models.events import DatasetReady, EpochEnd, Status, Step
+from models.events import DatasetReady, EpochEnd, Snapshot, Status, Step
 from models.gan.api import GANModel
 from models.gan.diagnostics import Diagnosis
-from models.gan.training import (GANSamples, GANTrainer, GeneratorSnapshot, Health,
-                                 checkpoint_meta)
+from models.gan.training import GANSamples, GANTrainer, Health
 
 from ... import settings as app_settings
 from ...worker import build_then_run
@@ -47,7 +46,7 @@ class TrainingMixin:
         self._trainer: GANTrainer | None = None
         self._job_data: DatasetReady | None = None
         self._epoch = 0
-        self._snapshot: GeneratorSnapshot | None = None
+        self._snapshot: Snapshot | None = None
         self._before_training: GANModel | None = None
         c = self.train_controls
         c.set_values(TRAINING.get())
@@ -115,7 +114,7 @@ class TrainingMixin:
                 live.banner.show_diagnosis(ev)
                 if ev.active:
                     self.message.emit(f"GAN diagnosis at step {ev.step:,}: {ev.title}")
-            elif isinstance(ev, GeneratorSnapshot):
+            elif isinstance(ev, Snapshot):
                 snapshot = ev           # only the newest one matters
             elif isinstance(ev, EpochEnd):
                 self.message.emit(f"Epoch {ev.epoch}/{ev.epochs}: D {ev.train_losses['D']:.3f}, "
@@ -161,9 +160,9 @@ class TrainingMixin:
             elif TRAINED in self.names:
                 self.set_trained_model(self.models[TRAINED], live=False)
             return
-        meta = checkpoint_meta(trainer, result)
+        meta = trainer.checkpoint_meta(result)
         meta["stopped_early"] = result is None
-        self._take_weights(trainer.generator_state(), meta, live=False)
+        self._take_weights(trainer.state_numpy(), meta, live=False)
 
     def _on_train_finished(self, result) -> None:
         stopped = result is None

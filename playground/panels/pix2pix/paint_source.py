@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from models.checkpoint import save_checkpoint
-from models.pix2pix.training import Pix2PixConfig, Pix2PixModel
+from models.pix2pix.api import Pix2PixConfig, Pix2PixModel
 
 from ..model_source import ModelSource
 

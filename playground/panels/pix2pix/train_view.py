@@ -1,7 +1,7 @@
 """The pix2pix panel's Train view: train a U-Net generator against a PatchGAN, live.
 
 Form on the left; on the right the preview rows (input, G(x), target) and the loss curves.
-G and D live in the job's thread. Whatever leaves the job is numpy: every GeneratorSnapshot
+G and D live in the job's thread. Whatever leaves the job is numpy: every Snapshot
 becomes a TrainedWeights event whose meta is built there too, and the final weights are
 read on the job's thread as it ends, finished or stopped (a stopped job is closed at a
 yield, so its weights are those of its last finished step). After a failure (e.g. NaN
@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (QFileDialog, QMessageBox, QScrollArea, QSplitter,
                                QWidget)
 
 from models import CheckpointError
-from models.events import EpochEnd, Status, Step
+from models.events import EpochEnd, Snapshot, Status, Step
 from models.pix2pix.paired import PairedFolder
-from models.pix2pix.training import (GeneratorSnapshot, Pix2PixModel, Pix2PixPreview,
-                                     Pix2PixTrainer, checkpoint_meta)
+from models.pix2pix.api import Pix2PixModel
+from models.pix2pix.training import Pix2PixPreview, Pix2PixTrainer
 
 from ... import settings as app_settings
 from ...worker import JobRunner
@@ -50,7 +50,7 @@ class _JobBox:
 
 def _meta(trainer: Pix2PixTrainer, values: dict, step: int, result=None,
           stopped: bool = False) -> dict:
-    meta = checkpoint_meta(trainer, result)
+    meta = trainer.checkpoint_meta(result)
     meta["steps"] = step
     meta["stopped_early"] = bool(stopped or meta.get("stopped_early"))
     if values["dataset"] == FOLDER:
@@ -81,17 +81,17 @@ def training_job(values: dict, device: str, box: _JobBox):
             except StopIteration as stop:
                 result = stop.value
                 break
-            if isinstance(ev, GeneratorSnapshot):
+            if isinstance(ev, Snapshot):
                 ev = TrainedWeights(ev.step, ev.state, _meta(trainer, values, ev.step))
             yield ev
     except GeneratorExit:         # stopped: keep the last finished step, if there was one
         if trainer.steps_done:
-            box.final = TrainedWeights(trainer.steps_done, trainer.generator_state(),
+            box.final = TrainedWeights(trainer.steps_done, trainer.state_numpy(),
                                        _meta(trainer, values, trainer.steps_done, stopped=True))
         raise
     finally:
         run.close()
-    box.final = TrainedWeights(trainer.steps_done, trainer.generator_state(),
+    box.final = TrainedWeights(trainer.steps_done, trainer.state_numpy(),
                                _meta(trainer, values, trainer.steps_done, result))
     return result
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .autoencoder import AEConfig, Autoencoder, build_model
-from .data import to_float
-from .weights import WeightsMixin
+from .nets import AEConfig, Autoencoder, build_model
+from ..data import to_float
+from ..weights import WeightsMixin
 
 
 class AutoencoderModel(WeightsMixin):
@@ -29,7 +29,7 @@ class AutoencoderModel(WeightsMixin):
         sampling; refuse one that would fail there, or draw NaNs, while loading."""
         if "latent_box" not in meta:
             return
-        from .checkpoint import CheckpointError
+        from ..checkpoint import CheckpointError
         d = config.latent_dim
         try:
             box = np.array(meta["latent_box"], dtype=np.float32)
@@ -74,5 +74,5 @@ class AutoencoderModel(WeightsMixin):
 
     def sample(self, n: int, seed: int | None = None, latents: np.ndarray | None = None) -> np.ndarray:
         """Decode n draws from the prior. See `prior_draws` for what 'prior' means for an AE."""
-        from .latent import prior_draws
+        from ..latent import prior_draws
         return self.decode(prior_draws(self, n, seed=seed, latents=latents))

@@ -1,5 +1,7 @@
 """The autoencoder training job: a generator that yields events after every optimiser step.
 
+See models/trainer.py for the contract every trainer keeps.
+
 Whoever drives it (the GUI worker, the CLI, a test) decides when to stop: closing the
 generator between two steps leaves the model with the weights of the last finished step.
 """
@@ -13,14 +15,10 @@ from typing import Generator
 import numpy as np
 import torch
 
-from .autoencoder import AEConfig, build_model, loss_terms
-from .data import MIN_TRAIN, Dataset, TooFewImages, load_dataset, to_float
-from .device import pick_device
-from .events import DatasetReady, EpochEnd, Preview, Snapshot, Status, Step, TrainResult
-
-
-class TrainingDiverged(Exception):
-    """A loss became NaN or infinite. The model keeps the weights from before that step."""
+from ..data import MIN_TRAIN, Dataset, TooFewImages, to_float
+from ..events import DatasetReady, EpochEnd, LatentCodes, Preview, Snapshot, Step, TrainResult
+from ..trainer import ImageTrainer, TrainingDiverged, state_to_numpy
+from .nets import AEConfig, build_model, loss_terms
 
 
 @dataclass(frozen=True)
@@ -51,10 +49,6 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def state_to_numpy(model: torch.nn.Module) -> dict[str, np.ndarray]:
-    return {k: v.detach().to("cpu", copy=True).numpy() for k, v in model.state_dict().items()}
 
 
 @torch.no_grad()
@@ -91,26 +85,21 @@ def epoch_test_size(cfg: TrainConfig, n_train: int, n_test: int) -> int:
     return max(1, min(n_test, cfg.epoch_test_points, max(100, n_train // 16)))
 
 
-class AutoencoderTrainer:
+class AutoencoderTrainer(ImageTrainer):
     """Owns a model and its optimiser; `run()` is the training job.
 
     `dataset` may be a loaded Dataset or a name / folder, which `run()` then loads first (so
     that loading, and downloading, happen on the job's thread).
     """
 
+    family = "autoencoder"
+
     def __init__(self, model_config: AEConfig, train_config: TrainConfig, dataset: Dataset | str,
                  device: str | torch.device = "auto", data_dir: str | None = None,
                  download: bool = True):
-        self.model_config = model_config
-        self.config = train_config
-        self.dataset = dataset if isinstance(dataset, Dataset) else None
-        self._dataset_spec = dataset if isinstance(dataset, str) else None
-        self._data_dir, self._download = data_dir, download
-        self.device = device if isinstance(device, torch.device) else pick_device(device)
-        torch.manual_seed(train_config.seed)
+        super().__init__(model_config, train_config, dataset, device, data_dir, download)
         self.model = build_model(model_config).to(self.device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=train_config.lr)
-        self.steps_done = 0
         self.last_test_losses: dict[str, float] = {}
 
     def state_numpy(self) -> dict[str, np.ndarray]:
@@ -119,10 +108,7 @@ class AutoencoderTrainer:
 
     def run(self) -> Generator[object, None, TrainResult]:
         cfg, dev = self.config, self.device
-        if self.dataset is None:
-            yield Status(f"Loading {self._dataset_spec}…")
-            self.dataset = load_dataset(self._dataset_spec, self._data_dir, download=self._download)
-        ds = self.dataset
+        ds = yield from self.load_dataset()
         eval_n = min(cfg.eval_points, len(ds.test))
         yield DatasetReady(ds.name, ds.classes, ds.source, ds.test.images[:eval_n].copy(),
                            ds.test.labels[:eval_n].copy())
@@ -167,7 +153,7 @@ class AutoencoderTrainer:
             spent[make] += dt
             return event
 
-        yield self._snapshot(eval_x, eval_y)
+        yield from self._snapshot(eval_x, eval_y)
         for epoch in range(1, cfg.epochs + 1):
             perm = torch.randperm(n, generator=shuffle).to(dev)
             sums: dict[str, float] = {}
@@ -196,7 +182,7 @@ class AutoencoderTrainer:
                     yield timed(self._preview, preview_x)
                 if live_due(self._snapshot, last_snapshot, cfg.snapshot_every_s):
                     last_snapshot = busy
-                    yield timed(self._snapshot, eval_x, eval_y)
+                    yield from timed(self._snapshot, eval_x, eval_y)
             t0 = time.perf_counter()
             self.last_test_losses = evaluate(self.model, epoch_test_x, cfg.beta)
             busy += time.perf_counter() - t0
@@ -207,7 +193,7 @@ class AutoencoderTrainer:
                 yield timed(self._preview, preview_x)
             if epoch == cfg.epochs or live_due(self._snapshot, last_snapshot, 0.0):
                 last_snapshot = busy
-                yield timed(self._snapshot, eval_x, eval_y)
+                yield from timed(self._snapshot, eval_x, eval_y)
         return TrainResult(self.steps_done, self.steps_done / steps_per_epoch,
                            dict(self.last_test_losses))
 
@@ -219,88 +205,24 @@ class AutoencoderTrainer:
         self.model.train()
         return Preview(self.steps_done, x.cpu().numpy().copy(), out.cpu().numpy())
 
-    def _snapshot(self, eval_x: torch.Tensor, eval_y: np.ndarray) -> Snapshot:
-        return Snapshot(self.steps_done, self.state_numpy(), encode_means(self.model, eval_x), eval_y)
+    def _snapshot(self, eval_x: torch.Tensor, eval_y: np.ndarray) -> tuple[Snapshot, LatentCodes]:
+        # the weights, then the codes of the held-out images under those same weights
+        return (Snapshot(self.steps_done, self.state_numpy()),
+                LatentCodes(self.steps_done, encode_means(self.model, eval_x), eval_y))
 
+    def checkpoint_meta(self, result: TrainResult | None = None) -> dict:
+        """Everything a checkpoint records besides the weights, with its quality figures."""
+        from ..latent import latent_box
+        from ..metrics import knn_accuracy
 
-def checkpoint_meta(trainer: AutoencoderTrainer, result: TrainResult | None = None) -> dict:
-    """Everything a checkpoint records besides the weights, with its quality figures."""
-    from .latent import latent_box
-    from .metrics import knn_accuracy
+        ds, dev = self.dataset, self.device
+        train_x = torch.from_numpy(to_float(ds.train.images)).to(dev)
+        test_x = torch.from_numpy(to_float(ds.test.images)).to(dev)
+        train_z, test_z = encode_means(self.model, train_x), encode_means(self.model, test_x)
+        test_losses = evaluate(self.model, test_x, self.config.beta)
+        metrics = {f"test_{k}": v for k, v in test_losses.items()}
+        if len(train_z) >= 5 and len(test_z):
+            metrics["knn5_accuracy"] = knn_accuracy(train_z, ds.train.labels, test_z, ds.test.labels)
+        return {**self.run_meta(result), "metrics": metrics,
+                "latent_box": latent_box(train_z, margin=0.0).tolist()}
 
-    ds, dev = trainer.dataset, trainer.device
-    train_x = torch.from_numpy(to_float(ds.train.images)).to(dev)
-    test_x = torch.from_numpy(to_float(ds.test.images)).to(dev)
-    train_z, test_z = encode_means(trainer.model, train_x), encode_means(trainer.model, test_x)
-    test_losses = evaluate(trainer.model, test_x, trainer.config.beta)
-    metrics = {f"test_{k}": v for k, v in test_losses.items()}
-    if len(train_z) >= 5 and len(test_z):
-        metrics["knn5_accuracy"] = knn_accuracy(train_z, ds.train.labels, test_z, ds.test.labels)
-    return {**run_meta("autoencoder", trainer, result), "metrics": metrics,
-            "latent_box": latent_box(train_z, margin=0.0).tolist()}
-
-
-def to_signed(images: np.ndarray) -> np.ndarray:
-    """uint8 0–255 (or float 0–1) N×28×28 → float32 N×1×28×28 in [−1, 1]."""
-    return (to_float(images) * 2 - 1)[:, None]
-
-
-def to_unit(x: torch.Tensor) -> np.ndarray:
-    """The inverse: N×1×28×28 tensors in [−1, 1] → N×28×28 float32 numpy in [0, 1]."""
-    return ((x[:, 0].detach().float().clamp(-1, 1) + 1) / 2).cpu().numpy()
-
-
-class ImageTrainer:
-    """What the diffusion and GAN trainers share: configs, a dataset given or named (loaded
-    when the job starts), the device, and the seed."""
-
-    def __init__(self, model_config, train_config, dataset: Dataset | str,
-                 device: str | torch.device = "auto", data_dir: str | None = None,
-                 download: bool = True):
-        self.model_config = model_config
-        self.config = train_config
-        self.dataset = dataset if isinstance(dataset, Dataset) else None
-        self._dataset_spec = dataset if isinstance(dataset, str) else None
-        self._data_dir, self._download = data_dir, download
-        self.device = device if isinstance(device, torch.device) else pick_device(device)
-        self.steps_done = 0
-        torch.manual_seed(train_config.seed)
-
-
-def load_training_data(trainer, num_classes: int) -> Generator[object, None, tuple]:
-    """The first events of an image job that trains on [−1, 1] pixels (diffusion, GANs):
-    load the trainer's dataset if it was named (saying so), check its classes fit a
-    conditional model (num_classes > 0), announce it, and return the training images and
-    labels as tensors on the trainer's device."""
-    if trainer.dataset is None:
-        yield Status(f"Loading {trainer._dataset_spec}…")
-        trainer.dataset = load_dataset(trainer._dataset_spec, trainer._data_dir,
-                                       download=trainer._download)
-    ds = trainer.dataset
-    if num_classes and len(ds.classes) > num_classes:
-        raise ValueError(f"{ds.name} has {len(ds.classes)} classes; the model has {num_classes}")
-    yield DatasetReady(ds.name, ds.classes, ds.source, ds.test.images[:0].copy(),
-                       ds.test.labels[:0].copy())
-    if len(ds.train) < MIN_TRAIN:
-        held = "the training split is empty" if len(ds.train) == 0 else \
-            f"{len(ds.train)} training image"
-        raise TooFewImages(f"{ds.source}: {held}; training needs at least {MIN_TRAIN} images.")
-    x = torch.from_numpy(to_signed(ds.train.images)).to(trainer.device)
-    y = torch.from_numpy(ds.train.labels.astype(np.int64)).to(trainer.device)
-    return x, y
-
-
-def run_meta(family: str, trainer, result: TrainResult | None) -> dict:
-    """What every trainer's checkpoint records: configs, data, and how far training got."""
-    ds = trainer.dataset
-    steps_per_epoch = math.ceil(len(ds.train) / trainer.config.batch_size)
-    return {
-        "family": family,
-        "config": trainer.model_config.to_dict(),
-        "training": trainer.config.to_dict(),
-        "dataset": {"name": ds.name, "source": ds.source, "classes": list(ds.classes),
-                    "train_size": len(ds.train), "test_size": len(ds.test)},
-        "epochs": round(trainer.steps_done / steps_per_epoch, 3),
-        "steps": trainer.steps_done,
-        "stopped_early": bool(result.stopped_early) if result else False,
-    }
