@@ -97,10 +97,10 @@ def gan2d_command(args) -> int:
     """Train a 2-D GAN on a named distribution or the user's own points."""
     from tqdm import tqdm
 
-    from models import CheckpointError
+    from models import CheckpointError, save_checkpoint
+    from models.events import Step, TrainResult
     from models.gan.losses import LabelTricks
     from models.gan.toy2d import DATASETS, GAN2DConfig, load_points_file, make_points
-    from models.gan.toy2d_api import GAN2DModel
     from models.gan.toy2d_train import GAN2DTrainConfig, GAN2DTrainer
     from models.trainer import TrainingDiverged
 
@@ -125,25 +125,26 @@ def gan2d_command(args) -> int:
         return 2
     print(f"Training a 2-D GAN ({train_config.loss}) on {name}: {len(points)} points", file=sys.stderr)
     trainer = GAN2DTrainer(points, model_config, train_config, args.device)
-    stopped = False
+    trainer.data_name = name
+    # a Step about every 0.2 s; no divergence estimates on the way (only the final one is shown)
+    job = trainer.run(steps=args.steps, progress_every_s=0.2, divergence_every_s=math.inf)
+    result = None
     with tqdm(total=args.steps, unit="step", dynamic_ncols=True, file=sys.stderr) as bar:
         try:
-            for i, stats in enumerate(adapting(trainer.step() for _ in range(args.steps))):
-                if i % 50 == 49 or i == args.steps - 1:
-                    bar.set_postfix({k: f"{v:.3f}" for k, v in stats.losses.items()}, refresh=False)
-                    bar.update(i + 1 - bar.n)
+            for event in adapting(job):
+                if isinstance(event, Step):
+                    bar.set_postfix({k: f"{v:.3f}" for k, v in event.losses.items()}, refresh=False)
+                    bar.update(event.step - bar.n)
         except KeyboardInterrupt:
-            stopped = True
+            job.close()
+            result = TrainResult(trainer.steps_done, 0.0, stopped_early=True)
             bar.write("Interrupted: saving the weights of the last finished step.")
         except TrainingDiverged as exc:
             bar.close()
             print(f"error: {exc}", file=sys.stderr)
             return 1
-    model = GAN2DModel.from_trainer(trainer, {"data": name, "steps": trainer.steps_done,
-                                              "stopped_early": stopped,
-                                              "training": train_config.to_dict()})
     try:
-        model.save(args.out)
+        save_checkpoint(args.out, *trainer.checkpoint(result))
     except (OSError, CheckpointError) as exc:
         print(f"error: could not save the checkpoint to {args.out}: {exc}", file=sys.stderr)
         return 1

@@ -40,9 +40,7 @@ class GAN2DModel(WeightsMixin):
         meta.update(loss=trainer.config.loss, train_config=trainer.config.to_dict(),
                     steps=int(trainer.steps_done))
         model = cls(trainer.model_config, meta)
-        state = {f"G.{k}": v for k, v in trainer.generator_state().items()}
-        state.update({f"D.{k}": v for k, v in trainer.discriminator_state().items()})
-        model.load_state(state, "the trainer")
+        model.load_state(trainer.state_numpy(), "the trainer")
         return model
 
     @property

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generator
 
@@ -20,7 +19,7 @@ import numpy as np
 from .toy2d import EXTENT, GAN2DConfig, check_points
 
 if TYPE_CHECKING:
-    from .toy2d_train import GAN2DTrainConfig, GAN2DTrainer, StepStats
+    from .toy2d_train import GAN2DTrainConfig, GAN2DTrainer
 
 LAYERS = ("real", "fake", "field", "arrows", "manifold")
 DEFAULT_LAYERS = frozenset({"real", "fake", "field"})
@@ -115,51 +114,29 @@ class LabControls:
         return trainer.picture(extent, size, self.layers)
 
 
+def lab_events(job: Generator) -> Generator[object, None, object]:
+    """The lab's own events (Progress, Picture) of a GAN2DTrainer.run() job, which it drives;
+    returns what the job returns. Closing this closes the job, between two steps."""
+    try:
+        while True:
+            try:
+                event = next(job)
+            except StopIteration as stop:
+                return stop.value
+            if isinstance(event, (Progress, Picture)):
+                yield event
+    finally:
+        job.close()
+
+
 def lab_job(trainer: GAN2DTrainer, controls: LabControls, steps: int | None = None,
             picture_every_s: float = 1 / 30, picture_budget: float = 0.25,
             divergence_every_s: float = 0.5) -> Generator[object, None, GAN2DTrainer]:
-    """Train until closed (or for `steps`), yielding Progress and Picture events.
-
-    Pictures and divergence estimates may take at most `picture_budget` of the time spent
-    inside this generator; when they would take more they are skipped, not training.
-    Time spent suspended at a yield (the GUI pausing) counts for neither.
-    """
-    active, spent = 0.0, 0.0          # seconds inside the generator; of which on looking
-    seg = time.perf_counter()         # start of the current stretch inside it
-    last_event = last_div = -math.inf
-    window_steps, window_start = 0, 0.0
-    pending: list[StepStats] = []
-    done = 0
-    while steps is None or done < steps:
-        controls.apply(trainer)
-        pending.append(trainer.step())
-        done += 1
-        window_steps += 1
-        now = time.perf_counter()
-        if now - last_event < picture_every_s or (steps is not None and done == steps):
-            continue
-        allowed = picture_budget * (active + now - seg)
-        divergence = picture = None
-        if now - last_div >= divergence_every_s and spent <= allowed:
-            divergence = trainer.divergences()
-            last_div = time.perf_counter()
-            spent += last_div - now
-        if spent <= allowed:
-            t0 = time.perf_counter()
-            picture = controls.picture(trainer)
-            spent += time.perf_counter() - t0
-        end = time.perf_counter()
-        rate = window_steps / max(active + end - seg - window_start, 1e-9)
-        yield Progress(trainer.steps_done, pending, divergence, rate)
-        if picture is not None:
-            yield picture
-        active += end - seg
-        seg = last_event = time.perf_counter()
-        pending, window_steps, window_start = [], 0, active
-    end = time.perf_counter()
-    rate = window_steps / max(active + end - seg - window_start, 1e-9) if window_steps else 0.0
-    yield Progress(trainer.steps_done, pending, trainer.divergences(), rate)
-    yield controls.picture(trainer)
+    """Train until closed (or for `steps`), yielding Progress and Picture events: the
+    trainer's run() (see there for the budget pictures keep to), less the events the lab
+    does not draw."""
+    yield from lab_events(trainer.run(steps, controls, picture_every_s, picture_budget,
+                                      divergence_every_s))
     return trainer
 
 
@@ -177,20 +154,11 @@ def train_gan2d(points, model_config: GAN2DConfig = GAN2DConfig(),
                 train_config: "GAN2DTrainConfig | None" = None, steps: int = 5000,
                 device="cpu", progress_every_s: float = 0.5
                 ) -> Generator[Progress, None, GAN2DTrainer]:
-    """Headless training for the CLI: Progress about every 0.5 s; returns the trainer."""
+    """Headless training: Progress (each with the divergences) about every 0.5 s; returns
+    the trainer."""
     from .toy2d_train import GAN2DTrainConfig, GAN2DTrainer
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be a positive integer, not {steps!r}")
     trainer = GAN2DTrainer(points, model_config, train_config or GAN2DTrainConfig(), device)
-    pending: list[StepStats] = []
-    last = time.perf_counter()
-    last_steps = 0
-    while trainer.steps_done < steps:
-        pending.append(trainer.step())
-        now = time.perf_counter()
-        if now - last >= progress_every_s or trainer.steps_done == steps:
-            rate = (trainer.steps_done - last_steps) / max(now - last, 1e-9)
-            yield Progress(trainer.steps_done, pending, trainer.divergences(), rate)
-            pending, last_steps = [], trainer.steps_done
-            last = time.perf_counter()
+    yield from lab_events(trainer.run(steps, None, progress_every_s, math.inf, 0.0))
     return trainer

@@ -3,28 +3,31 @@
     trainer = GAN2DTrainer(make_points("8gaussians", 10_000))
     stats = trainer.step()                  # k_d D updates, then one G update
     controls = LabControls()
-    for event in lab_job(trainer, controls):    # Progress, Picture
-        ...
+    for event in trainer.run(steps=None, controls=controls):
+        ...                                 # Snapshot, Step, EpochEnd, Progress, Picture
 
-The GUI runs `lab_job` (toy2d_jobs.py, re-exported here) on a JobRunner and changes settings
-through `LabControls`, which the job applies between two steps; it never touches the trainer
-itself while the job runs.
+`run()` keeps the trainer contract (models/trainer.py). The GUI runs `lab_job`
+(toy2d_jobs.py, re-exported here), which drives `run()` and passes on the lab's own events,
+on a JobRunner and changes settings through `LabControls`, which `run()` applies between two
+steps; the GUI never touches the trainer itself while the job runs.
 """
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import asdict, dataclass, fields, replace
+from typing import Generator
 
 import numpy as np
 import torch
 
-from ..device import pick_device
-from ..trainer import TrainingDiverged
+from ..events import EpochEnd, Snapshot, Step, TrainResult
+from ..trainer import Trainer, TrainingDiverged
 from .losses import LOSSES, LabelTricks, d_loss, d_outputs, d_targets, g_loss, gradient_penalty
 from .toy2d import (EXTENT, Discriminator2D, GAN2DConfig, Generator2D, binned_divergences,
                     check_points, points_histogram, sample_noise)
-from .toy2d_jobs import (DEFAULT_LAYERS, LAYERS, LabControls, Picture, Progress, lab_job,
-                         one_step_job, train_gan2d)
+from .toy2d_jobs import (DEFAULT_LAYERS, LAYERS, LabControls, Picture, Progress, lab_events,
+                         lab_job, one_step_job, train_gan2d)
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 STEP_KINDS = ("both", "d", "g")
@@ -108,14 +111,19 @@ def _make_optimizer(kind: str, params, lr: float, loss: str) -> torch.optim.Opti
     return torch.optim.SGD(params, lr=lr)
 
 
-class GAN2DTrainer:
-    """G and D for points in the plane, trained in alternating steps on minibatches."""
+class GAN2DTrainer(Trainer):
+    """G and D for points in the plane, trained in alternating steps on minibatches.
+
+    Its dataset (also `points`) is the N×2 real points; `data_name` names them in a
+    checkpoint ("8gaussians", a file name; the points themselves are never stored).
+    A checkpoint holds G and D together ("G.…", "D.…"), as GAN2DModel loads them."""
+
+    family = "gan2d"
 
     def __init__(self, points, model_config: GAN2DConfig = GAN2DConfig(),
                  train_config: GAN2DTrainConfig = GAN2DTrainConfig(), device="cpu"):
-        self.device = device if isinstance(device, torch.device) else pick_device(device)
-        self.model_config = model_config
-        self.config = train_config
+        super().__init__(model_config, train_config, None, device)
+        self.data_name = "custom"
         with torch.random.fork_rng(devices=[]):     # seeded weights without moving the global RNG
             torch.manual_seed(train_config.seed)
             self.G = Generator2D(model_config).to(self.device)
@@ -132,7 +140,6 @@ class GAN2DTrainer:
         # built on first use: the first torch optimizer of a process imports torch._dynamo,
         # most of a second that the app's start-up should not pay for a lab nobody has run
         self._opt: dict[str, torch.optim.Optimizer | None] = {"opt_d": None, "opt_g": None}
-        self.steps_done = 0
         self._grids: dict[tuple[float, int], torch.Tensor] = {}
         self.set_points(points)
 
@@ -151,10 +158,14 @@ class GAN2DTrainer:
     def opt_g(self) -> torch.optim.Optimizer:
         return self._optimizer("opt_g")
 
+    @property
+    def points(self) -> np.ndarray:
+        return self.dataset
+
     # ---------------------------------------------------------------- settings
     def set_points(self, points) -> None:
         """New real data; the weights stay."""
-        self.points = check_points(points)
+        self.dataset = check_points(points)
         self._data = torch.from_numpy(self.points).to(self.device)
         rng = np.random.default_rng(self.config.seed)
         n = len(self.points)
@@ -359,6 +370,111 @@ class GAN2DTrainer:
         z = sample_noise(n, mc.noise_dim, mc.noise, self._look_gen, device=self.device)
         return binned_divergences(None, self.fake(z), DIV_BINS, EXTENT, p_hist=self._p_hist)
 
+    # ---------------------------------------------------------------- the job
+    def run(self, steps: int | None = None, controls: LabControls | None = None,
+            progress_every_s: float = 1 / 30, look_budget: float = 0.25,
+            divergence_every_s: float = 0.5) -> Generator[object, None, TrainResult]:
+        """Train until closed (or for `steps` more steps).
+
+        Yields a Snapshot of G and D first and, when `steps` is reached, last. Steps are
+        far too fast (thousands a second) to cross threads one by one: about every
+        `progress_every_s` come a Step (the latest losses), the EpochEnds passed meanwhile
+        (an epoch: as many batches as the points fill), a Progress holding every step's
+        StepStats, and, with `controls`, a Picture drawn as they ask. `controls` also
+        carries the GUI's changes (learning rates, data, dropout), applied between steps.
+
+        Pictures and divergence estimates may take at most `look_budget` of the time spent
+        inside this generator; when they would take more they are skipped, not training.
+        Time spent suspended at a yield (the GUI pausing) counts for neither.
+        """
+        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, (int, np.integer))
+                                  or steps < 1):
+            raise ValueError(f"steps must be a positive integer, not {steps!r}")
+        yield Snapshot(self.steps_done, self.state_numpy())
+        active, spent = 0.0, 0.0          # seconds inside the generator; of which on looking
+        seg = time.perf_counter()         # start of the current stretch inside it
+        last_event = last_div = -math.inf
+        window_steps, window_start = 0, 0.0
+        pending: list[StepStats] = []
+        ends: list[EpochEnd] = []
+        epoch, epoch_sums, epoch_steps = 1, {}, 0
+        points_seen = 0
+        done = 0
+
+        def epoch_progress(stats: StepStats) -> None:
+            nonlocal epoch, epoch_steps
+            per_epoch = max(1, math.ceil(len(self.points) / self.config.batch_size))
+            epoch_steps += 1
+            for k, v in stats.losses.items():
+                epoch_sums[k] = epoch_sums.get(k, 0.0) + v
+            if epoch_steps >= per_epoch:
+                ends.append(EpochEnd(epoch, 0, {k: v / epoch_steps for k, v in epoch_sums.items()}, {}))
+                epoch, epoch_steps = epoch + 1, 0
+                epoch_sums.clear()
+
+        def step_event(now: float) -> Step:
+            busy = active + now - seg
+            last = pending[-1] if pending else None
+            return Step(self.steps_done, steps or 0, epoch, 0, dict(last.losses) if last else {},
+                        busy, points_seen / max(busy, 1e-9))
+
+        while steps is None or done < steps:
+            if controls is not None:
+                controls.apply(self)
+            stats = self.step()
+            pending.append(stats)
+            epoch_progress(stats)
+            points_seen += self.config.batch_size
+            done += 1
+            window_steps += 1
+            now = time.perf_counter()
+            if now - last_event < progress_every_s or (steps is not None and done == steps):
+                continue
+            allowed = look_budget * (active + now - seg)
+            divergence = picture = None
+            if now - last_div >= divergence_every_s and spent <= allowed:
+                divergence = self.divergences()
+                last_div = time.perf_counter()
+                spent += last_div - now
+            if controls is not None and spent <= allowed:
+                t0 = time.perf_counter()
+                picture = controls.picture(self)
+                spent += time.perf_counter() - t0
+            end = time.perf_counter()
+            rate = window_steps / max(active + end - seg - window_start, 1e-9)
+            yield step_event(end)
+            while ends:
+                yield ends.pop(0)
+            yield Progress(self.steps_done, pending, divergence, rate)
+            if picture is not None:
+                yield picture
+            active += end - seg
+            seg = last_event = time.perf_counter()
+            pending, window_steps, window_start = [], 0, active
+        end = time.perf_counter()
+        rate = window_steps / max(active + end - seg - window_start, 1e-9) if window_steps else 0.0
+        yield step_event(end)
+        while ends:
+            yield ends.pop(0)
+        yield Progress(self.steps_done, pending, self.divergences(), rate)
+        if controls is not None:
+            yield controls.picture(self)
+        yield Snapshot(self.steps_done, self.state_numpy())
+        return TrainResult(self.steps_done, self.steps_done * self.config.batch_size / len(self.points))
+
+    def state_numpy(self) -> dict[str, np.ndarray]:
+        """G's and D's weights in one table, "G.…" and "D.…", as a checkpoint holds them."""
+        state = {f"G.{k}": v for k, v in self.generator_state().items()}
+        state.update({f"D.{k}": v for k, v in self.discriminator_state().items()})
+        return state
+
+    def checkpoint_meta(self, result: TrainResult | None = None) -> dict:
+        cfg = self.config
+        return {"family": self.family, "config": self.model_config.to_dict(),
+                "data": self.data_name, "loss": cfg.loss, "train_config": cfg.to_dict(),
+                "training": cfg.to_dict(), "steps": int(self.steps_done),
+                "stopped_early": bool(result.stopped_early) if result else False}
+
     def generator_state(self) -> dict[str, np.ndarray]:
         return {k: v.detach().cpu().numpy().copy() for k, v in self.G.state_dict().items()}
 
@@ -368,5 +484,5 @@ class GAN2DTrainer:
 
 # the lab's jobs live in toy2d_jobs.py; the contract names them from here
 __all__ = ["OPTIMIZERS", "STEP_KINDS", "LAYERS", "DEFAULT_LAYERS", "GAN2DTrainConfig", "StepStats",
-           "GAN2DTrainer", "Picture", "Progress", "LabControls", "lab_job", "one_step_job",
+           "GAN2DTrainer", "Picture", "Progress", "LabControls", "lab_events", "lab_job", "one_step_job",
            "train_gan2d", "check_points"]
