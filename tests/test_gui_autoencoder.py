@@ -476,6 +476,31 @@ def test_stop_ends_the_job_quickly_and_keeps_the_weights(panel, qtbot, small_fol
     assert not panel.training.stop_btn.isEnabled()
 
 
+def test_latent_codes_redraw_the_scatter_under_their_snapshots_weights(panel, qtbot, small_folder):
+    """The job yields a Snapshot (weights) and then LatentCodes (the held-out codes under
+    them); the runner may deliver the two in separate batches. The weights go into the
+    training model at once, the scatter is redrawn when the codes come."""
+    from models.events import LatentCodes, Snapshot
+    _start_long_run(panel, qtbot, small_folder)
+    with qtbot.waitSignal(panel.runner.stateChanged, timeout=5000,
+                          check_params_cb=lambda s: s == "paused"):
+        qtbot.mouseClick(panel.training.pause_btn, _left())
+    model = panel.models[panel._training_name]
+    qtbot.waitUntil(lambda: panel.space is not None and panel.space.model is model, timeout=5000)
+    before = panel.space.latents.copy()
+    weights = {k: v + 0.01 for k, v in model.state_numpy().items()}
+    panel._on_events([Snapshot(10**6, weights)])
+    assert all(np.array_equal(model.state_numpy()[k], v) for k, v in weights.items())
+    np.testing.assert_array_equal(panel.space.latents, before)       # no codes yet
+    codes = before[::-1] + 1.0
+    panel._on_events([LatentCodes(10**6, codes, panel._job_data.labels[:len(codes)])])
+    assert panel.space.model is model
+    np.testing.assert_array_equal(panel.space.latents, codes)
+    np.testing.assert_allclose(panel.plot.points(), panel.space.plane, atol=1e-6)   # redrawn
+    with qtbot.waitSignal(panel.runner.finished, timeout=5000):
+        qtbot.mouseClick(panel.training.stop_btn, _left())
+
+
 def test_pause_and_resume(panel, qtbot, small_folder):
     _start_long_run(panel, qtbot, small_folder)
     states = []
