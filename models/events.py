@@ -18,7 +18,7 @@ import numpy as np
 class Step:
     """One optimiser step finished."""
     step: int              # 1-based, counted over the whole run
-    total_steps: int
+    total_steps: int       # 0 for a run with no set end (the 2-D GAN lab's)
     epoch: int             # 1-based
     epochs: int
     losses: dict[str, float]

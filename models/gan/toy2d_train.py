@@ -398,6 +398,9 @@ class GAN2DTrainer(Trainer):
         pending: list[StepStats] = []
         ends: list[EpochEnd] = []
         epoch, epoch_sums, epoch_steps = 1, {}, 0
+        # an open-ended run (the lab's) has no step or epoch total: Step and EpochEnd say 0
+        per_epoch = max(1, math.ceil(len(self.points) / self.config.batch_size))
+        epochs = math.ceil(steps / per_epoch) if steps else 0
         points_seen = 0
         done = 0
 
@@ -408,15 +411,17 @@ class GAN2DTrainer(Trainer):
             for k, v in stats.losses.items():
                 epoch_sums[k] = epoch_sums.get(k, 0.0) + v
             if epoch_steps >= per_epoch:
-                ends.append(EpochEnd(epoch, 0, {k: v / epoch_steps for k, v in epoch_sums.items()}, {}))
+                ends.append(EpochEnd(epoch, epochs, {k: v / epoch_steps for k, v in epoch_sums.items()},
+                                     {}))
                 epoch, epoch_steps = epoch + 1, 0
                 epoch_sums.clear()
 
         def step_event(now: float) -> Step:
             busy = active + now - seg
             last = pending[-1] if pending else None
-            return Step(self.steps_done, steps or 0, epoch, 0, dict(last.losses) if last else {},
-                        busy, points_seen / max(busy, 1e-9))
+            return Step(self.steps_done, self.steps_done - done + steps if steps else 0,
+                        min(epoch, epochs) if epochs else epoch, epochs,
+                        dict(last.losses) if last else {}, busy, points_seen / max(busy, 1e-9))
 
         while steps is None or done < steps:
             if controls is not None:
@@ -469,6 +474,8 @@ class GAN2DTrainer(Trainer):
         return state
 
     def checkpoint_meta(self, result: TrainResult | None = None) -> dict:
+        # "train_config" is what the lab reads back; "training" is the key the other
+        # families (and the command line's gan2d checkpoints) use for the same thing
         cfg = self.config
         return {"family": self.family, "config": self.model_config.to_dict(),
                 "data": self.data_name, "loss": cfg.loss, "train_config": cfg.to_dict(),

@@ -264,7 +264,7 @@ class Lab2DView(LabJobsMixin, QWidget):
 
     def save_checkpoint(self, path: str | None = None) -> bool:
         """Save G and D as a gan2d checkpoint; pauses training first."""
-        from models.gan.toy2d_api import GAN2DModel
+        from models.checkpoint import save_checkpoint
         if self.trainer is None:
             QMessageBox.information(self, "Save checkpoint", "There is no GAN to save yet.")
             return False
@@ -281,10 +281,8 @@ class Lab2DView(LabJobsMixin, QWidget):
         v = self.controls.values()
         data = self.file_name if v["dataset"] == FILE else v["dataset"]
         try:
-            model = GAN2DModel.from_trainer(self.trainer, {
-                "data": data, "steps": self.trainer.steps_done,
-                "train_config": self.trainer.config.to_dict()})
-            model.save(path)
+            self.trainer.data_name = data
+            save_checkpoint(path, *self.trainer.checkpoint())
         except (OSError, CheckpointError, ValueError) as exc:
             QMessageBox.warning(self, "Save failed", f"Could not save to {path}:\n{exc}")
             return False
