@@ -101,8 +101,8 @@ def train_cached(kind: str, epochs: int, args, judge: Judge) -> dict:
     from models import CheckpointError, load_checkpoint, save_checkpoint
     from models.events import EpochEnd, Step
     from models.gan.api import GANModel
+    from models.gan.cli import image_gan_job
     from playground.cli import build_parser
-    from playground.cli_gan import image_gan_job
 
     folder = Path(args.work_dir).expanduser() / f"{kind}-e{epochs}-seed{args.seed}"
     record = folder / "run.json"

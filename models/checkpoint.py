@@ -351,25 +351,16 @@ def check_state(state: dict[str, np.ndarray], expected: dict[str, tuple[tuple[in
                               + "; ".join(problems[:6]) + ".")
 
 
-_FAMILIES = {
-    "autoencoder": (".autoencoder.api", "AutoencoderModel"),
-    "diffusion": (".diffusion.api", "DiffusionModel"),
-    "gan": (".gan.api", "GANModel"),
-    "gan2d": (".gan.toy2d_api", "GAN2DModel"),
-    "pix2pix": (".pix2pix.api", "Pix2PixModel"),
-    "classifier": (".classifier", "ClassifierModel"),
-}
-
-
 def _family_class(meta: dict, path):
-    import importlib
+    """The inference class of the checkpoint's family, as the family registry declares it."""
+    from .family import checkpoint_families, load
 
+    known = checkpoint_families()
     family = meta["family"]
-    if family not in _FAMILIES:
+    if family not in known:
         raise CheckpointError(f"{path}: family {family!r} is not one this version can load "
-                              f"(it knows: {', '.join(_FAMILIES)}).")
-    module, name = _FAMILIES[family]
-    return getattr(importlib.import_module(module, __package__), name)
+                              f"(it knows: {', '.join(sorted(known))}).")
+    return load(known[family][1])
 
 
 def load_checkpoint(path: str | os.PathLike):

@@ -38,8 +38,14 @@ def _device(v: str) -> str:
 
 DEVICE = app_settings.Setting("device", "auto", _device, kind="str")
 DATA_DIR = app_settings.Setting("data_dir", "", app_settings.path, kind="str")
-TAB = app_settings.Setting("window/tab", "", app_settings.one_of(
-    *(spec.key for spec in registry())), kind="str")
+
+
+def _tab(v: str) -> str:
+    # checked against the registry when read, so a family registered at run time counts
+    return app_settings.one_of(*(spec.key for spec in registry()))(v)
+
+
+TAB = app_settings.Setting("window/tab", "", _tab, kind="str")
 GEOMETRY = app_settings.Setting("window/geometry", None, kind="bytes", max_chars=4096)
 
 

@@ -12,8 +12,8 @@ import models.gan.training as gtraining
 from models import load_checkpoint
 from models.data import load_dataset
 from models.gan.api import GANModel
-from playground.cli import _autoencoder_job, _diffusion_job, build_parser, main
-from playground.cli_gan import image_gan_job
+from models.gan.cli import image_gan_job
+from playground.cli import build_parser, main
 
 N_TRAIN, N_TEST = 64, 32
 TINY = ["--g-width", "8", "--d-width", "8", "--noise-dim", "8"]
@@ -146,12 +146,10 @@ def test_lr_and_batch_defaults_resolve_per_model(tiny_dataset):
     assert t.config.samples_every_s == float("inf")
 
     # the other models keep their own defaults
-    ae_args = build_parser().parse_args(["train", "vae", "--out", "x"])
-    trainer, *_ = _autoencoder_job(ae_args, tiny_dataset)
-    assert (trainer.config.lr, trainer.config.batch_size) == (1e-3, 128)
-    ddpm_args = build_parser().parse_args(["train", "ddpm", "--out", "x", "--channels", "8,8,8"])
-    trainer, *_ = _diffusion_job(ddpm_args, tiny_dataset)
-    assert (trainer.config.lr, trainer.config.batch_size) == (1e-3, 128)
+    for argv in (["vae"], ["ddpm", "--channels", "8,8,8"]):
+        args = build_parser().parse_args(["train", *argv, "--out", "x"])
+        trainer, _ = args.family_cli.make_trainer(args, args.model, lambda name: tiny_dataset)
+        assert (trainer.config.lr, trainer.config.batch_size) == (1e-3, 128)
 
 
 # --------------------------------------------------------------------------- refusing bad input

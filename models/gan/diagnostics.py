@@ -72,6 +72,12 @@ class Diagnosis:
         """The remedies that need no class labels (see `remedy(kind, labelled)`)."""
         return REMEDIES[self.kind]
 
+    @property
+    def log_line(self) -> str:
+        """What `playground train` prints for it (any event with a log_line is printed)."""
+        return (f"{'warning' if self.active else 'cleared'}: {self.title}: {self.evidence} "
+                f"(step {self.step})")
+
 
 def binary_entropy(p: float) -> float:
     p = min(max(float(p), 0.0), 1.0)

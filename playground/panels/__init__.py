@@ -1,15 +1,14 @@
-"""The registry of panels: what the main window shows, without naming any of them.
+"""The panels the main window shows, derived from the family registry (models/family.py).
 
-Each panel package declares a `PANEL = PanelSpec(...)` in its `__init__.py`: its tab title,
-where its widget class lives (imported only when the tab is first needed, so starting the
-app does not pay for the panels nobody has opened yet), the checkpoint families it opens,
-and its place in the tab bar. `registry()` finds them by listing this folder, so adding a
-family means adding a package here and nothing in the central files.
+A family with a `panel` ("module:Class") gets a tab: its title, its place in the tab bar,
+and the checkpoint families File → Open routes to it all come from its Family. The widget
+class is imported only when the tab is first needed, so starting the app does not pay for
+the panels nobody has opened yet. Families registered at run time (tests, plugins) appear
+in the next registry() call, so a window built after register() has their tab.
 """
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,12 +30,8 @@ class PanelSpec:
 
 
 def registry() -> list[PanelSpec]:
-    """Every panel package's spec, in tab order. Imports only the packages' `__init__`s."""
-    specs = []
-    for info in pkgutil.iter_modules(__path__):
-        if not info.ispkg:
-            continue
-        spec = getattr(importlib.import_module(f"{__name__}.{info.name}"), "PANEL", None)
-        if isinstance(spec, PanelSpec):
-            specs.append(spec)
-    return sorted(specs, key=lambda s: s.order)
+    """A spec for every registered family that has a panel, in tab order."""
+    from models.family import families
+
+    return [PanelSpec(key=f.name, title=f.title, factory=f.panel, families=tuple(f.checkpoints),
+                      order=f.order) for f in families() if f.panel]

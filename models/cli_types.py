@@ -1,9 +1,11 @@
-"""argparse pieces for the command line: errors in two short lines, and value types whose
+"""argparse pieces for the command line (here in models/, beside the families' CLI modules
+that use them; argparse only, no Qt, nothing heavy): errors in two short lines, and value types whose
 refusals say what was expected in words (argparse would otherwise print the whole usage, 20
 lines for `train`, and name the type function: "invalid _finite_float value: 'abc'")."""
 from __future__ import annotations
 
 import argparse
+import math
 
 
 class Parser(argparse.ArgumentParser):
@@ -31,3 +33,31 @@ def real(text: str) -> float:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+
+
+def positive(text: str) -> int:
+    """A whole number ≥ 1."""
+    value = whole(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def finite(text: str) -> float:
+    """A number that is neither infinite nor nan."""
+    value = real(text)
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
+    return value
+
+
+def in_range(kind, low: float, high: float, low_open: bool = False, high_open: bool = False,
+             description: str | None = None):
+    """An argparse type: a finite number of `kind` in [low, high] (ends optionally open)."""
+    def parse(text: str):
+        value = whole(text) if kind is int else real(text)
+        if not (math.isfinite(value) and (low < value if low_open else low <= value)
+                and (value < high if high_open else value <= high)):
+            raise argparse.ArgumentTypeError(f"must be {description}, not {text}")
+        return value
+    return parse

@@ -21,9 +21,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import Dataset, to_float
-from .events import EpochEnd, Status, Step
-from .weights import WeightsMixin
+from ..data import Dataset, to_float
+from ..events import EpochEnd, Status, Step
+from ..weights import WeightsMixin
 
 # MNIST's pixel mean and standard deviation: centred inputs train faster with Adam.
 _MEAN, _STD = 0.1307, 0.3081
