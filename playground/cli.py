@@ -55,14 +55,17 @@ def build_parser() -> argparse.ArgumentParser:
         one = models.add_parser(
             command, help=getattr(family_cli, "HELP", {}).get(command, family.help),
             prog=f"playground train {command}", usage="%(prog)s --out FOLDER [options]")
-        one.set_defaults(family_cli=family_cli)
+        one.set_defaults(family_cli=family_cli, command_parser=one)
         _common_arguments(one, family_cli)
         family_cli.add_arguments(one.add_argument_group(f"{command} ({family.title})"), command)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:     # refused by the command they were given to, whose usage says what it takes
+        getattr(args, "command_parser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.version:
         from . import __version__
         print(f"generative-playground {__version__}")
