@@ -20,9 +20,9 @@ import pytest
 
 from models.checkpoint import CheckpointError, check_state, load_checkpoint, read_tensors
 from models.events import Step, TrainResult
-from models.family import (Family, FamilyError, Recipe, checkpoint_families, families, register,
-                           registered, unregister)
-from playground.cli import main
+from models.family import (Family, FamilyError, Recipe, checkpoint_families, families, load,
+                           register, registered, unregister)
+from playground.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]
 ME = __name__          # the module path the toy family's strings point at
@@ -300,7 +300,12 @@ def test_every_built_in_family_is_complete():
             assert getattr(importlib.import_module(module), cls).family == checkpoint
         for recipe in family.recipes():
             assert isinstance(recipe, Recipe) and (recipe.argv or recipe.build)
-            assert recipe.argv == () or recipe.argv[0] in family.commands()
+            if recipe.build:
+                assert callable(load(recipe.build))
+            else:                 # what scripts/train_checkpoints.py will run parses
+                assert recipe.argv[0] in family.commands()
+                argv = [a.replace("{data}", "folder") for a in recipe.argv]
+                assert build_parser().parse_args(["train", *argv, "--out", "x"]).model == argv[0]
         if family.panel:
             assert (ROOT / (family.panel.split(":")[0].replace(".", "/") + ".py")).is_file()
 
