@@ -8,13 +8,16 @@ import argparse
 
 from models.cli_types import Parser, finite, positive, whole
 
-COMMON_DATASET_HELP = ("mnist, fashion-mnist, or a folder of IDX files (default: mnist)")
+COMMON_DATASET_HELP = "mnist, fashion-mnist, or a folder of IDX files (default: mnist)"
 
 
-def _common_arguments(parser: argparse.ArgumentParser, family_cli) -> None:
-    """The options every `playground train` command takes, whatever its family."""
-    parser.add_argument("--dataset", default=None,
-                        help=getattr(family_cli, "DATASET_HELP", COMMON_DATASET_HELP))
+def _common_arguments(parser: argparse.ArgumentParser, family_cli, command: str) -> None:
+    """The options every `playground train` command takes, whatever its family. A family's
+    DATASET_HELP (text, or text per command) says what --dataset means to it."""
+    dataset_help = getattr(family_cli, "DATASET_HELP", {})
+    if isinstance(dataset_help, dict):
+        dataset_help = dataset_help.get(command, COMMON_DATASET_HELP)
+    parser.add_argument("--dataset", default=None, help=dataset_help)
     parser.add_argument("--data-dir", default=None,
                         help="where to look for (and download) named datasets "
                              "(default: $PLAYGROUND_DATA, then ~/.cache/generative-playground/data)")
@@ -56,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
             command, help=getattr(family_cli, "HELP", {}).get(command, family.help),
             prog=f"playground train {command}", usage="%(prog)s --out FOLDER [options]")
         one.set_defaults(family_cli=family_cli, command_parser=one)
-        _common_arguments(one, family_cli)
+        _common_arguments(one, family_cli, command)
         family_cli.add_arguments(one.add_argument_group(f"{command} ({family.title})"), command)
     return parser
 
