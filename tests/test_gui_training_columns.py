@@ -163,5 +163,5 @@ def test_a_new_run_resets_the_zoom_of_the_shared_charts(qtbot):
     qtbot.addWidget(c.widget)
     c.widget.setXRange(100, 200)            # as a wheel or drag leaves it
     assert not c.widget.getViewBox().autoRangeEnabled()[0]
-    c.clear()
+    c.clear_data()
     assert all(c.widget.getViewBox().autoRangeEnabled())
