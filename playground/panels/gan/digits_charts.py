@@ -66,8 +66,9 @@ class HealthChart(CurveChart):
         marks = dict(kind=MARKERS, symbol_size=5)
         super().__init__("Health of G's samples", "ratio",
                          {"diversity": Curve(DIV_COLOUR, symbol="o", **marks),
-                          "class entropy": Curve(ENT_COLOUR, symbol="s", **marks)})
-        # the legend top right, over 1.0, where few points go
+                          "class entropy": Curve(ENT_COLOUR, symbol="s", **marks)},
+                         legend_opts={"colCount": 2})
+        # the legend in one row top right, over 1.0, where few points go
         dash = Qt.PenStyle.DashLine
         for value, colour in ((THRESHOLDS.diversity, DIV_COLOUR), (THRESHOLDS.entropy, ENT_COLOUR)):
             self.addItem(pg.InfiniteLine(value, angle=0, pen=pg.mkPen(colour, width=1, style=dash)),
