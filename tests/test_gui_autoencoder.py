@@ -212,10 +212,10 @@ def test_morph_slider_play_and_export(panel, qtbot, tmp_path):
     # Play moves the slider on a timer; pressing it again stops it
     start = tool.slider.value()
     qtbot.mouseClick(tool.play_btn, _left())
-    assert tool.play_btn.isChecked() and tool._timer.isActive()
+    assert tool.play_btn.isChecked() and tool.bar.playing
     qtbot.waitUntil(lambda: tool.slider.value() != start, timeout=3000)
     qtbot.mouseClick(tool.play_btn, _left())
-    assert not tool.play_btn.isChecked() and not tool._timer.isActive()
+    assert not tool.play_btn.isChecked() and not tool.bar.playing
     np.testing.assert_allclose(_frame(tool.frame),
                                model.decode(slerp(za, zb, tool.slider.value() / 1000)[None])[0], atol=1e-5)
 
@@ -512,7 +512,7 @@ def test_pause_and_resume(panel, qtbot, small_folder):
     assert panel.training.pause_btn.text() == "Resume"
     # the job is parked at a yield: wait until every step it finished has reached the curve
     trainer = panel._trainer
-    qtbot.waitUntil(lambda: panel.training.curves.steps[-1] == trainer.steps_done, timeout=2000)
+    qtbot.waitUntil(lambda: panel.training.curves.last_step() == trainer.steps_done, timeout=2000)
     paused_at, steps_at = panel.training.curves.point_count(), trainer.steps_done
     qtbot.wait(300)
     assert panel.training.curves.point_count() == paused_at

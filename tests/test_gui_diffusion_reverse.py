@@ -419,8 +419,8 @@ def test_live_training_draws_loss_and_samples_and_becomes_trained_here(view, qtb
     assert view.tabs.currentWidget() is pane
     qtbot.waitUntil(lambda: not view.train_runner.busy, timeout=WAIT_MS)
     assert pane.curve.point_count() == 2                    # 512 images / 256 per batch
-    assert np.isfinite(pane.curve.values).all() and pane.curve.values[0] > 0
-    assert len(pane.curve.test_values) == 1                 # one epoch, one held-out point
+    assert np.isfinite(pane.curve.series["smoothed"].y).all() and pane.curve.series["smoothed"].y[0] > 0
+    assert pane.curve.point_count("held-out (EMA)") == 1                 # one epoch, one held-out point
     assert pane.samples.image() is not None and "step 2" in pane.samples._caption
     assert view.current_key() == "trained" and view.model_box.currentText() == "Trained here"
     model = view.current_model()

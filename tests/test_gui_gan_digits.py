@@ -336,7 +336,7 @@ def test_a_short_training_run_fills_the_live_view(view, qtbot, small_mnist):
     assert live.losses.point_count("D") == steps and live.losses.point_count("G") == steps
     assert live.outputs.point_count("D(x)") == steps
     assert live.samples.image() is not None and live.samples.image().std() > 0
-    assert len(live.strip.thumbs) == 1 and live.health.steps
+    assert len(live.strip.thumbs) == 1 and live.health.point_count("diversity")
     if DEFAULT_CLASSIFIER.is_dir():         # the class histogram under the shipped classifier
         assert live.classes.hist is not None and live.classes.hist.sum() == pytest.approx(1)
     assert view.current_key() == "trained" and "Trained here" in view.model_box.currentText()

@@ -61,7 +61,7 @@ def test_playing_trains_and_moves_the_generated_points(qtbot, view):
     # paused: the picture shows the state training stopped in, and the charts every step
     np.testing.assert_allclose(after, view.trainer.fake(), atol=1e-6)
     assert view.picture.step == view.trainer.steps_done >= 40
-    assert view.charts.loss.d.n == view.trainer.steps_done
+    assert view.charts.loss.point_count("D") == view.trainer.steps_done
     assert f"step {view.trainer.steps_done:,}" in view.controls.step_label.text()
     assert view.controls.step_btn.isEnabled() and view.controls.play_btn.text().endswith("Play")
 
@@ -159,7 +159,7 @@ def test_training_d_alone_changes_its_field_but_not_the_points(qtbot, view):
     fake2, field2 = view.plot.fake_positions(), view.plot.field_image()
     assert np.abs(fake2 - fake1).max() > 1e-4
     np.testing.assert_array_equal(field2, field1)     # G's step leaves D alone
-    assert view.charts.loss.d.n == 2
+    assert view.charts.loss.point_count("D") == 2
 
 
 def test_a_loss_change_applies_live_without_a_reset(qtbot, view):
@@ -172,11 +172,11 @@ def test_a_loss_change_applies_live_without_a_reset(qtbot, view):
     # the status line names the loss as the Loss box does, not by its key 'wgan-gp'
     assert any(m.startswith("Loss: Wasserstein + gradient penalty, from the next step")
                for m in said)
-    qtbot.waitUntil(lambda: view.charts.loss.gp.n >= 5, timeout=20_000)   # the critic's penalty
+    qtbot.waitUntil(lambda: view.charts.loss.point_count("gradient penalty") >= 5, timeout=20_000)   # the critic's penalty
     _click(qtbot, view.controls.play_btn)
     qtbot.waitUntil(lambda: not view.runner.busy, timeout=5000)
     assert view.trainer is trainer and trainer.config.loss == "wgan-gp"
-    assert view.charts.loss.d.n == trainer.steps_done > view.charts.loss.gp.n   # not cleared
+    assert view.charts.loss.point_count("D") == trainer.steps_done > view.charts.loss.point_count("gradient penalty")   # not cleared
     assert view.plot.critic and "rescaled" in view.plot.bar.getAxis("left").labelText
     lo, hi = view.plot.field_levels
     field = view.plot.field_image()

@@ -58,7 +58,7 @@ def test_the_view_trains_for_a_few_steps_and_moves_its_particles(qtbot, view):
     _small(view)
     assert not view.controls.generate_btn.isEnabled()         # nothing to sample from yet
     _train_and_sample(qtbot, view)
-    assert len(view.loss.steps) == 100 and view.controls.progress.value() == 1000
+    assert view.loss.point_count() == 100 and view.controls.progress.value() == 1000
     assert "Trained after 100 steps" in view.controls.status.text()
     assert view.controls.generate_btn.isEnabled()
     assert view.playback.count() == 21
@@ -181,7 +181,7 @@ def test_drawing_a_distribution_with_the_mouse(qtbot, view, messages):
 def test_stop_keeps_the_weights_so_far(qtbot, view):
     _small(view, train_steps=50_000)
     _press(qtbot, view.controls.train_btn)
-    qtbot.waitUntil(lambda: len(view.loss.steps) >= 20, timeout=20_000)
+    qtbot.waitUntil(lambda: view.loss.point_count() >= 20, timeout=20_000)
     _press(qtbot, view.controls.stop_btn)
     qtbot.waitUntil(lambda: not view.runner.busy, timeout=10_000)
     assert "Stopped after" in view.controls.status.text()

@@ -64,7 +64,7 @@ def test_the_autoencoder_training_column_fits(window, qtbot):
     _settle(qtbot)
     t = window.autoencoder.training
     _assert_visible({"Train": t.train_btn, "Pause": t.pause_btn, "Stop": t.stop_btn,
-                     "progress": t.progress, "loss chart": t.curves.layout_,
+                     "progress": t.progress, "loss chart": t.curves,
                      "reconstructions": t.recon})
     assert t.curves.top.height() > 80 and t.curves.bottom.height() > 80
 
@@ -130,7 +130,7 @@ def test_the_wheel_over_a_sidebar_chart_scrolls_the_sidebar(window, qtbot):
     assert isinstance(area, QScrollArea)
     bar = area.verticalScrollBar()
     assert bar.maximum() > 0
-    chart = t.curves.layout_
+    chart = t.curves.top
     before, value = _ranges(t.curves.top), bar.value()
     _wheel(chart.viewport())
     assert bar.value() > value                                  # the column scrolled
@@ -163,5 +163,5 @@ def test_a_new_run_resets_the_zoom_of_the_shared_charts(qtbot):
     qtbot.addWidget(c.widget)
     c.widget.setXRange(100, 200)            # as a wheel or drag leaves it
     assert not c.widget.getViewBox().autoRangeEnabled()[0]
-    c.clear()
+    c.clear_data()
     assert all(c.widget.getViewBox().autoRangeEnabled())

@@ -193,7 +193,7 @@ def test_chart_history_is_bounded_but_spans_the_run(qtbot):
     assert all(a < b for a, b in zip(s.x, s.x[1:]))
     assert s.s[-1] < s.s[0]                       # the running mean follows the falling loss
     assert charts.point_count("G_GAN") == 0       # a loss never reported draws nothing
-    x, _ = charts.l1.items["G_L1"][1].getData()
+    x, _ = charts.l1.curves["G_L1"][1].getData()
     assert len(x) == len(s.x)
 
 

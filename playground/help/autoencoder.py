@@ -86,7 +86,7 @@ dec(z + Σ<sub>i</sub> α<sub>i</sub> v<sub>i</sub>), one slider per attribute,
 
 {section("morph", "Morph: interpolating between two codes")}
 <p>Pick A and B on the plot (or by held-out index); slide α ∈ [0, 1] or press
-<b>▶ Play</b> ({key("Ctrl+Shift+P")}). Linear: z = (1 − α) z<sub>A</sub> + α z<sub>B</sub>;
+<b>▶ Play</b> ({key("Ctrl+Shift+P")}), which runs A → B → A at the speed in the fps box. Linear: z = (1 − α) z<sub>A</sub> + α z<sub>B</sub>;
 <b>Spherical (slerp)</b> follows the great circle, which keeps ‖z‖ typical of the prior in
 high dimensions. Export a PNG strip or a GIF.</p>
 {formula("slerp(z<sub>A</sub>, z<sub>B</sub>; α) = sin((1−α)θ)/sin θ · z<sub>A</sub> + "

@@ -1,19 +1,23 @@
-"""Morphing between two codes: a live slider, Play, and PNG-strip / GIF export."""
+"""Morphing between two codes: α on the app's playback bar (scrub, Play A → B → A, speed), and
+PNG-strip / GIF export."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel,
-                               QMessageBox, QPushButton, QSlider, QSpinBox, QVBoxLayout)
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QMessageBox,
+                               QPushButton, QSpinBox, QVBoxLayout)
 
 from models.imaging import save_gif, save_png, tile
 from models.latent import interpolate
 
-from ...widgets import ImageView, set_button_text
+from ...playback_bar import PlaybackBar
+from ...widgets import ImageView
 from .tools import _Tool
 
 STRIP_FRAMES = 10
 GIF_FRAMES = 40
+STEPS = 1000            # α moves in steps of 1/STEPS on the slider
+PLAY_STRIDE = 20        # and by 20 of them per frame when playing: A → B in 50 frames
 
 
 class MorphTool(_Tool):
@@ -35,28 +39,25 @@ class MorphTool(_Tool):
         use_a, use_b = QPushButton("A = held-out #"), QPushButton("B = held-out #")
         use_a.clicked.connect(lambda: self.set_index("a", self.idx_a.value()))
         use_b.clicked.connect(lambda: self.set_index("b", self.idx_b.value()))
-        self.slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=1000, value=500)
-        self.slider.setToolTip("α: 0 shows A, 1 shows B")
-        self.slider.valueChanged.connect(self.update_frame)
-        self.alpha_label = QLabel("α = 0.50")
+        self.bar = PlaybackBar(fps=30, label="α", bounce=True, stride=PLAY_STRIDE,
+                               play_key="Ctrl+Shift+P", words=True, two_rows=True)
+        self.bar.set_count(STEPS + 1)
+        self.bar.set_index(STEPS // 2)
+        self.bar.set_formatter(lambda i: f"α = {i / STEPS:.2f}", "α = 0.00")
+        self.slider, self.play_btn, self.alpha_label = \
+            self.bar.slider, self.bar.play_button, self.bar.position
+        self.slider.setToolTip("α: 0 shows A, 1 shows B (←/→ step, Space plays)")
+        self.play_btn.setToolTip("Play the morph from A to B and back (Ctrl+Shift+P)")
+        self.bar.frameChanged.connect(lambda _: self.update_frame())
         self.spherical = QCheckBox("Spherical (slerp)")
         self.spherical.setToolTip("Interpolate along the great circle between z_A and z_B")
         self.spherical.toggled.connect(self.refresh)
-        self.play_btn = QPushButton("▶ Play")
-        self.play_btn.setCheckable(True)
-        self.play_btn.setShortcut("Ctrl+Shift+P")
-        self.play_btn.setToolTip("Play the morph from A to B and back (Ctrl+Shift+P)")
-        self.play_btn.toggled.connect(self._play)
         self.png_btn = QPushButton("Export strip…")
         self.gif_btn = QPushButton("Export GIF…")
         self.png_btn.clicked.connect(self.export_strip)
         self.gif_btn.clicked.connect(self.export_gif)
         self.frame = ImageView(min_side=150)
         self.strip = ImageView(min_side=40, caption="A → B")
-        self._timer = QTimer(self)
-        self._timer.setInterval(33)
-        self._timer.timeout.connect(self._tick)
-        self._direction = 1
 
         grid = QGridLayout()
         grid.addWidget(self.pick_a, 0, 0)
@@ -65,18 +66,14 @@ class MorphTool(_Tool):
         grid.addWidget(use_a, 1, 1)
         grid.addWidget(self.idx_b, 2, 0)
         grid.addWidget(use_b, 2, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.slider, 1)
-        row.addWidget(self.alpha_label)
         controls = QHBoxLayout()
-        for w in (self.play_btn, self.spherical):
-            controls.addWidget(w)
+        controls.addWidget(self.spherical)
         controls.addStretch(1)
         controls.addWidget(self.png_btn)
         controls.addWidget(self.gif_btn)
         lay = QVBoxLayout(self)
         lay.addLayout(grid)
-        lay.addLayout(row)
+        lay.addWidget(self.bar)
         lay.addLayout(controls)
         lay.addWidget(self.frame, 3)
         lay.addWidget(self.strip, 1)
@@ -110,13 +107,15 @@ class MorphTool(_Tool):
 
     def _enable(self) -> None:
         ok = self.space is not None and all(z is not None for z in self.z.values())
-        for w in (self.slider, self.play_btn, self.png_btn, self.gif_btn, self.spherical):
+        for w in (self.bar, self.png_btn, self.gif_btn, self.spherical):
             w.setEnabled(ok)
+        if not ok:
+            self.bar.pause()
 
     # ------------------------------------------------------------------ frames
     @property
     def alpha(self) -> float:
-        return self.slider.value() / 1000.0
+        return self.bar.index() / STEPS
 
     def codes(self, alphas) -> np.ndarray:
         sph = self.spherical.isChecked()
@@ -133,24 +132,13 @@ class MorphTool(_Tool):
         self.update_frame()
 
     def update_frame(self) -> None:
-        self.alpha_label.setText(f"α = {self.alpha:.2f}")
         if self.slider.isEnabled():
             z = self.codes([self.alpha])
             self.frame.set_image(self.space.model.decode(z)[0])
             self.frameMoved.emit(self.space.to_plane(z)[0], self.alpha)
 
-    def _play(self, on: bool) -> None:
-        set_button_text(self.play_btn, "❚❚ Pause" if on else "▶ Play")   # keeps Ctrl+Shift+P
-        (self._timer.start if on else self._timer.stop)()
-
-    def _tick(self) -> None:
-        v = self.slider.value() + self._direction * 20
-        if v >= 1000 or v <= 0:
-            self._direction *= -1
-        self.slider.setValue(int(np.clip(v, 0, 1000)))
-
     def stop(self) -> None:
-        self.play_btn.setChecked(False)
+        self.bar.pause()
 
     # ------------------------------------------------------------------ export
     def _ask(self, title: str, name: str, filt: str) -> str:

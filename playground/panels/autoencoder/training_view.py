@@ -13,48 +13,54 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox
 from models.events import EpochEnd, Preview, Step
 from models.imaging import tile
 
-from ...curve_chart import wheel_scrolls_page
+from ...curve_chart import MARKERS, PLAIN, Curve, CurveChart
 from ...widgets import ImageView, PauseButton, ask_idx_folder, format_duration
 
 CHOOSE_FOLDER = "Choose folder…"
 
 
 class LossCurves(QWidget):
-    """Reconstruction (and total) on top, KL below, per step; test losses as dots per epoch."""
+    """Reconstruction (and total) on top, KL below, per step; test losses as dots per epoch.
+    Two shared CurveCharts with one step axis."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.layout_ = pg.GraphicsLayoutWidget()
-        self.layout_.setBackground("w")
-        self.top = self.layout_.addPlot(row=0, col=0)
-        self.bottom = self.layout_.addPlot(row=1, col=0)
+        # one row across the top: stacked, the legend would hide most of a short chart
+        legend = {"colCount": 3, "brush": pg.mkBrush(255, 255, 255, 200)}
+        dots = dict(kind=MARKERS, line=False, legend=False)
+        self.top = CurveChart(None, "recon / image", {
+            "loss": Curve("#999", kind=PLAIN, width=1), "recon": Curve("#1f77b4", kind=PLAIN, width=1.5),
+            "test recon": Curve("#1f77b4", **dots)}, legend_at=(-5, 2), legend_opts=legend,
+            min_size=(150, 80), bottom="")
+        self.bottom = CurveChart(None, "KL / image", {
+            "kl": Curve("#d62728", kind=PLAIN, width=1.5), "test kl": Curve("#d62728", **dots)},
+            legend_at=(-5, 2), legend_opts=legend, min_size=(150, 80))
+        self.top.rename_series("loss", "total")
+        self.top.rename_series("recon", "reconstruction")
+        self.bottom.rename_series("kl", "KL")
+        for chart, colour in ((self.top, "#1f77b4"), (self.bottom, "#d62728")):
+            # one "test" entry for the dots (markers have none of their own: two would read
+            # "test recon", "test kl")
+            chart.legend.addItem(chart.curves[f"test {'recon' if chart is self.top else 'kl'}"][1],
+                                 "test")
+            chart.getAxis("left").setWidth(52)        # the two plots' x axes line up
+            chart.setToolTip("Loss per step; dots: held-out loss per epoch. The wheel scrolls "
+                             "the column; click the chart first to zoom it.")
+        self.top.getAxis("bottom").setStyle(showValues=False)
+        self.top.getAxis("bottom").setHeight(6)
         self.bottom.setXLink(self.top)
-        for plot, label in ((self.top, "recon / image"), (self.bottom, "KL / image")):
-            plot.showGrid(x=True, y=True, alpha=0.2)
-            plot.setLabel("left", label)
-            # one row across the top: stacked, the legend would hide most of a short chart
-            plot.addLegend(offset=(-5, 2), labelTextColor="#222", colCount=3,
-                           brush=pg.mkBrush(255, 255, 255, 200))
-        self.bottom.setLabel("bottom", "step")
-        self.curves = {
-            "loss": self.top.plot(pen=pg.mkPen("#999", width=1), name="total"),
-            "recon": self.top.plot(pen=pg.mkPen("#1f77b4", width=1.5), name="reconstruction"),
-            "kl": self.bottom.plot(pen=pg.mkPen("#d62728", width=1.5), name="KL"),
-        }
-        self.test_dots = {
-            "recon": self.top.plot(pen=None, symbol="o", symbolSize=7, symbolBrush="#1f77b4", name="test"),
-            "kl": self.bottom.plot(pen=None, symbol="o", symbolSize=7, symbolBrush="#d62728", name="test"),
-        }
-        wheel_scrolls_page(self.layout_)     # it sits in the scrolling training column
-        self.layout_.setToolTip("Loss per step; dots: held-out loss per epoch. The wheel "
-                                "scrolls the column; click the chart first to zoom it.")
+        self.charts = (self.top, self.bottom)
+        self.curves = {"loss": self.top.curves["loss"][1], "recon": self.top.curves["recon"][1],
+                       "kl": self.bottom.curves["kl"][1]}      # the plot items, by loss name
         self.caption = QLabel()
         self.caption.setStyleSheet("color: #555;")
         self.caption.setWordWrap(True)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
         lay.addWidget(self.caption)
-        lay.addWidget(self.layout_, 1)
+        lay.addWidget(self.top, 1)
+        lay.addWidget(self.bottom, 1)
         self.clear()
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
@@ -67,60 +73,46 @@ class LossCurves(QWidget):
         return False        # else the wrapping caption makes the column ask for 500 px again
 
     def clear(self, caption: str = "") -> None:
-        self.steps: list[int] = []
-        self.values: dict[str, list[float]] = {k: [] for k in self.curves}
-        self.test: dict[str, tuple[list[int], list[float]]] = {k: ([], []) for k in self.test_dots}
+        for chart in self.charts:
+            chart.clear_data()              # a zoom of the last run does not carry over
         self.caption.setText(caption)
         self.caption.setVisible(bool(caption))
-        self._dirty = True
-        self.redraw()
-        for plot in (self.top, self.bottom):    # a zoom of the last run does not carry over
-            plot.enableAutoRange()
+        self.bottom.setVisible(True)
 
     def state(self) -> dict:
         """A copy of the curves, to show again when their model is selected."""
-        return {"steps": list(self.steps), "values": {k: list(v) for k, v in self.values.items()},
-                "test": {k: (list(x), list(y)) for k, (x, y) in self.test.items()}}
+        return {"top": self.top.state(), "bottom": self.bottom.state()}
 
     def restore(self, state: dict | None, caption: str = "") -> None:
         """Show a saved run (None: no curves, e.g. for a model loaded from disk)."""
         self.clear(caption)
         if state:
-            self.steps = list(state["steps"])
-            self.values = {k: list(v) for k, v in state["values"].items()}
-            self.test = {k: (list(x), list(y)) for k, (x, y) in state["test"].items()}
-            self._dirty = True
+            self.top.restore(state["top"])
+            self.bottom.restore(state["bottom"])
             self.redraw()
 
     def add_step(self, step: int, losses: dict[str, float]) -> None:
-        self.steps.append(step)
-        for k in self.values:
-            self.values[k].append(losses.get(k, np.nan))
-        self._dirty = True
+        self.top.add(step, losses)
+        self.bottom.add(step, losses)
 
     def add_test(self, step: int, losses: dict[str, float]) -> None:
-        for k, (xs, ys) in self.test.items():
-            if k in losses:
-                xs.append(step)
-                ys.append(losses[k])
-        self._dirty = True
+        tests = {f"test {k}": v for k, v in losses.items()}
+        self.top.add(step, tests)
+        self.bottom.add(step, tests)
 
     def redraw(self) -> None:
-        if not self._dirty:
-            return
-        self._dirty = False
-        x = np.asarray(self.steps, float)
-        for k, curve in self.curves.items():
-            y = np.asarray(self.values[k], float)
-            ok = np.isfinite(y)
-            curve.setData(x[ok], y[ok])
-        for k, dots in self.test_dots.items():
-            dots.setData(*self.test[k])
-        has_kl = any(np.isfinite(self.values["kl"]))
-        self.bottom.setVisible(has_kl or not self.steps)
+        for chart in self.charts:
+            chart.redraw()
+        # an AE has no KL: its chart goes, unless there is nothing to show yet
+        self.bottom.setVisible(self.bottom.has_points() or not self.top.has_points())
 
     def point_count(self) -> int:
-        return len(self.steps)
+        """Points of the total loss: one per step, up to curve_chart.MAX_POINTS."""
+        return self.top.point_count("loss")
+
+    def last_step(self) -> float | None:
+        x = self.top.series["loss"].x
+        return x[-1] if x else None
 
 
 class TrainingView(QWidget):

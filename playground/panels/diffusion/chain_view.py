@@ -16,7 +16,7 @@ from models.imaging import tile
 
 from ...widgets import ImageView, format_duration
 from .jobs import ChainBegin, ChainDone, ChainFrame8, SampleParams
-from .playback import PlaybackBar
+from ...playback_bar import PlaybackBar
 
 GREY = 128
 

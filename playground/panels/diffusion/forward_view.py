@@ -25,7 +25,7 @@ from ...worker import JobRunner
 from ..autoencoder.panel import load_sample_images
 from .forward_plots import HistogramPlot, MomentsPlot
 from .forward_strip import StripBox
-from .playback import PlaybackBar
+from ...playback_bar import PlaybackBar
 from .schedule_plot import SCHEDULE_TIPS, SchedulePlots
 
 SETTINGS_KEY = "diffusion/forward"

@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
@@ -15,6 +14,7 @@ from models.diffusion.schedules import SCHEDULES
 from models.events import EpochEnd, Step
 from models.imaging import tile
 
+from ...curve_chart import MARKERS, Curve, CurveChart
 from ...widgets import ImageView, PauseButton, ask_idx_folder, format_duration
 from .chain_view import grid_columns
 
@@ -25,66 +25,23 @@ WIDTHS = {"8-8-8 (tiny: a first look in a minute)": (8, 8, 8),
 SMOOTHING = 0.98
 
 
-class LossPlot(pg.PlotWidget):
-    """The simple loss per step (raw, faint; smoothed, solid) and the held-out loss per epoch."""
+class LossPlot(CurveChart):
+    """The simple loss per step (raw, faint; smoothed, solid) and the held-out loss per epoch,
+    on a log axis."""
 
     def __init__(self, parent=None):
-        super().__init__(parent, background="w")
-        self.setLabel("left", "simple loss ‖ε − ε̂‖²")
-        self.setLabel("bottom", "step")
-        self.showGrid(x=True, y=True, alpha=0.2)
-        self.setLogMode(y=True)
-        self.addLegend(offset=(-5, 5), labelTextColor="#222")
-        self.raw = self.plot(pen=pg.mkPen("#a9c1de", width=1), name="per step")
-        self.smooth = self.plot(pen=pg.mkPen("#1f77b4", width=2), name="smoothed")
-        self.test = self.plot(pen=pg.mkPen("#d62728", width=1.5), symbol="o", symbolSize=7,
-                              symbolBrush="#d62728", name="held-out (EMA)")
-        for item in (self.raw, self.smooth):
-            item.setDownsampling(auto=True, method="peak")
-            item.setClipToView(True)
-        self.clear_data()
-
-    def clear_data(self) -> None:
-        self.steps: list[int] = []
-        self.values: list[float] = []
-        self.smoothed: list[float] = []
-        self.test_steps: list[int] = []
-        self.test_values: list[float] = []
-        self._mean = 0.0
-        self._dirty = True
-        self.redraw()
-        self.enableAutoRange()      # a zoom of the last run does not carry over
+        # the running mean's window grows with the run (about a fifth of the steps so far, at
+        # most ~50), so the fast early fall is not smeared over the whole curve
+        super().__init__(None, "simple loss ‖ε − ε̂‖²", {
+            "smoothed": Curve("#1f77b4", raw_colour="#a9c1de", raw_label="per step"),
+            "held-out (EMA)": Curve("#d62728", kind=MARKERS, width=1.5)},
+            smooth=SMOOTHING, warmup=5, log_y=True, parent=parent)
 
     def add_step(self, step: int, loss: float) -> None:
-        if not np.isfinite(loss) or loss <= 0:
-            return
-        self.steps.append(step)
-        self.values.append(loss)
-        # a running average whose window grows with the run (about a fifth of the steps so
-        # far, at most ~50), so the fast early fall is not smeared over the whole curve
-        k = len(self.values)
-        beta = min(SMOOTHING, 1 - 5 / (k + 4))
-        self._mean = beta * self._mean + (1 - beta) * loss
-        self.smoothed.append(self._mean)
-        self._dirty = True
+        self.add(step, {"smoothed": loss})
 
     def add_test(self, step: int, loss: float) -> None:
-        if np.isfinite(loss) and loss > 0:
-            self.test_steps.append(step)
-            self.test_values.append(loss)
-            self._dirty = True
-
-    def redraw(self) -> None:
-        if not self._dirty:
-            return
-        self._dirty = False
-        x = np.asarray(self.steps, float)
-        self.raw.setData(x, np.asarray(self.values, float))
-        self.smooth.setData(x, np.asarray(self.smoothed, float))
-        self.test.setData(np.asarray(self.test_steps, float), np.asarray(self.test_values, float))
-
-    def point_count(self) -> int:
-        return len(self.steps)
+        self.add(step, {"held-out (EMA)": loss})
 
 
 class TrainingPane(QWidget):

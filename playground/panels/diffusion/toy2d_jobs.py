@@ -44,7 +44,7 @@ class ToyJobsMixin:
         self._clear_model()
         self.config = config
         self._setup_time()
-        self.loss.clear_curve()
+        self.loss.clear_data()
         self.controls.progress.setValue(0)
         self.controls.status.setText("Building the model…")
         self._train_started = time.perf_counter()
@@ -65,7 +65,7 @@ class ToyJobsMixin:
         for ev in events:
             if isinstance(ev, Step):
                 self.controls.show_step(ev)
-                self.loss.add(ev.step, ev.losses["loss"])
+                self.loss.add(ev.step, {"loss": ev.losses["loss"]})
             elif isinstance(ev, Snapshot):
                 snapshot = ev          # only the newest matters
             elif isinstance(ev, Status):

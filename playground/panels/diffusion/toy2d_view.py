@@ -24,7 +24,7 @@ from models.diffusion.toy2d_train import ToyTrainer
 
 from ... import settings as app_settings
 from ...worker import JobRunner
-from .playback import PlaybackBar
+from ...playback_bar import PlaybackBar
 from .toy2d_charts import DistancePlot, LossPlot
 from .toy2d_controls import DRAW, Toy2DControls
 from .toy2d_jobs import SHOWN_POINTS, ToyJobsMixin

@@ -1,8 +1,8 @@
 """The live charts of the digits trainer: losses, D's outputs, the spread of G's samples, and
 the class histogram of G's samples under the MNIST classifier.
 
-Plot items are made once and fed with setData / setOpts; curves are downsampled and
-clipped by pyqtgraph, so a long run costs little to redraw.
+The curves are the app's shared CurveChart (bounded series, made once and fed with setData);
+the class histogram is bars fed with setOpts.
 """
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from PySide6.QtCore import Qt
 
 from models.gan.diagnostics import Monitor
 
-from ...curve_chart import CurveChart
-from ...curve_chart import chart as _chart
+from ...curve_chart import MARKERS, Curve, CurveChart
 from ...widgets import CLASS_COLOURS
 
 D_COLOUR, G_COLOUR, GP_COLOUR = "#1f77b4", "#d95f02", "#7f7f7f"
@@ -59,46 +58,33 @@ class OutputsChart(CurveChart):
             "with D(G(z)) → 0 means D is overpowering G.")
 
 
-class HealthChart:
+class HealthChart(CurveChart):
     """The spread of G's samples relative to real data's, and the normalised entropy of their
     classes, with the thresholds below which the diagnostics call mode collapse."""
 
     def __init__(self):
-        w = self.widget = _chart("Health of G's samples", "ratio")
-        w.addLegend(offset=(-5, 5), labelTextColor="#222")    # over 1.0, where few points go
-        w.setYRange(0, 1.25)
-        self.div = w.plot(pen=pg.mkPen(DIV_COLOUR, width=2), symbol="o", symbolSize=5,
-                          symbolBrush=DIV_COLOUR, symbolPen=None, name="diversity")
-        self.ent = w.plot(pen=pg.mkPen(ENT_COLOUR, width=2), symbol="s", symbolSize=5,
-                          symbolBrush=ENT_COLOUR, symbolPen=None, name="class entropy")
+        marks = dict(kind=MARKERS, symbol_size=5)
+        super().__init__("Health of G's samples", "ratio",
+                         {"diversity": Curve(DIV_COLOUR, symbol="o", **marks),
+                          "class entropy": Curve(ENT_COLOUR, symbol="s", **marks)},
+                         legend_opts={"colCount": 2})
+        # the legend in one row top right, over 1.0, where few points go
         dash = Qt.PenStyle.DashLine
         for value, colour in ((THRESHOLDS.diversity, DIV_COLOUR), (THRESHOLDS.entropy, ENT_COLOUR)):
-            w.addItem(pg.InfiniteLine(value, angle=0, pen=pg.mkPen(colour, width=1, style=dash)),
-                      ignoreBounds=True)
-        w.setToolTip("Diversity: the mean distance between G's samples for a fixed batch of z, "
-                     "over that between real images (≈ 1 is healthy). Class entropy: how evenly "
-                     "the classifier spreads G's samples over the classes (1 = all equally). "
-                     "Below the dashed lines the diagnostics call mode collapse.")
-        self.clear()
+            self.addItem(pg.InfiniteLine(value, angle=0, pen=pg.mkPen(colour, width=1, style=dash)),
+                         ignoreBounds=True)
+        self.setToolTip("Diversity: the mean distance between G's samples for a fixed batch of z, "
+                        "over that between real images (≈ 1 is healthy). Class entropy: how evenly "
+                        "the classifier spreads G's samples over the classes (1 = all equally). "
+                        "Below the dashed lines the diagnostics call mode collapse.")
 
-    def clear(self) -> None:
-        self.steps: list[float] = []
-        self.diversity: list[float] = []
-        self.entropy: list[float] = []
-        self.div.setData([], [])
-        self.ent.setData([], [])
-        self.widget.enableAutoRange(axis="x")      # a zoom of the last run does not carry over
-        self.widget.setYRange(0, 1.25)
+    def clear_data(self) -> None:
+        super().clear_data()
+        self.setYRange(0, 1.25)     # ratios: the thresholds and 1 always in view
 
     def add(self, step: int, diversity: float, entropy: float) -> None:
-        self.steps.append(step)
-        self.diversity.append(diversity)
-        self.entropy.append(entropy)
-        x = np.asarray(self.steps, float)
-        self.div.setData(x, np.asarray(self.diversity, float), connect="finite")
-        e = np.asarray(self.entropy, float)
-        if np.isfinite(e).any():
-            self.ent.setData(x, e, connect="finite")
+        super().add(step, {"diversity": diversity, "class entropy": entropy})
+        self.redraw()               # a point per health check: few, and each worth showing
 
 
 class ClassHistogram:

@@ -11,7 +11,7 @@ from models.gan.api import INTERPOLATIONS
 from models.imaging import save_gif, save_png, tile
 
 from ...widgets import ImageView
-from ..diffusion.playback import PlaybackBar
+from ...playback_bar import PlaybackBar
 from .digits_export import ask_save_path, write_or_warn
 
 T_STEPS = 100                 # the t slider's resolution

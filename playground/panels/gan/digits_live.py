@@ -137,7 +137,7 @@ class LiveView(QWidget):
         self.epoch_images.clear()
         self.latest = None
         for chart in (self.losses, self.outputs, self.health):
-            chart.clear()
+            chart.clear_data()
         self.outputs.set_wasserstein(wasserstein)
         self.losses.set_wasserstein(wasserstein)
         self.classes.clear("the class histogram appears with the first health check")

@@ -189,7 +189,7 @@ class LossCharts(QWidget):
 
     def clear(self) -> None:
         for plot in self.plots:
-            plot.clear()
+            plot.clear_data()
 
     def add(self, step: int, losses: dict[str, float]) -> None:
         for plot in self.plots:
@@ -200,7 +200,7 @@ class LossCharts(QWidget):
             plot.redraw()
 
     def series(self, name: str) -> Series:
-        return next(p.series[name] for p in self.plots if name in p.items)
+        return next(p.series[name] for p in self.plots if name in p.series)
 
     def point_count(self, name: str) -> int:
         return len(self.series(name).x)
