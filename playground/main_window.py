@@ -11,7 +11,7 @@ from __future__ import annotations
 
 
 from PySide6.QtCore import QThreadPool
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from models import CheckpointError
@@ -19,7 +19,7 @@ from models.checkpoint import inspect_checkpoint
 from models.data import ENV_VAR, search_roots
 from models.device import available
 
-from . import __version__
+from . import __version__, keys
 from . import settings as app_settings
 from .help import INDEX
 from .help.browser import SHORTCUTS, HelpWindow
@@ -130,15 +130,15 @@ class MainWindow(QMainWindow):
 
     def _menus(self, device: str) -> None:
         file = self.menuBar().addMenu("&File")
-        for text, key, slot in (("&Open checkpoint…", QKeySequence.StandardKey.Open,
-                                 lambda: self.open_checkpoint()),
-                                ("&Save checkpoint…", QKeySequence.StandardKey.Save,
-                                 lambda: self.current_panel().save_checkpoint()),
-                                ("Set &data folder…", None, self.choose_data_dir),
-                                ("&Quit", QKeySequence.StandardKey.Quit, self.close)):
+        for text, action, slot in (("&Open checkpoint…", keys.OPEN, lambda: self.open_checkpoint()),
+                                   ("&Save checkpoint…", keys.SAVE,
+                                    lambda: self.current_panel().save_checkpoint()),
+                                   ("Set &data folder…", None, self.choose_data_dir),
+                                   ("&Quit", keys.QUIT, self.close)):
             act = QAction(text, self)
-            if key is not None:
-                act.setShortcut(key)
+            if action is not None:
+                act.setShortcut(action.sequences()[0])
+                act.setProperty(keys.ACTION_PROPERTY, action.name)
             act.triggered.connect(slot)
             file.addAction(act)
         dev = self.menuBar().addMenu("&Device")
@@ -151,13 +151,14 @@ class MainWindow(QMainWindow):
             dev.addAction(act)
         helpm = self.menuBar().addMenu("&Help")
         what = QAction("&What am I seeing?", self)
-        what.setShortcut(QKeySequence.StandardKey.HelpContents)   # F1
+        what.setShortcut(keys.HELP.sequences()[0])   # F1
+        what.setProperty(keys.ACTION_PROPERTY, keys.HELP.name)
         what.setToolTip("What the current view shows, its formula, and what to try first")
         what.triggered.connect(lambda: self.show_help())
-        keys = QAction("&Keyboard shortcuts", self)
-        keys.triggered.connect(lambda: self.show_help(SHORTCUTS))
+        shortcuts_act = QAction("&Keyboard shortcuts", self)
+        shortcuts_act.triggered.connect(lambda: self.show_help(SHORTCUTS))
         helpm.addAction(what)
-        helpm.addAction(keys)
+        helpm.addAction(shortcuts_act)
         about = QAction("&About", self)
         about.triggered.connect(lambda: QMessageBox.about(
             self, "Generative Playground",

@@ -9,10 +9,10 @@ never waits on a model.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QSlider, QSpinBox, QToolButton, QVBoxLayout,
                                QWidget)
 
+from . import keys
 from .widgets import set_button_text
 
 
@@ -40,8 +40,8 @@ class PlaybackBar(QWidget):
         self.slider.valueChanged.connect(self._on_value)
         self.play_button = QToolButton()
         self.play_button.setCheckable(True)
-        if play_key:
-            self.play_button.setShortcut(QKeySequence(play_key))
+        if play_key:    # one of the table's keys for Play / pause (Ctrl+Shift+P)
+            keys.bind_button(self.play_button, keys.PLAY, only=play_key)
         self.play_button.setToolTip(f"Play / pause ({play_key}); Space too while the slider has "
                                     "focus" if play_key else
                                     "Play / pause (Space when the slider has focus)")
@@ -86,10 +86,9 @@ class PlaybackBar(QWidget):
             row.addWidget(self.slider, 1)
             row.addWidget(self.position)
             row.addWidget(self.fps)
-        space = QShortcut(QKeySequence(Qt.Key.Key_Space), self.slider)
-        space.setContext(Qt.ShortcutContext.WidgetShortcut)
-        space.setWhatsThis("Play or pause the animation (while its slider has the focus)")
-        space.activated.connect(self.play_button.toggle)
+        keys.shortcut(keys.PLAY, self.slider, self.play_button.toggle,
+                      "Play or pause the animation (while its slider has the focus)",
+                      Qt.ShortcutContext.WidgetShortcut, only="Space")
         self._update_label()
 
     # ---------------------------------------------------------------- API

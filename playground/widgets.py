@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter
-from PySide6.QtWidgets import QFileDialog, QPushButton, QSizePolicy, QWidget
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QFileDialog, QSizePolicy, QWidget
 
 from models.data import search_roots
 from models.imaging import to_uint8
@@ -107,24 +107,6 @@ def set_button_text(button, text: str) -> None:
     key = button.shortcut()
     button.setText(text)
     button.setShortcut(key)
-
-
-class PauseButton(QPushButton):
-    """The Pause / Resume button of a training form, with a shortcut that survives its text.
-
-    QAbstractButton.setText replaces the button's shortcut with the mnemonic of the new text
-    (none for "Resume"), so a plain button whose text flips loses Ctrl+P at the first pause
-    and the key can never resume. set_paused puts the shortcut back after every change.
-    """
-
-    def __init__(self, key: str | None = "Ctrl+P", parent: QWidget | None = None):
-        super().__init__("Pause", parent)
-        if key:
-            self.setShortcut(QKeySequence(key))
-        self.setToolTip(f"Pause or resume training ({key})" if key else "Pause or resume training")
-
-    def set_paused(self, paused: bool) -> None:
-        set_button_text(self, "Resume" if paused else "Pause")
 
 
 def format_duration(seconds: float) -> str:

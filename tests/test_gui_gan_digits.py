@@ -93,7 +93,7 @@ def test_a_checkpoint_samples_resamples_and_repeats_its_seed(view, qtbot, tiny_p
     # the grid is G on the seed's noise, 8 × 8
     assert np.array_equal(first, tile(model.sample(64, generator=11), 8, pad=2))
     _focus(qtbot, view, pane.grid)
-    qtbot.keyClick(pane.grid, Qt.Key.Key_R)            # Resample (R)
+    qtbot.keyClick(pane.grid, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # Resample
     assert pane.seed.value() != 11
     assert not np.array_equal(pane.grid.image(), first)
     pane.seed.setValue(11)

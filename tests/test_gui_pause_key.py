@@ -1,5 +1,6 @@
 """Ctrl+P pauses a real training job and Ctrl+P again resumes it, in every training view
-whose Pause button advertises the key (autoencoder, diffusion reverse process, GAN digits).
+(their one TrainBlock: autoencoder, diffusion reverse process and 2-D particles, GAN digits;
+pix2pix's test_pix2pix_train_view presses it too).
 
 The bug this guards: QAbstractButton.setText("Resume") replaced the button's Ctrl+P with the
 text's (empty) mnemonic, so after the first pause the key did nothing.
@@ -101,18 +102,41 @@ def test_ctrl_p_in_the_gan_digits_train_tab(qtbot, messages, small_mnist, one_to
 
 
 
-def test_ctrl_shift_p_plays_and_pauses_the_morph(qtbot, messages):
-    """The morph's Play button flips its text too; its Ctrl+Shift+P must survive that.
-    (A button's shortcut clicks it through animateClick, a moment later: hence the waits.)"""
+def test_ctrl_p_in_the_toy2d_particles(qtbot, messages, one_torch_thread):
+    """The 2-D particle view's training block has Pause now too, with the same key."""
+    from playground.panels.diffusion.toy2d_view import Toy2DView
+    view = _show(qtbot, Toy2DView(device="cpu"))
+    view.controls.set_values({"timesteps": 20, "train_steps": 50_000, "particles": 300})
+    view.controls.modelSettingsChanged.emit()
+    qtbot.mouseClick(view.controls.train_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.controls.progress.value() > 0, timeout=WAIT_MS)
+    try:
+        _ctrl_p_pauses_then_resumes(qtbot, view, view.runner, view.controls.pause_btn)
+    finally:
+        assert view.shutdown()
+
+
+def test_space_plays_and_pauses_the_morph_while_the_focus_is_in_it(qtbot, messages):
+    """The morph's Play button flips its text; Space (the key of every playback bar) toggles
+    it while the focus is in the morph tool, and elsewhere in the panel leaves it alone."""
     from playground.panels.autoencoder.panel import AutoencoderPanel
     panel = _show(qtbot, AutoencoderPanel(device="cpu"))
     panel.tools.setCurrentWidget(panel.morph_tool)
     play = panel.morph_tool.play_btn
-    keys = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    slider = panel.morph_tool.slider
     try:
+        slider.setFocus()
+        qtbot.waitUntil(slider.hasFocus, timeout=2000)
         for playing in (True, False, True):
-            qtbot.keyClick(panel, Qt.Key.Key_P, keys)
+            qtbot.keyClick(slider, Qt.Key.Key_Space)
             qtbot.waitUntil(lambda: play.isChecked() == playing, timeout=2000)
             assert ("Pause" if playing else "Play") in play.text()
+        play.setChecked(False)
+        explore = panel.modes.buttons()[0]      # outside the morph tool Space is not its key:
+        explore.setFocus()                      # it presses the focused button, as in any app
+        qtbot.waitUntil(explore.hasFocus, timeout=2000)
+        qtbot.keyClick(explore, Qt.Key.Key_Space)
+        qtbot.wait(50)
+        assert not play.isChecked() and explore.isChecked()
     finally:
         panel.shutdown()

@@ -20,7 +20,7 @@ from PySide6.QtGui import QAction, QShortcut  # noqa: E402
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QApplication,  # noqa: E402
                                QComboBox, QLabel, QLineEdit, QTextEdit, QWidget)
 
-from playground.help.shortcuts import (NO_DESCRIPTION, collect, owner_widget,  # noqa: E402
+from playground.help.shortcuts import (NO_DESCRIPTION, collect, native, owner_widget,  # noqa: E402
                                        tabs_holding)
 
 pytestmark = pytest.mark.gui
@@ -233,3 +233,73 @@ def test_every_key_a_tooltip_or_label_promises_is_bound_in_its_view(window):
                     missing.append(f"{title} › {view}: {k!r} promised by "
                                    f"{type(w).__name__} {texts}")
     assert missing == [], "\n".join(missing)
+
+
+# ---------------------------------------------------------------------- one table of keys
+def test_the_table_gives_each_key_one_action():
+    """playground.keys itself: no key in two actions, every action with a key."""
+    from playground import keys
+    owner: dict[str, str] = {}
+    clashes = []
+    for action in keys.all_actions():
+        assert action.keys, action.name
+        for seq in action.sequences():
+            text = seq.toString()
+            if text in owner and owner[text] != action.name:
+                clashes.append(f"{text}: {owner[text]} and {action.name}")
+            owner[text] = action.name
+    assert clashes == []
+
+
+def test_every_shortcut_comes_from_the_table(window):
+    """Each key a panel binds was bound through playground.keys, with that action's keys, so
+    the same action has the same key in every panel."""
+    from playground import keys
+    table = {a.name: {native(s) for s in a.sequences()} for a in keys.all_actions()}
+    wrong = []
+    for e in _entries(window):
+        if e.action is None:
+            wrong.append(f"{_where(e)}: not bound through playground.keys")
+        elif e.keys not in table.get(e.action, ()):
+            wrong.append(f"{_where(e)}: bound as {e.action!r}, whose keys are "
+                         f"{sorted(table.get(e.action, ()))}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_no_key_means_two_actions_across_panels(window):
+    """Ctrl+Return once meant Start in pix2pix and Sample in diffusion: across every panel
+    and view, one key is one action."""
+    by_key: dict[str, set[str]] = {}
+    where: dict[str, list[str]] = {}
+    for e in _entries(window):
+        by_key.setdefault(e.keys, set()).add(e.action)
+        where.setdefault(e.keys, []).append(f"{e.panel} › {e.view}: {e.action}")
+    clashes = [f"{k}: {'; '.join(where[k])}" for k, names in by_key.items() if len(names) > 1]
+    assert clashes == [], "\n".join(clashes)
+
+
+def test_the_training_keys_are_the_same_in_every_training_view(window):
+    """Train, Pause and Stop: one key each, present wherever a panel trains."""
+    from playground import keys
+    entries = _entries(window)
+    for action in (keys.TRAIN, keys.PAUSE, keys.STOP):
+        views = {(e.panel, e.view) for e in entries if e.action == action.name}
+        assert {e.keys for e in entries if e.action == action.name} == {action.native()}
+        assert len(views) >= 5, (action.name, views)  # AE, diffusion ×2, GAN digits, pix2pix
+
+
+_KEY_SPAN = re.compile(r"<span class='key'>&nbsp;(.*?)&nbsp;</span>")
+
+
+def test_help_pages_name_only_the_tables_keys():
+    """The help pages write keys through key(action): none names a key the table retired
+    (Ctrl+D for Draw from prior, Esc for pix2pix's Stop …)."""
+    from PySide6.QtGui import QKeySequence
+
+    from playground import keys
+    from playground.help import all_pages
+    known = {s.toString(QKeySequence.SequenceFormat.NativeText)
+             for a in keys.all_actions() for s in a.sequences()}
+    stray = [(p.key, k) for p in all_pages() for k in _KEY_SPAN.findall(p.body)
+             if k.replace("&amp;", "&") not in known]
+    assert stray == []

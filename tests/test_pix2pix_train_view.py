@@ -197,23 +197,26 @@ def test_chart_history_is_bounded_but_spans_the_run(qtbot):
     assert len(x) == len(s.x)
 
 
-def test_space_pauses_and_resumes_and_escape_stops(qtbot, view, messages):
+def test_ctrl_p_pauses_and_resumes_and_ctrl_period_stops(qtbot, view, messages):
+    """The keys of every training form (playground.keys): Ctrl+P, Ctrl+P, Ctrl+."""
     from PySide6.QtCore import Qt
+    ctrl = Qt.KeyboardModifier.ControlModifier
     view.form.set_values({"pairs": 32, "epochs": 50})
     view.show()
     qtbot.waitExposed(view)
     view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow, timeout=2000)
     view.setFocus()
     assert view.start()
     qtbot.waitUntil(lambda: view.charts.point_count("G_L1") >= 1, timeout=60000)
-    qtbot.keyClick(view, Qt.Key.Key_Space)
+    qtbot.keyClick(view, Qt.Key.Key_P, ctrl)
     qtbot.waitUntil(lambda: view.runner.paused, timeout=30000)
     # the job pauses on its own thread; the form learns of it from queued signals: the button
     # says Resume as soon as the pause is asked ("pausing"), the progress bar once it is paused
     qtbot.waitUntil(lambda: view.form.progress.format().endswith("· paused"), timeout=30000)
     assert view.form.pause_btn.text() == "Resume"
-    qtbot.keyClick(view, Qt.Key.Key_Space)
+    qtbot.keyClick(view, Qt.Key.Key_P, ctrl)
     qtbot.waitUntil(lambda: not view.runner.paused, timeout=30000)
     with qtbot.waitSignal(view.runner.finished, timeout=60000):
-        qtbot.keyClick(view, Qt.Key.Key_Escape)
+        qtbot.keyClick(view, Qt.Key.Key_Period, ctrl)
     assert not view.busy() and not messages

@@ -1,6 +1,7 @@
 """Help for the Autoencoders panel: one page, a section per tool (F1 opens the tool on screen)."""
 from __future__ import annotations
 
+from .. import keys as k
 from . import Page, register
 from .markup import experiments, formula, key, look_for, misprint, section, see_also
 
@@ -27,8 +28,8 @@ Clicking (or dragging) at a point z decodes it: the image on the right is dec(z)
          "ε ~ N(0, I), &nbsp; p(z) = N(0, I)",
          "The decoder outputs a Bernoulli probability per pixel, so −log p(x|z) is the "
          "binary cross-entropy summed over the 784 pixels.")}
-<p>Modes above the plot: {key("E")} Explore (click to decode), {key("L")} Lasso and
-{key("B")} Box (select points for an attribute vector).</p>
+<p>Modes above the plot: {key(k.EXPLORE)} Explore (click to decode), {key(k.LASSO)} Lasso and
+{key(k.RECTANGLE)} Box (select points for an attribute vector).</p>
 {experiments([
     "With the <b>VAE</b> selected, drag slowly from the middle of one class's cloud to another: "
     "the digit changes smoothly, and the images between clouds are still digit-like.",
@@ -44,7 +45,7 @@ Clicking (or dragging) at a point z decodes it: the image on the right is dec(z)
 ])}
 
 {section("sample", "Sample: drawing from the prior")}
-<p><b>Draw from prior</b> ({key("Ctrl+D")}) draws N codes, marks them on the plane as numbered
+<p><b>Draw from prior</b> ({key(k.SAMPLE)}) draws N codes, marks them on the plane as numbered
 crosses and shows their decodings. For the VAE, z ~ N(0, I), the prior it was trained towards;
 the AE has no prior, so the app draws uniformly in a box around its codes.</p>
 {experiments([
@@ -59,7 +60,7 @@ the AE has no prior, so the app draws uniformly in a box around its codes.</p>
 {look_for(["Crosses that land in empty regions of the plane: their decodings are the bad ones."])}
 
 {section("grid", "Grid: the decoder over a region")}
-<p><b>Decode visible region</b> ({key("Ctrl+G")}) decodes a regular n×n grid of z over what
+<p><b>Decode visible region</b> ({key(k.GRID)}) decodes a regular n×n grid of z over what
 the plot shows and tiles the images; <b>Follow the view</b> redraws it while you pan and zoom.</p>
 {experiments([
     "Zoom out on the VAE until the grid spans ±4: digits morph continuously, and the border "
@@ -71,7 +72,7 @@ the plot shows and tiles the images; <b>Follow the view</b> redraws it while you
 
 {section("attributes", "Attributes: vector arithmetic in z")}
 <p>An attribute vector is v = mean z(with) − mean z(without), from a class (“is a 7”) or from
-points you select with Lasso ({key("L")}) or Box ({key("B")}). The image shown is
+points you select with Lasso ({key(k.LASSO)}) or Box ({key(k.RECTANGLE)}). The image shown is
 dec(z + Σ<sub>i</sub> α<sub>i</sub> v<sub>i</sub>), one slider per attribute,
 α ∈ [−3, 3]; the base z is the last point you clicked.</p>
 {formula("z' = z + Σ<sub>i</sub> α<sub>i</sub> v<sub>i</sub>, &nbsp; "
@@ -86,7 +87,7 @@ dec(z + Σ<sub>i</sub> α<sub>i</sub> v<sub>i</sub>), one slider per attribute,
 
 {section("morph", "Morph: interpolating between two codes")}
 <p>Pick A and B on the plot (or by held-out index); slide α ∈ [0, 1] or press
-<b>▶ Play</b> ({key("Ctrl+Shift+P")}), which runs A → B → A at the speed in the fps box. Linear: z = (1 − α) z<sub>A</sub> + α z<sub>B</sub>;
+<b>▶ Play</b> ({key(k.PLAY)}), which runs A → B → A at the speed in the fps box. Linear: z = (1 − α) z<sub>A</sub> + α z<sub>B</sub>;
 <b>Spherical (slerp)</b> follows the great circle, which keeps ‖z‖ typical of the prior in
 high dimensions. Export a PNG strip or a GIF.</p>
 {formula("slerp(z<sub>A</sub>, z<sub>B</sub>; α) = sin((1−α)θ)/sin θ · z<sub>A</sub> + "
@@ -102,7 +103,7 @@ high dimensions. Export a PNG strip or a GIF.</p>
 {look_for(["The frame where the identity switches, and whether every frame is a plausible digit."])}
 
 {section("compare", "Compare AE ↔ VAE")}
-<p>{key("Ctrl+K")} shows both latent planes side by side with a decoded grid under each: the AE
+<p>{key(k.COMPARE)} shows both latent planes side by side with a decoded grid under each: the AE
 packs codes wherever it likes and leaves gaps that decode to nonsense; the VAE's KL term pulls
 codes towards N(0, I), so its plane is filled in.</p>
 {experiments([
@@ -113,7 +114,7 @@ codes towards N(0, I), so its plane is filled in.</p>
 {look_for(["Gaps between clusters in the AE's grid that the VAE fills with in-between digits."])}
 
 {section("train", "Train: the loss curves")}
-<p>Train ({key("Ctrl+T")}), Pause ({key("Ctrl+P")}), Stop ({key("Ctrl+.")}). The top chart is
+<p>Train ({key(k.TRAIN)}), Pause ({key(k.PAUSE)}), Stop ({key(k.STOP)}). The top chart is
 the reconstruction loss per image, the bottom the KL per image (VAE), per step, with the test
 loss as dots per epoch. The loss is the negative ELBO, with β weighting the KL (β = 1 is the
 ELBO):</p>

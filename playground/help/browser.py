@@ -7,10 +7,11 @@ import re
 from itertools import groupby
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (QDialog, QHBoxLayout, QListWidget, QListWidgetItem, QTextBrowser,
                                QVBoxLayout, QWidget)
 
+from .. import keys as table
 from . import INDEX, all_pages, split_topic
 from .markup import CSS, key
 from .shortcuts import NO_DESCRIPTION, Shortcut
@@ -43,7 +44,7 @@ def index_body() -> str:
 def shortcuts_body(entries: list[Shortcut]) -> str:
     parts = ["<p>Generated from the shortcuts the widgets hold, so it is always complete. A "
              "view's keys work while that view is on screen (some only while the keyboard "
-             "focus is inside it: click the view first).</p>"]
+             "focus is inside it: click the view first).</p>", _action_table()]
     for panel, in_panel in groupby(entries, key=lambda s: s.panel):
         parts.append(f"<h2>{html.escape(panel)}</h2>")
         for view, in_view in groupby(in_panel, key=lambda s: s.view):
@@ -57,6 +58,26 @@ def shortcuts_body(entries: list[Shortcut]) -> str:
     if missing:
         parts.append(f"<p class='note'>{len(missing)} shortcut(s) have no description yet.</p>")
     return "".join(parts)
+
+
+def _action_table() -> str:
+    """The table every panel reads (playground.keys): one meaning per key, in every panel."""
+    seen, rows = set(), []
+    for a in table.all_actions():
+        if a.name.startswith("Choose item"):
+            if "choose" in seen:
+                continue
+            seen.add("choose")
+            rows.append((key("1") + "–" + key("9") + ", " + key("0"), "Choose item k",
+                         "The view's k-th numbered item: a class to draw or paint, a layer"))
+            continue
+        rows.append((" or ".join(key(html.escape(s.toString(QKeySequence.SequenceFormat.NativeText)))
+                                 for s in a.sequences()), html.escape(a.name), html.escape(a.what)))
+    body = "".join(f"<tr><td width='200'>{k}</td><td><b>{n}</b></td><td>{w}</td></tr>"
+                   for k, n, w in rows)
+    return ("<h2>The same key everywhere</h2><p>A key means one action in every panel; "
+            f"the panels below list where each applies.</p><table cellpadding='3' "
+            f"cellspacing='0'>{body}</table>")
 
 
 def digit_pattern(e: Shortcut) -> str | None:

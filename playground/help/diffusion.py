@@ -1,6 +1,7 @@
 """Help for the Diffusion panel: the forward process, the reverse process, 2-D particles."""
 from __future__ import annotations
 
+from .. import keys as k
 from . import Page, register
 from .markup import experiments, formula, key, look_for, misprint, section, see_also
 
@@ -27,7 +28,7 @@ FORWARD = f"""
 left. Nothing is learned here: it is the fixed process the model learns to undo.</p>
 <p><b>What is plotted.</b> Top: the three schedules overlaid (linear β 1e-4 → 0.02; cosine,
 s = 0.008, β ≤ 0.999; quadratic), as β<sub>t</sub>, {AB} and log-SNR = log({AB}/(1 − {AB}))
-against t, with a marker at the current t. Below: the digit (or your image, {key("Ctrl+I")})
+against t, with a marker at the current t. Below: the digit (or your image, {key(k.LOAD_INPUT)})
 at the t of the slider, drawn from the closed form with fixed noise ε so dragging is smooth;
 beside it the histogram of its pixels against N(0, 1), and the empirical mean and variance of
 stepping q(x<sub>t</sub>|x<sub>t−1</sub>) t times against the closed form (the band).</p>
@@ -36,8 +37,8 @@ stepping q(x<sub>t</sub>|x<sub>t−1</sub>) t times against the closed form (the
 {formula(CLOSED_FORM, "Composing t Gaussian steps gives one Gaussian: the means multiply, the "
          "variances add up to 1 − ᾱ<sub>t</sub> (the process keeps unit variance).")}
 <p>Controls: <b>Schedule</b>, <b>T</b>, the t slider with ▶ (Space while the slider has the
-focus), <b>New noise</b> ({key("Ctrl+N")}), <b>Random</b> digit ({key("Ctrl+R")}),
-<b>Open image…</b> ({key("Ctrl+I")}), and the strip export ({key("Ctrl+E")}).</p>
+focus), <b>New noise</b> ({key(k.NEW_NOISE)}), <b>Random</b> digit ({key(k.RANDOM)}),
+<b>Open image…</b> ({key(k.LOAD_INPUT)}), and the strip export ({key(k.EXPORT)}).</p>
 {experiments([
     "Drag t from 0 to T with the linear schedule, then with cosine: with the linear schedule "
     "the digit is gone by t ≈ T/2, with cosine it survives much longer — the log-SNR curve "
@@ -63,10 +64,10 @@ the tabs show the chain, DDPM vs DDIM, the guidance grid and training.</p>
          "√(1 − ᾱ<sub>t</sub>) ε̂<sub>θ</sub>) / √ᾱ<sub>t</sub>")}
 
 {section("chain", "Chain: every step of the sampler")}
-<p><b>Sample chain</b> ({key("Ctrl+Return")}) runs DDPM ancestral sampling (all T steps) or
+<p><b>Sample chain</b> ({key(k.SAMPLE)}) runs DDPM ancestral sampling (all T steps) or
 DDIM with S steps and noise η, and records every step: x<sub>t</sub> on the left, the model's
 current guess x̂₀ on the right. Scrub, play (Space on the slider), step with ← →,
-export a GIF. Stop ({key("Esc")}) keeps the finished frames.</p>
+export a GIF. Stop ({key(k.CANCEL)}) keeps the finished frames.</p>
 <h3>DDPM's step (Ho et al. 2020, Algorithm 2)</h3>
 {formula(DDPM_STEP, f"α<sub>t</sub> = 1 − β<sub>t</sub>; σ<sub>t</sub>² = β<sub>t</sub> "
          f"or β̃<sub>t</sub> = β<sub>t</sub>(1 − ᾱ<sub>t−1</sub>)/(1 − ᾱ<sub>t</sub>).")}
@@ -111,7 +112,7 @@ estimate.</p>
            "at high noise, the details at low noise."])}
 
 {section("compare", "DDPM vs DDIM")}
-<p>{key("Ctrl+D")} runs DDPM (all T steps) and DDIM (S steps) from the same x<sub>T</sub>.
+<p>{key(k.COMPARE)} runs DDPM (all T steps) and DDIM (S steps) from the same x<sub>T</sub>.
 The headline is the cost S controls: the number of network evaluations ε̂<sub>θ</sub> each
 sampler made, T against S (two per step under guidance: ε̂(x, y) and ε̂(x, ∅)). Wall times and
 the time per evaluation stand beside it; they are noisy (warm-up, other programs), so the
@@ -128,7 +129,7 @@ evaluation count, not a ratio of wall times, is the speed-up.</p>
            "follow the counts."])}
 
 {section("guidance", "Guidance: classifier-free guidance")}
-<p>{key("Ctrl+G")} (class-conditional models only) draws one row per guidance scale w
+<p>{key(k.GRID)} (class-conditional models only) draws one row per guidance scale w
 (Scales w, e.g. 0, 1, 3, 7) from the same noise and the same classes. With Class set to
 <b>Each class in turn</b> a row shows all ten classes, one column each, Samples per class
 deep; with one class a row is a line of its samples. Beside each row: the <b>spread within
@@ -147,7 +148,7 @@ the classes shown.</p>
 {look_for(["Over-saturated, thick strokes at large w: guidance overshoots."])}
 
 {section("train", "Train")}
-<p>Train ({key("Ctrl+T")}), Pause ({key("Ctrl+P")}), Stop ({key("Ctrl+.")}): the loss curve,
+<p>Train ({key(k.TRAIN)}), Pause ({key(k.PAUSE)}), Stop ({key(k.STOP)}): the loss curve,
 test loss per epoch and a grid sampled from fixed noise every N steps (with the EMA weights,
 which the sampler uses).</p>
 {experiments([
@@ -162,9 +163,9 @@ which the sampler uses).</p>
 
 TOY = f"""
 <p>Diffusion on 2-D points, where every particle is visible. Data: two moons, a swiss roll, 8
-Gaussians, or points you draw. An MLP ε-predictor trains in a few seconds ({key("Ctrl+T")});
+Gaussians, or points you draw. An MLP ε-predictor trains in a few seconds ({key(k.TRAIN)});
 then 1,000 particles run the reverse process twice from the same x<sub>T</sub>
-({key("Ctrl+G")}): DDPM (the reverse SDE) and DDIM with η = 0 (the probability-flow ODE), side
+({key(k.SAMPLE)}): DDPM (the reverse SDE) and DDIM with η = 0 (the probability-flow ODE), side
 by side, with their trajectories.</p>
 <p><b>What is plotted.</b> Left: the data noised to the t of the slider,
 x<sub>t</sub> ~ q(x<sub>t</sub> | x<sub>0</sub>), with the learned field as arrows; middle and
@@ -173,8 +174,8 @@ right: the SDE and ODE particles.</p>
 {formula("∇<sub>x</sub> log q(x<sub>t</sub>) ≈ −ε̂<sub>θ</sub>(x<sub>t</sub>, t) / "
          "√(1 − ᾱ<sub>t</sub>)",
          "The score points towards the data; ε̂ points away from it (Arrows: score or ε̂).")}
-<p>Shortcuts: {key("R")} cycles the trajectories shown, {key("C")} colours particles by
-where they start, {key("Ctrl+N")} new noise, Space plays (slider focused).</p>
+<p>Shortcuts: {key(k.CYCLE)} cycles the trajectories shown, {key(k.COLOUR)} colours particles by
+where they start, {key(k.NEW_NOISE)} new noise, {key(k.PLAY)} plays (slider focused).</p>
 {experiments([
     "Train on two moons and generate, with “Colour particles by where they start” on (C "
     "toggles it): the ODE keeps neighbouring starts together (bands of colour); the SDE mixes "

@@ -1,6 +1,7 @@
 """Help for the GANs panel: the 2-D lab and Digits."""
 from __future__ import annotations
 
+from .. import keys as k
 from . import Page, register
 from .markup import experiments, formula, key, look_for, misprint, section, see_also
 
@@ -20,7 +21,7 @@ NON_SATURATING = "G: &nbsp; max<sub>G</sub> E<sub>z</sub>[log D(G(z))] &nbsp; (i
 LAB = f"""
 <p>The minimax game on points you can see. G maps noise z to points; D scores every point of
 the plane. G and D are small MLPs trained on the CPU, live.</p>
-<p><b>What is plotted.</b> Layers you toggle with {key("1")}–{key("5")}: real points, G's points,
+<p><b>What is plotted.</b> Layers you toggle with {key(k.CHOOSE[1])}–{key(k.CHOOSE[5])}: real points, G's points,
 D's output over the plane as a heat map, G's gradient arrows −∂L<sub>G</sub>/∂x on its points,
 and the image under G of a regular grid of z (the generator's manifold). Charts below: the D
 and G losses, mean D(x) and D(G(z)), and the Jensen–Shannon and KL divergences between binned
@@ -33,9 +34,9 @@ real and generated densities.</p>
          "at p<sub>G</sub> = p<sub>data</sub>: D* = ½ and D's loss = 2 log 2 ≈ 1.386",
          "The optimal D for a fixed G; with it, G's minimax objective is 2·JS(p<sub>data</sub> ‖ "
          "p<sub>G</sub>) − log 4.")}
-<p>Controls: Play / pause ({key("Space")}), one round ({key("S")} or {key("→")}: k D-steps, then
-one G-step), <b>Train D only</b> ({key("D")}), <b>Train G only</b> ({key("G")}), Reset
-({key("R")}), k D-steps per G-step, learning rates and optimisers for D and G, the loss
+<p>Controls: Play / pause ({key(k.PLAY)}), one round ({key(k.STEP)}: k D-steps, then
+one G-step), <b>Train D only</b> ({key(k.STEP_D)}), <b>Train G only</b> ({key(k.STEP_G)}), Reset
+({key(k.RESET)}), k D-steps per G-step, learning rates and optimisers for D and G, the loss
 (minimax, non-saturating, WGAN-GP) and the label tricks — all applied live.</p>
 {experiments([
     "Ring of 8 Gaussians, press Play and watch G's points: they often cover a few modes and "
@@ -58,7 +59,7 @@ shipped models. The same objective as in the 2-D lab, with convolutional G and D
 {formula(MINIMAX)}
 {misprint(MISPRINT, WHY)}
 {section("train", "Train")}
-<p>Start ({key("Ctrl+T")}), Pause ({key("Ctrl+P")}), Stop ({key("Ctrl+.")}). The live view shows
+<p>Start ({key(k.TRAIN)}), Pause ({key(k.PAUSE)}), Stop ({key(k.STOP)}). The live view shows
 a sample grid from fixed noise, a strip of one grid per epoch, D and G losses, D(x) and
 D(G(z)), and health charts. The lectures' tips are switches, each with a tooltip: one-sided
 label smoothing, noisy labels, label flips, dropout in D, D's width, separate learning rates,
@@ -82,10 +83,10 @@ the remedy.</p>
            "The class histogram: a few bars dominating means mode collapse."])}
 
 {section("latent", "Samples & latent")}
-<p>Resample ({key("R")}), a seed, a truncation slider (BigGAN's truncated normal: z redrawn
+<p>Resample ({key(k.NEW_NOISE)}), a seed, a truncation slider (BigGAN's truncated normal: z redrawn
 until every |z<sub>i</sub>| ≤ τ), and interpolation between two z with a slider, linear or
-spherical; swap its ends ({key("X")}); export a PNG strip ({key("Ctrl+E")}) or a GIF
-({key("Ctrl+Shift+E")}).</p>
+spherical; swap its ends ({key(k.SWAP)}); export a PNG strip ({key(k.EXPORT)}) or a GIF
+({key(k.EXPORT_MORE)}).</p>
 {experiments([
     "Tick “Truncate z” and lower the slider from 2 to 0.3: samples become cleaner and more alike — fidelity for "
     "diversity.",
@@ -96,7 +97,7 @@ spherical; swap its ends ({key("X")}); export a PNG strip ({key("Ctrl+E")}) or a
 {look_for(["Smooth interpolations: a GAN's latent space has no encoder, but it is continuous."])}
 
 {section("conditional", "Conditional")}
-<p>For a conditional GAN G(z, y): pick the class ({key("0")}–{key("9")}, {key("*")} for any) and
+<p>For a conditional GAN G(z, y): pick the class ({key(k.CHOOSE[0])}–{key(k.CHOOSE[9])}, {key(k.ANY_CLASS)} for any) and
 see a grid with one row per class over shared z — the same z down each column.</p>
 {experiments([
     "Compare columns: the same z gives the same style (slant, thickness) in every class.",

@@ -6,6 +6,10 @@ LaTeX renderer.
 """
 from __future__ import annotations
 
+from PySide6.QtGui import QKeySequence
+
+from ..keys import Action
+
 CSS = """
 body { font-size: 10.5pt; }
 h1 { font-size: 16pt; margin-bottom: 4px; }
@@ -52,7 +56,12 @@ def look_for(items) -> str:
     return "<h3>What to look for</h3>" + bullets(items)
 
 
-def key(k: str) -> str:
+def key(k) -> str:
+    """A key as the help writes it; given an action of playground.keys, its keys as the
+    platform writes them ("Ctrl+T"; "S or Right"), so a page cannot name a retired key."""
+    if isinstance(k, Action):
+        return " or ".join(key(s.toString(QKeySequence.SequenceFormat.NativeText))
+                           for s in k.sequences())
     return f"<span class='key'>&nbsp;{k}&nbsp;</span>"
 
 

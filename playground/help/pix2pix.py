@@ -1,6 +1,7 @@
 """Help for the pix2pix panel: Paint and Train."""
 from __future__ import annotations
 
+from .. import keys as k
 from . import Page, register
 from .markup import experiments, formula, key, look_for, misprint, see_also
 
@@ -29,11 +30,11 @@ palette shows each class's share of the map.</p>
 {formula(OBJECTIVE)}
 {formula(CGAN)}
 {misprint("D(x, y) = P(fake)", GAN_LABELS)}
-<p>Tools: Brush ({key("B")}, size {key("[")} {key("]")}), Rectangle ({key("R")}), Fill
-({key("F")}), Eraser ({key("E")}, paints sky), Eyedropper ({key("I")} or Alt+click), classes
-{key("1")}–{key("9")}; Undo {key("Ctrl+Z")}, Redo {key("Ctrl+Shift+Z")}, Clear
-{key("Ctrl+Backspace")}, a random example {key("Ctrl+R")}; label maps load and save as PNG
-({key("Ctrl+L")}, {key("Ctrl+Shift+L")}); export the picture ({key("Ctrl+E")}).</p>
+<p>Tools: Brush ({key(k.BRUSH)}, size {key(k.SMALLER)} {key(k.LARGER)}), Rectangle ({key(k.RECTANGLE)}), Fill
+({key(k.FILL)}), Eraser ({key(k.ERASER)}, paints sky), Eyedropper ({key(k.PICK)} or Alt+click), classes
+{key(k.CHOOSE[1])}–{key(k.CHOOSE[9])}; Undo {key(k.UNDO)}, Redo {key(k.REDO)}, Clear
+{key(k.CLEAR)}, a random example {key(k.RANDOM)}; label maps load and save as PNG
+({key(k.LOAD_INPUT)}, {key(k.SAVE_INPUT)}); export the picture ({key(k.EXPORT)}).</p>
 {experiments([
     "Paint a mountain with a lake below it: the water mirrors the mountain, because G learned "
     "from the renderer that water reflects what stands above the horizon.",
@@ -64,8 +65,7 @@ curves of the four losses:</p>
          "D_real = −log D(x, y), &nbsp; D_fake = −log(1 − D(x, G(x)))")}
 <p>Controls: Dataset, Folder, Direction, Size (64, 128, 256); Loss (L1, cGAN, L1 + cGAN),
 PatchGAN (1×1 … 286×286), λ (L1 weight), U-Net width; Epochs, Batch size, Seed. Start
-({key("Ctrl+Return")}), pause and resume ({key("Space")}), stop ({key("Esc")}) while the view
-has the focus. The generator becomes paintable at once as “Trained here”.</p>
+({key(k.TRAIN)}), pause and resume ({key(k.PAUSE)}), stop ({key(k.STOP)}). The generator becomes paintable at once as “Trained here”.</p>
 {experiments([
     "Train with Loss = L1 only: the pictures are right in layout but blurry — L1 is minimised "
     "by the median of the plausible colours.",

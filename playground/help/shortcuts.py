@@ -15,6 +15,8 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractButton, QStackedWidget, QTabWidget, QWidget
 
+from ..keys import action_of
+
 EVERYWHERE = "Everywhere"
 NO_DESCRIPTION = "(no description)"
 
@@ -27,6 +29,12 @@ class Shortcut:
     description: str
     target: QObject     # the QAction, QAbstractButton or QShortcut that owns the keys
     kind: str           # "action", "button" or "shortcut"
+
+    @property
+    def action(self) -> str | None:
+        """The name of the playground.keys action it was bound to; None if it bypassed the
+        table (the shortcut test fails on those)."""
+        return action_of(self.target)
 
 
 def native(seq: QKeySequence) -> str:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout,
 from models.imaging import save_gif, save_png, tile
 from models.latent import interpolate
 
+from ... import keys
 from ...playback_bar import PlaybackBar
 from ...widgets import ImageView
 from .tools import _Tool
@@ -40,20 +41,22 @@ class MorphTool(_Tool):
         use_a.clicked.connect(lambda: self.set_index("a", self.idx_a.value()))
         use_b.clicked.connect(lambda: self.set_index("b", self.idx_b.value()))
         self.bar = PlaybackBar(fps=30, label="α", bounce=True, stride=PLAY_STRIDE,
-                               play_key="Ctrl+Shift+P", words=True, two_rows=True)
+                               play_key=keys.PLAY.keys[1], words=True, two_rows=True)
         self.bar.set_count(STEPS + 1)
         self.bar.set_index(STEPS // 2)
         self.bar.set_formatter(lambda i: f"α = {i / STEPS:.2f}", "α = 0.00")
         self.slider, self.play_btn, self.alpha_label = \
             self.bar.slider, self.bar.play_button, self.bar.position
         self.slider.setToolTip("α: 0 shows A, 1 shows B (←/→ step, Space plays)")
-        self.play_btn.setToolTip("Play the morph from A to B and back (Ctrl+Shift+P)")
+        self.play_btn.setToolTip(keys.tip("Play the morph from A to B and back", keys.PLAY))
         self.bar.frameChanged.connect(lambda _: self.update_frame())
         self.spherical = QCheckBox("Spherical (slerp)")
         self.spherical.setToolTip("Interpolate along the great circle between z_A and z_B")
         self.spherical.toggled.connect(self.refresh)
         self.png_btn = QPushButton("Export strip…")
+        keys.bind_button(self.png_btn, keys.EXPORT, "Save the strip A → B as a PNG")
         self.gif_btn = QPushButton("Export GIF…")
+        keys.bind_button(self.gif_btn, keys.EXPORT_MORE, "Save the morph as an animated GIF")
         self.png_btn.clicked.connect(self.export_strip)
         self.gif_btn.clicked.connect(self.export_gif)
         self.frame = ImageView(min_side=150)

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -29,6 +28,7 @@ from models.data import read_folder, to_float
 from models.events import DatasetReady, Preview
 from models.autoencoder.training import AutoencoderTrainer
 
+from ... import keys
 from ...latent_plot import LatentPlot
 from ...widgets import ImageView, ask_checkpoint
 from ...worker import JobRunner
@@ -87,9 +87,9 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         self.model_box.setMinimumContentsLength(28)
         self.model_box.setToolTip("Which model the plot and tools use")
         self.open_btn = QPushButton("Open…")
-        self.open_btn.setToolTip("Load a checkpoint folder or .safetensors file (Ctrl+O)")
+        self.open_btn.setToolTip(keys.tip("Load a checkpoint folder or .safetensors file", keys.OPEN))
         self.save_btn = QPushButton("Save…")
-        self.save_btn.setToolTip("Save the selected model as a checkpoint (Ctrl+S)")
+        self.save_btn.setToolTip(keys.tip("Save the selected model as a checkpoint", keys.SAVE))
         self.modes = QButtonGroup(self)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Model"))
@@ -97,11 +97,12 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         bar.addWidget(self.open_btn)
         bar.addWidget(self.save_btn)
         bar.addSpacing(16)
-        for mode, text, key, tip in (("explore", "Explore", "E", "Click or drag to decode (E)"),
-                                     ("lasso", "Lasso", "L", "Draw around points to select them (L)"),
-                                     ("box", "Box", "B", "Drag a rectangle to select points (B)")):
-            b = QToolButton(text=text, checkable=True, toolTip=tip)
-            b.setShortcut(QKeySequence(key))
+        for mode, text, action, tip in (
+                ("explore", "Explore", keys.EXPLORE, "Click or drag to decode"),
+                ("lasso", "Lasso", keys.LASSO, "Draw around points to select them"),
+                ("box", "Box", keys.RECTANGLE, "Drag a rectangle to select points")):
+            b = QToolButton(text=text, checkable=True)
+            keys.bind_button(b, action, tip)
             b.setProperty("mode", mode)
             self.modes.addButton(b)
             bar.addWidget(b)
@@ -110,8 +111,8 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         bar.addStretch(1)
         self.compare_btn = QPushButton("Compare AE ↔ VAE")
         self.compare_btn.setCheckable(True)
-        self.compare_btn.setShortcut(QKeySequence("Ctrl+K"))
-        self.compare_btn.setToolTip("Show the autoencoder and the VAE side by side (Ctrl+K)")
+        keys.bind_button(self.compare_btn, keys.COMPARE,
+                         "Show the autoencoder and the VAE side by side")
         bar.addWidget(self.compare_btn)
 
         self.training = TrainingView(data_dir=lambda: self.data_dir)

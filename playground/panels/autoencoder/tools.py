@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, Q
 from models.imaging import save_png, tile
 from models.latent import attribute_vector, grid_points, prior_draws
 
+from ... import keys
 from ...widgets import ImageView
 from .space import LatentSpace
 
@@ -88,9 +89,8 @@ class SampleTool(_Tool):
         self.z: np.ndarray | None = None
         self.count = QSpinBox(minimum=1, maximum=64, value=16)
         self.draw_btn = QPushButton("Draw from prior")
-        self.draw_btn.setShortcut("Ctrl+D")
-        self.draw_btn.setToolTip("VAE: z ~ N(0, I). AE: uniform in a box around the data, "
-                                 "which often lands in empty regions (Ctrl+D)")
+        keys.bind_button(self.draw_btn, keys.SAMPLE, "VAE: z ~ N(0, I). AE: uniform in a box "
+                         "around the data, which often lands in empty regions")
         self.draw_btn.clicked.connect(self.draw)
         self.view = NumberedTiles(min_side=200)
         self.note = QLabel()
@@ -148,11 +148,11 @@ class GridTool(_Tool):
         self.n = QSpinBox(minimum=3, maximum=30, value=15)
         self.n.setToolTip("Grid points per side")
         self.btn = QPushButton("Decode visible region")
-        self.btn.setShortcut("Ctrl+G")
-        self.btn.setToolTip("Decode an n×n grid over what the plot shows (Ctrl+G)")
+        keys.bind_button(self.btn, keys.GRID, "Decode an n×n grid over what the plot shows")
         self.follow = QCheckBox("Follow the view")
         self.follow.setToolTip("Re-decode whenever the plot is panned or zoomed")
         self.export_btn = QPushButton("Export PNG…")
+        keys.bind_button(self.export_btn, keys.EXPORT, "Save the grid as a PNG")
         self.view = ImageView(min_side=220)
         self.btn.clicked.connect(self.rangeWanted)
         self.export_btn.clicked.connect(lambda: _export_png(self, self.view.image(), "manifold.png"))

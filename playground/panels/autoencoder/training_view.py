@@ -6,15 +6,15 @@ from typing import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel,
+                               QSpinBox, QVBoxLayout, QWidget)
 
 from models.events import EpochEnd, Preview, Step
 from models.imaging import tile
 
 from ...curve_chart import MARKERS, PLAIN, Curve, CurveChart
-from ...widgets import ImageView, PauseButton, ask_idx_folder, format_duration
+from ...train_block import TrainBlock
+from ...widgets import ImageView, ask_idx_folder
 
 CHOOSE_FOLDER = "Choose folder…"
 
@@ -153,34 +153,22 @@ class TrainingView(QWidget):
             form.addRow(label, w)
         self.kind.currentIndexChanged.connect(self._kind_changed)
 
-        self.train_btn = QPushButton("Train")
-        self.train_btn.setShortcut(QKeySequence("Ctrl+T"))
-        self.train_btn.setToolTip("Train a fresh model with these settings (Ctrl+T)")
-        self.pause_btn = PauseButton("Ctrl+P")
-        self.stop_btn = QPushButton("Stop")
-        self.stop_btn.setShortcut(QKeySequence("Ctrl+."))
-        self.stop_btn.setToolTip("Stop after the current batch and keep the weights (Ctrl+.)")
-        self.train_btn.clicked.connect(self.trainRequested)
-        self.pause_btn.clicked.connect(self.pauseRequested)
-        self.stop_btn.clicked.connect(self.stopRequested)
-        buttons = QHBoxLayout()
-        for b in (self.train_btn, self.pause_btn, self.stop_btn):
-            buttons.addWidget(b)
-
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(False)
-        self.status = QLabel("Ready.")
-        self.status.setWordWrap(True)
+        self.block = TrainBlock("Train a fresh model with these settings",
+                                "Stop after the current batch and keep the weights")
+        # the form's names for the block's parts, as the panel and its tests use them
+        self.train_btn, self.pause_btn, self.stop_btn = (self.block.train_btn,
+                                                         self.block.pause_btn, self.block.stop_btn)
+        self.progress, self.status = self.block.progress, self.block.status
+        self.block.trainRequested.connect(self.trainRequested)
+        self.block.pauseRequested.connect(self.pauseRequested)
+        self.block.stopRequested.connect(self.stopRequested)
         self.curves = LossCurves()
         self.recon = ImageView(min_side=90, caption="held-out inputs (top) · reconstructions (bottom)")
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(box)
-        lay.addLayout(buttons)
-        lay.addWidget(self.progress)
-        lay.addWidget(self.status)
+        lay.addWidget(self.block)
         self.curves.setMinimumHeight(200)
         self.recon.setMinimumHeight(70)
         lay.addWidget(self.recon, 1)
@@ -229,26 +217,20 @@ class TrainingView(QWidget):
     # ------------------------------------------------------------------ state
     def set_state(self, state: str) -> None:
         """"idle", "running", "pausing" (asked for, not yet in effect) or "paused"."""
+        self.block.set_state(state)
         busy = state != "idle"
-        self.train_btn.setEnabled(not busy)
-        self.pause_btn.setEnabled(busy)
-        self.stop_btn.setEnabled(busy)
-        self.pause_btn.set_paused(state in ("paused", "pausing"))
         for w in (self.kind, self.arch, self.dataset, self.latent, self.lr, self.batch, self.epochs):
             w.setEnabled(not busy)
         self.beta.setEnabled(not busy and self.kind.currentData() == "vae")
 
     def begin(self, name: str = "") -> None:
         self.curves.clear(f"Training {name}" if name else "")
-        self.progress.setValue(0)
+        self.block.begin()
         self.recon.set_image(None)
 
     def show_step(self, ev: Step) -> None:
         self.curves.add_step(ev.step, ev.losses)
-        self.progress.setValue(int(1000 * ev.fraction))
-        self.status.setText(f"Epoch {ev.epoch}/{ev.epochs} · step {ev.step}/{ev.total_steps} · "
-                            f"{ev.images_per_s:,.0f} img/s · loss {ev.losses['loss']:.1f} · "
-                            f"ETA {format_duration(ev.eta_s)}")
+        self.block.show_step(ev, f"{ev.images_per_s:,.0f} img/s · loss {ev.losses['loss']:.1f}")
 
     def show_epoch(self, ev: EpochEnd, step: int) -> None:
         self.curves.add_test(step, ev.test_losses)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from models.imaging import tile
 
+from ... import keys
 from ...widgets import ImageView, format_duration
 from .jobs import ChainBegin, ChainDone, ChainFrame8, SampleParams
 from ...playback_bar import PlaybackBar
@@ -57,7 +58,7 @@ class ChainView(QWidget):
         super().__init__(parent)
         self.record: ChainRecord | None = None
         self._focus: int | None = None      # None: the whole grid; else one image, large
-        self.title = QLabel("Press “Sample chain” (Ctrl+Return) to run the reverse process "
+        self.title = QLabel(f"Press “Sample chain” ({keys.SAMPLE.native()}) to run the reverse process "
                             "from pure noise; every step is recorded and can be replayed.")
         self.title.setWordWrap(True)
         self.x_view = ImageView(min_side=260, caption="x_t")

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVB
 
 from models.imaging import tile
 
+from ... import keys
 from ...widgets import ImageView, format_duration
 from .chain_view import grid_columns
 from .jobs import CompareResult
@@ -52,7 +53,7 @@ class CompareView(QWidget):
                       "learned ε̂. Both start here from the very same x_T, so the images can be "
                       "compared one for one. The cost that counts is the number of network "
                       "evaluations (T against S, doubled under guidance); wall times are "
-                      "beside it. Press “DDPM vs DDIM” (Ctrl+D).")
+                      f"beside it. Press “DDPM vs DDIM” ({keys.COMPARE.native()}).")
         note.setWordWrap(True)
         self.noise_view = ImageView(min_side=160, caption="x_T (shared)")
         self.ddpm_view = ImageView(min_side=220, caption="DDPM")

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLin
 from models.diffusion.forward import even_times, format_times, forward_strip, parse_times
 from models.imaging import save_png, tile
 
+from ... import keys
 from ...widgets import gray_qimage
 
 STRIP_PAD, STRIP_SCALE = 2, 4
@@ -94,8 +95,8 @@ class StripBox(QGroupBox):
         self.even_btn = QPushButton("Evenly spaced")
         self.even_btn.setToolTip("Fill in N values of t from 0 to T")
         self.export_btn = QPushButton("Export strip…")
-        self.export_btn.setShortcut("Ctrl+E")
-        self.export_btn.setToolTip(f"Save the strip as a PNG, {STRIP_SCALE}× enlarged (Ctrl+E)")
+        keys.bind_button(self.export_btn, keys.EXPORT,
+                         f"Save the strip as a PNG, {STRIP_SCALE}× enlarged")
         self.view = StripView()
         row = QHBoxLayout()
         row.addWidget(QLabel("t ="))

@@ -19,6 +19,7 @@ from models.diffusion.forward import (alpha_bar_at, closed_form_xt, load_image_f
                                       snr_at, to_model, to_pixels)
 from models.diffusion.schedules import SCHEDULES, alphas_cumprod_for, betas_for
 
+from ... import keys
 from ... import settings as app_settings
 from ...widgets import ImageView
 from ...worker import JobRunner
@@ -90,8 +91,7 @@ class ForwardView(QWidget):
                              "x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε is an exact draw from q(x_t | x_0), "
                              "but neighbouring frames share ε, unlike a real step-by-step chain.")
         self.new_noise_btn = QPushButton("New noise")
-        self.new_noise_btn.setShortcut("Ctrl+N")
-        self.new_noise_btn.setToolTip("Draw a fresh ε (Ctrl+N)")
+        keys.bind_button(self.new_noise_btn, keys.NEW_NOISE, "Draw a fresh ε")
         self.end_note = QLabel()
         self.end_note.setToolTip("ᾱ_T should be near 0, so that x_T is (almost) pure noise and "
                                  "sampling can start from N(0, I)")
@@ -126,12 +126,11 @@ class ForwardView(QWidget):
         self.index = QSpinBox(minimum=0)
         self.index.setToolTip("Which held-out digit is x_0")
         self.random_btn = QPushButton("Random")
-        self.random_btn.setShortcut("Ctrl+R")
-        self.random_btn.setToolTip("A random held-out digit (Ctrl+R)")
+        keys.bind_button(self.random_btn, keys.RANDOM, "A random held-out digit")
         self.open_btn = QPushButton("Open image…")
-        self.open_btn.setShortcut("Ctrl+I")
-        self.open_btn.setToolTip("Use your own image: made greyscale, light backgrounds inverted, "
-                                 "cropped to the drawing and fitted into 28×28 like MNIST (Ctrl+I)")
+        keys.bind_button(self.open_btn, keys.LOAD_INPUT, "Use your own image: made greyscale, "
+                         "light backgrounds inverted, cropped to the drawing and fitted into "
+                         "28×28 like MNIST")
         self.source = QLabel()
         self.source.setWordWrap(True)
         source_row = QHBoxLayout()

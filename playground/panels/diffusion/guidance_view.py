@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPus
                                QSpinBox, QVBoxLayout, QWidget)
 
 
+from ... import keys
 from ...widgets import ImageView
 from .jobs import GuidanceResult
 
@@ -53,7 +54,7 @@ class GuidanceView(QWidget):
                       "class-typical digits, less variety. The spread beside each row is the mean "
                       "pixel distance between two samples of the same class, averaged over the "
                       "classes (with “Each class in turn”, one column per class). "
-                      "Press “Guidance grid” (Ctrl+G).")
+                      f"Press “Guidance grid” ({keys.GRID.native()}).")
         note.setWordWrap(True)
         self.scales = QLineEdit(DEFAULT_SCALES)
         self.scales.setToolTip("Guidance scales, one row each, separated by commas (0 … 10)")

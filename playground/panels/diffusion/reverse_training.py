@@ -5,17 +5,16 @@ from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea,
-                               QSpinBox, QSplitter, QVBoxLayout, QWidget)
+                               QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
 from models.diffusion.schedules import SCHEDULES
 from models.events import EpochEnd, Step
 from models.imaging import tile
 
 from ...curve_chart import MARKERS, Curve, CurveChart
-from ...widgets import ImageView, PauseButton, ask_idx_folder, format_duration
+from ...train_block import TrainBlock
+from ...widgets import ImageView, ask_idx_folder
 from .chain_view import grid_columns
 
 CHOOSE_FOLDER = "Choose folder…"
@@ -99,33 +98,22 @@ class TrainingPane(QWidget):
             form.addRow(label, w)
         self.conditional.toggled.connect(self._update_enabled)
 
-        self.train_btn = QPushButton("Train")
-        self.train_btn.setShortcut(QKeySequence("Ctrl+T"))
-        self.train_btn.setToolTip("Train a fresh model with these settings (Ctrl+T). Its EMA "
-                                  "weights appear as “Trained here” in the model list.")
-        self.pause_btn = PauseButton("Ctrl+P")
-        self.stop_btn = QPushButton("Stop")
-        self.stop_btn.setShortcut(QKeySequence("Ctrl+."))
-        self.stop_btn.setToolTip("Stop after the current step and keep the EMA weights (Ctrl+.)")
-        self.train_btn.clicked.connect(self.trainRequested)
-        self.pause_btn.clicked.connect(self.pauseRequested)
-        self.stop_btn.clicked.connect(self.stopRequested)
-        buttons = QHBoxLayout()
-        for b in (self.train_btn, self.pause_btn, self.stop_btn):
-            buttons.addWidget(b)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(False)
-        self.status = QLabel("Ready.")
-        self.status.setWordWrap(True)
+        self.block = TrainBlock("Train a fresh model with these settings. Its EMA weights "
+                                "appear as “Trained here” in the model list.",
+                                "Stop after the current step and keep the EMA weights")
+        # the form's names for the block's parts, as the view and its tests use them
+        self.train_btn, self.pause_btn, self.stop_btn = (self.block.train_btn,
+                                                         self.block.pause_btn, self.block.stop_btn)
+        self.progress, self.status = self.block.progress, self.block.status
+        self.block.trainRequested.connect(self.trainRequested)
+        self.block.pauseRequested.connect(self.pauseRequested)
+        self.block.stopRequested.connect(self.stopRequested)
 
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addWidget(box)
-        ll.addLayout(buttons)
-        ll.addWidget(self.progress)
-        ll.addWidget(self.status)
+        ll.addWidget(self.block)
         ll.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(left)
@@ -201,11 +189,8 @@ class TrainingPane(QWidget):
     def set_state(self, state: str) -> None:
         """"idle", "running", "pausing" (asked for, not yet in effect) or "paused"."""
         self._state = state
+        self.block.set_state(state)
         busy = state != "idle"
-        self.train_btn.setEnabled(not busy)
-        self.pause_btn.setEnabled(busy)
-        self.stop_btn.setEnabled(busy)
-        self.pause_btn.set_paused(state in ("paused", "pausing"))
         for w in self._inputs:
             w.setEnabled(not busy)
         self._update_enabled()
@@ -215,16 +200,13 @@ class TrainingPane(QWidget):
 
     def begin(self) -> None:
         self.curve.clear_data()
-        self.progress.setValue(0)
+        self.block.begin()
         self.samples.set_image(None)
         self.samples.set_caption("samples from fixed noise appear here")
 
     def show_step(self, ev: Step) -> None:
         self.curve.add_step(ev.step, ev.losses["loss"])
-        self.progress.setValue(int(1000 * ev.fraction))
-        self.status.setText(f"Epoch {ev.epoch}/{ev.epochs} · step {ev.step}/{ev.total_steps} · "
-                            f"{ev.images_per_s:,.0f} img/s · loss {ev.losses['loss']:.4f} · "
-                            f"ETA {format_duration(ev.eta_s)}")
+        self.block.show_step(ev, f"{ev.images_per_s:,.0f} img/s · loss {ev.losses['loss']:.4f}")
 
     def show_epoch(self, ev: EpochEnd, step: int) -> None:
         self.curve.add_test(step, ev.test_losses.get("loss", float("nan")))

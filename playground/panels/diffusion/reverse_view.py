@@ -17,6 +17,7 @@ from models.diffusion.api import DiffusionModel
 from models.events import Status
 from models.imaging import save_png
 
+from ... import keys
 from ... import settings as app_settings
 from ...worker import JobRunner
 from .chain_view import ChainView
@@ -120,7 +121,7 @@ class ReverseView(ModelSourceMixin, LiveTrainingMixin, QWidget):
     # ------------------------------------------------------------------ sampling jobs
     def _refuse_if_busy(self) -> bool:
         if self.runner.busy:
-            self.message.emit("Sampling is already running; stop it first (Esc)")
+            self.message.emit(f"Sampling is already running; stop it first ({keys.CANCEL.native()})")
         return self.runner.busy
 
     def _start(self, kind: str, factory, tab: QWidget | None) -> bool:
@@ -236,7 +237,7 @@ class ReverseView(ModelSourceMixin, LiveTrainingMixin, QWidget):
             return False
         if self.runner.busy:
             QMessageBox.information(self, "Export GIF", "Wait for sampling to finish, or stop "
-                                    "it (Esc), then export.")
+                                    f"it ({keys.CANCEL.native()}), then export.")
             return False
         path = path or self._ask_path("Export chain as GIF", "reverse-chain.gif", "GIF (*.gif)")
         if not path:

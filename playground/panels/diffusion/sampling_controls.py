@@ -4,13 +4,13 @@ from __future__ import annotations
 import random
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QProgressBar, QPushButton, QSlider, QSpinBox, QVBoxLayout,
                                QWidget)
 
 from models.diffusion.scheduler import spaced_timesteps
 
+from ... import keys
 from ...widgets import format_duration
 from .jobs import EACH_CLASS, SampleParams
 
@@ -89,8 +89,7 @@ class SamplingControls(QWidget):
         self.seed.setToolTip("The seed fixes x_T and every step's noise: the same seed gives the "
                              "same chain, so you can change one setting and compare.")
         self.new_noise = QPushButton("New noise")
-        self.new_noise.setToolTip("Pick a new random seed, i.e. a new x_T (Ctrl+N)")
-        self.new_noise.setShortcut(QKeySequence("Ctrl+N"))
+        keys.bind_button(self.new_noise, keys.NEW_NOISE, "Pick a new random seed, i.e. a new x_T")
         self.new_noise.clicked.connect(self.reseed)
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed, 1)
@@ -104,14 +103,14 @@ class SamplingControls(QWidget):
         self._fill_labels(())
 
         self.sample_btn = QPushButton("Sample chain")
-        self.sample_btn.setShortcut(QKeySequence("Ctrl+Return"))
+        keys.bind_button(self.sample_btn, keys.SAMPLE)
         self.compare_btn = QPushButton("DDPM vs DDIM")
-        self.compare_btn.setShortcut(QKeySequence("Ctrl+D"))
+        keys.bind_button(self.compare_btn, keys.COMPARE)
         self.guidance_btn = QPushButton("Guidance grid")
-        self.guidance_btn.setShortcut(QKeySequence("Ctrl+G"))
+        keys.bind_button(self.guidance_btn, keys.GRID)
         self.stop_btn = QPushButton("Stop")
-        self.stop_btn.setShortcut(QKeySequence("Esc"))
-        self.stop_btn.setToolTip("Stop sampling after the current step (Esc); finished frames stay")
+        keys.bind_button(self.stop_btn, keys.CANCEL, "Stop sampling after the current step; "
+                         "finished frames stay")
         self.sample_btn.clicked.connect(self.sampleRequested)
         self.compare_btn.clicked.connect(self.compareRequested)
         self.guidance_btn.clicked.connect(self.guidanceRequested)
@@ -199,12 +198,13 @@ class SamplingControls(QWidget):
         for b in (self.sample_btn, self.compare_btn):
             b.setEnabled(usable)
         self.guidance_btn.setEnabled(usable and self._conditional)
-        self.sample_btn.setToolTip("Run the reverse chain and record every step (Ctrl+Return)")
-        self.compare_btn.setToolTip(
+        self.sample_btn.setToolTip(keys.tip("Run the reverse chain and record every step",
+                                            keys.SAMPLE))
+        self.compare_btn.setToolTip(keys.tip(
             f"DDPM with all {self._T} steps and DDIM with S steps from the same x_T, "
-            "counting the network evaluations of each, wall times beside (Ctrl+D)")
+            "counting the network evaluations of each, wall times beside", keys.COMPARE))
         self.guidance_btn.setToolTip(
-            "Rows of guidance scales, columns of samples from the same noise (Ctrl+G)"
+            keys.tip("Rows of guidance scales, columns of samples from the same noise", keys.GRID)
             if self._conditional else "Disabled: guidance needs a class-conditional model.")
         self.stop_btn.setEnabled(self._busy)
 

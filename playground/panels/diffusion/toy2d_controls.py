@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from models.diffusion.schedules import SCHEDULES
 from models.events import Step
 
-from ...widgets import format_duration
+from ... import keys
+from ...train_block import TrainBlock
 
 DRAW = "draw"
 DATASET_NAMES = {"moons": "Two moons", "swiss-roll": "Swiss roll", "8-gaussians": "8 Gaussians",
@@ -21,15 +21,15 @@ DEFAULTS = {"dataset": "moons", "schedule": "linear", "timesteps": 100, "train_s
             "colour_by_start": True, "link_time": True}
 
 
-def _button(text: str, key: str, tip: str) -> QPushButton:
+def _button(text: str, action: keys.Action, tip: str) -> QPushButton:
     b = QPushButton(text)
-    b.setShortcut(QKeySequence(key))
-    b.setToolTip(f"{tip} ({QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)})")
+    keys.bind_button(b, action, tip)
     return b
 
 
 class Toy2DControls(QWidget):
     trainRequested = Signal()
+    pauseRequested = Signal()
     stopRequested = Signal()
     generateRequested = Signal()
     newNoiseRequested = Signal()
@@ -49,7 +49,7 @@ class Toy2DControls(QWidget):
             self.dataset.addItem(name, key)
         self.dataset.setToolTip("The 2-D distribution to learn. “Draw your own”: click and drag on "
                                 "the left plot; each stroke adds points along it.")
-        self.clear_btn = _button("Clear drawing", "Ctrl+Backspace", "Erase your drawing")
+        self.clear_btn = _button("Clear drawing", keys.CLEAR, "Erase your drawing")
         self.draw_hint = QLabel("Click and drag on the left plot to draw.")
         self.draw_hint.setWordWrap(True)
         self.draw_hint.setStyleSheet("color: #a33;")
@@ -71,19 +71,14 @@ class Toy2DControls(QWidget):
         form.addRow("Schedule", self.schedule)
         form.addRow("Steps T", self.timesteps)
         form.addRow("Training steps", self.train_steps)
-        self.train_btn = _button("Train", "Ctrl+T", "Train a fresh denoiser on this data")
-        self.stop_btn = _button("Stop", "Ctrl+.", "Stop training and keep the weights so far")
-        row = QHBoxLayout()
-        row.addWidget(self.train_btn)
-        row.addWidget(self.stop_btn)
-        form.addRow(row)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(False)
-        self.status = QLabel("Press Train: a few seconds on a CPU.")
-        self.status.setWordWrap(True)
-        form.addRow(self.progress)
-        form.addRow(self.status)
+        self.block = TrainBlock("Train a fresh denoiser on this data",
+                                "Stop training and keep the weights so far",
+                                ready="Press Train: a few seconds on a CPU.")
+        # the controls' names for the block's parts, as the view and its tests use them
+        self.train_btn, self.pause_btn, self.stop_btn = (self.block.train_btn,
+                                                         self.block.pause_btn, self.block.stop_btn)
+        self.progress, self.status = self.block.progress, self.block.status
+        form.addRow(self.block)
 
         parts = QGroupBox("Particles")
         form = QFormLayout(parts)
@@ -93,8 +88,8 @@ class Toy2DControls(QWidget):
         self.seed.setToolTip("Seed of the starting noise x_T and of the DDPM sampler's noise")
         form.addRow("Particles", self.particles)
         form.addRow("Seed", self.seed)
-        self.generate_btn = _button("Generate", "Ctrl+G", "Run both samplers from the same x_T")
-        self.new_noise_btn = _button("New noise", "Ctrl+N", "Next seed, then generate")
+        self.generate_btn = _button("Generate", keys.SAMPLE, "Run both samplers from the same x_T")
+        self.new_noise_btn = _button("New noise", keys.NEW_NOISE, "Next seed, then generate")
         row = QHBoxLayout()
         row.addWidget(self.generate_btn)
         row.addWidget(self.new_noise_btn)
@@ -113,15 +108,14 @@ class Toy2DControls(QWidget):
         for key, name in TRAILS.items():
             self.trails.addItem(name, key)
         self.trails.setToolTip("Trajectories of 40 of the particles, the same ones in both plots "
-                               "(R cycles)")
-        cycle = QShortcut(QKeySequence("R"), self)
-        cycle.setWhatsThis("Cycle the trajectories shown")   # the shortcuts list shows this
-        cycle.activated.connect(lambda: self.trails.setCurrentIndex((self.trails.currentIndex() + 1)
-                                                                    % self.trails.count()))
+                               f"({keys.CYCLE.native()} cycles)")
+        self._cycle = keys.shortcut(keys.CYCLE, self, lambda: self.trails.setCurrentIndex(
+            (self.trails.currentIndex() + 1) % self.trails.count()), "Cycle the trajectories shown")
         form.addRow("Trajectories", self.trails)
         self.arrows_on_particles = QCheckBox("Arrows on the particle plots too")
-        self.colour_by_start = QCheckBox("Colour particles by where they start (C)")
-        self.colour_by_start.setShortcut(QKeySequence("C"))
+        self.colour_by_start = QCheckBox(f"Colour particles by where they start "
+                                         f"({keys.COLOUR.native()})")
+        keys.bind_button(self.colour_by_start, keys.COLOUR)
         self.colour_by_start.setToolTip("Hue = direction of x_T. The ODE keeps neighbours together, "
                                         "so colours stay in bands; the SDE mixes them.")
         self.link_time = QCheckBox("Link the forward t to the playback")
@@ -130,8 +124,8 @@ class Toy2DControls(QWidget):
         for w in (self.arrows_on_particles, self.colour_by_start, self.link_time):
             form.addRow(w)
 
-        self.save_image_btn = _button("Save image…", "Ctrl+Shift+S", "Save the three plots as a PNG")
-        self.save_paths_btn = _button("Save paths…", "Ctrl+Shift+E",
+        self.save_image_btn = _button("Save image…", keys.EXPORT, "Save the three plots as a PNG")
+        self.save_paths_btn = _button("Save paths…", keys.EXPORT_MORE,
                                       "Save x_T and both trajectories as a NumPy .npz file")
         row = QHBoxLayout()
         row.addWidget(self.save_image_btn)
@@ -144,8 +138,9 @@ class Toy2DControls(QWidget):
         lay.addLayout(row)
         lay.addStretch(1)
 
-        self.train_btn.clicked.connect(self.trainRequested)
-        self.stop_btn.clicked.connect(self.stopRequested)
+        self.block.trainRequested.connect(self.trainRequested)
+        self.block.pauseRequested.connect(self.pauseRequested)
+        self.block.stopRequested.connect(self.stopRequested)
         self.generate_btn.clicked.connect(self.generateRequested)
         self.new_noise_btn.clicked.connect(self.newNoiseRequested)
         self.clear_btn.clicked.connect(self.clearDrawingRequested)
@@ -159,7 +154,7 @@ class Toy2DControls(QWidget):
         for combo in (self.arrows, self.trails):
             combo.currentIndexChanged.connect(lambda _: self.displayChanged.emit())
         self.set_values(DEFAULTS)
-        self.set_training(False)
+        self.set_state("idle")
 
     # ---------------------------------------------------------------- values
     def values(self) -> dict:
@@ -209,9 +204,10 @@ class Toy2DControls(QWidget):
         self.draw_hint.setVisible(drawing)
 
     # ---------------------------------------------------------------- state
-    def set_training(self, busy: bool) -> None:
-        self.train_btn.setEnabled(not busy)
-        self.stop_btn.setEnabled(busy)
+    def set_state(self, state: str) -> None:
+        """"idle", "running", "pausing" or "paused", as the training runner says."""
+        self.block.set_state(state)
+        busy = state != "idle"
         for w in (self.dataset, self.schedule, self.timesteps, self.train_steps, self.clear_btn):
             w.setEnabled(not busy)
 
@@ -223,6 +219,5 @@ class Toy2DControls(QWidget):
         self.save_paths_btn.setEnabled(have)
 
     def show_step(self, ev: Step) -> None:
-        self.progress.setValue(int(1000 * ev.fraction))
-        self.status.setText(f"Step {ev.step:,}/{ev.total_steps:,} · loss {ev.losses['loss']:.3f} · "
-                            f"{ev.images_per_s / 1000:,.0f}k points/s · ETA {format_duration(ev.eta_s)}")
+        self.block.show_step(ev, f"loss {ev.losses['loss']:.3f} · "
+                                 f"{ev.images_per_s / 1000:,.0f}k points/s")

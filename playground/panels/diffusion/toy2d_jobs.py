@@ -45,8 +45,7 @@ class ToyJobsMixin:
         self.config = config
         self._setup_time()
         self.loss.clear_data()
-        self.controls.progress.setValue(0)
-        self.controls.status.setText("Building the model…")
+        self.controls.block.begin("Building the model…")
         self._train_started = time.perf_counter()
         self._trainer = None
         points, device = np.array(self.points, np.float32), self.device
@@ -55,8 +54,9 @@ class ToyJobsMixin:
             lambda: ToyTrainer(points, config, train_config, device),
             lambda trainer: setattr(self, "_trainer", trainer))))
 
-    def _training_state(self, busy: bool) -> None:
-        self.controls.set_training(busy)
+    def _training_state(self, state: str) -> None:
+        busy = state != "idle"
+        self.controls.set_state(state)
         self.forward.set_draw_enabled(not busy and self.controls.values()["dataset"] == DRAW)
         self._frame_changed(self.playback.index())
 

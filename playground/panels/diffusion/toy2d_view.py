@@ -22,6 +22,7 @@ from models.diffusion.toy2d import (Toy2DConfig, ToyDenoiser, alpha_bar, eps_fie
                                     score_field)
 from models.diffusion.toy2d_train import ToyTrainer
 
+from ... import keys
 from ... import settings as app_settings
 from ...worker import JobRunner
 from ...playback_bar import PlaybackBar
@@ -147,6 +148,7 @@ class Toy2DView(ToyJobsMixin, QWidget):
     def _connect(self) -> None:
         c = self.controls
         c.trainRequested.connect(self.start_training)
+        c.pauseRequested.connect(self.runner.toggle_pause)
         c.stopRequested.connect(self.runner.stop)
         c.generateRequested.connect(self.generate)
         c.newNoiseRequested.connect(self.new_noise)
@@ -165,7 +167,7 @@ class Toy2DView(ToyJobsMixin, QWidget):
         self.runner.events.connect(self._on_train_events)
         self.runner.finished.connect(self._on_train_finished)
         self.runner.failed.connect(self._on_train_failed)
-        self.runner.stateChanged.connect(lambda s: self._training_state(s != "idle"))
+        self.runner.stateChanged.connect(self._training_state)
         self.path_runner.events.connect(self._on_path_events)
         self.path_runner.finished.connect(self._on_paths)
         self.path_runner.failed.connect(self._on_path_failed)
@@ -231,7 +233,7 @@ class Toy2DView(ToyJobsMixin, QWidget):
         if announce:
             self._save_settings()
             if had_model:
-                self.controls.status.setText("The data changed: train again (Ctrl+T).")
+                self.controls.status.setText(f"The data changed: train again ({keys.TRAIN.native()}).")
         self._setup_time()
 
     def _stroke_point(self, x: float, y: float, new: bool) -> None:
@@ -253,7 +255,7 @@ class Toy2DView(ToyJobsMixin, QWidget):
         self._data_changed(announce=False)
         n = sum(len(s) for s in self.strokes)
         self.message.emit(f"Drawing: {len(self.strokes)} stroke(s), {n} points; "
-                          f"press Train (Ctrl+T) to learn it" if self.points is not None
+                          f"press Train ({keys.TRAIN.native()}) to learn it" if self.points is not None
                           else "Keep drawing: at least two points are needed")
 
     def clear_drawing(self) -> None:
@@ -282,7 +284,7 @@ class Toy2DView(ToyJobsMixin, QWidget):
         self._save_settings()
         if self.model is not None:
             self._clear_model()
-            self.controls.status.setText("The schedule changed: train again (Ctrl+T).")
+            self.controls.status.setText(f"The schedule changed: train again ({keys.TRAIN.native()}).")
         self._setup_time()
 
     def _apply_colours(self) -> None:
@@ -340,9 +342,9 @@ class Toy2DView(ToyJobsMixin, QWidget):
             elif self.runner.busy:
                 p.set_caption("Training… the particles run when it is done")
             elif self.model is None:
-                p.set_caption("Train (Ctrl+T), then the particles play here")
+                p.set_caption(f"Train ({keys.TRAIN.native()}), then the particles play here")
             else:
-                p.set_caption("Generate (Ctrl+G) to run the particles")
+                p.set_caption(f"Generate ({keys.SAMPLE.native()}) to run the particles")
         self.distance.set_step(k)
         if have and self.controls.values()["link_time"] and not self._syncing:
             self._syncing = True

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushB
 from models.gan.api import INTERPOLATIONS
 from models.imaging import save_gif, save_png, tile
 
+from ... import keys
 from ...widgets import ImageView
 from ...playback_bar import PlaybackBar
 from .digits_export import ask_save_path, write_or_warn
@@ -49,7 +50,7 @@ class InterpolationBox(QGroupBox):
             ends.addLayout(col)
             self.end_views[name] = view
         self.swap_btn = QPushButton("⇄")
-        self.swap_btn.setToolTip("Swap A and B (X)")
+        self.swap_btn.setToolTip(keys.tip("Swap A and B", keys.SWAP))
         self.swap_btn.clicked.connect(self.swapRequested)
         ends.insertWidget(1, self.swap_btn)
         self.mode = QComboBox()
@@ -67,10 +68,10 @@ class InterpolationBox(QGroupBox):
         self.strip = ImageView(min_side=60, caption="")
         self.strip.setToolTip("K evenly spaced points of the path, A on the left")
         self.png_btn = QPushButton("Export strip PNG…")
-        self.png_btn.setToolTip("Save the strip of frames as a PNG (Ctrl+E)")
+        self.png_btn.setToolTip(keys.tip("Save the strip of frames as a PNG", keys.EXPORT))
         self.gif_btn = QPushButton("Export GIF…")
-        self.gif_btn.setToolTip(f"Save the morph A → B → A ({2 * GIF_FRAMES} frames at the "
-                                "playback speed) as an animated GIF (Ctrl+Shift+E)")
+        self.gif_btn.setToolTip(keys.tip(f"Save the morph A → B → A ({2 * GIF_FRAMES} frames at "
+                                         "the playback speed) as an animated GIF", keys.EXPORT_MORE))
         self.png_btn.clicked.connect(lambda: self.export_png())
         self.gif_btn.clicked.connect(lambda: self.export_gif())
         mrow = QHBoxLayout()

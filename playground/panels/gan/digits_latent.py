@@ -10,10 +10,10 @@ import random
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
+from ... import keys
 from .digits_grid import CellGrid
 from .digits_interp import InterpolationBox
 
@@ -59,7 +59,8 @@ class SamplesPane(QWidget):
         self.seed.setToolTip("The seed fixes the noise z of every cell: the same seed gives the "
                              "same grid, so you can change one setting and compare")
         self.resample_btn = QPushButton("Resample")
-        self.resample_btn.setToolTip("New random noise: pick a new seed (R)")
+        self.resample_btn.setToolTip(keys.tip("New random noise: pick a new seed",
+                                               keys.NEW_NOISE))
         self.resample_btn.clicked.connect(self.resample)
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed, 1)
@@ -111,14 +112,13 @@ class SamplesPane(QWidget):
         lay.addWidget(left, 0)
         lay.addWidget(self.grid, 5)
         lay.addWidget(ibox, 4)
-        for key, slot, what in (("R", self.resample, "Resample: a new seed"),
-                                ("X", self.swap, "Swap the interpolation's ends A and B"),
-                                ("Ctrl+E", ibox.export_png, "Export the interpolation as a PNG strip"),
-                                ("Ctrl+Shift+E", ibox.export_gif, "Export the interpolation as a GIF")):
-            sc = QShortcut(QKeySequence(key), self)
-            sc.setWhatsThis(what)
-            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            sc.activated.connect(lambda s=slot: s())
+        for action, slot, what in (
+                (keys.NEW_NOISE, self.resample, "Resample: a new seed"),
+                (keys.SWAP, self.swap, "Swap the interpolation's ends A and B"),
+                (keys.EXPORT, ibox.export_png, "Export the interpolation as a PNG strip"),
+                (keys.EXPORT_MORE, ibox.export_gif, "Export the interpolation as a GIF")):
+            keys.shortcut(action, self, lambda s=slot: s(), what,
+                          Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.size.currentIndexChanged.connect(self.refresh_grid)
         self.seed.valueChanged.connect(self._noise_changed)
         self.trunc_on.toggled.connect(self._noise_changed)

@@ -11,13 +11,12 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QSpinBox, QVBoxLayout, QWidget
 
 from models.events import Step
 
-from ...widgets import PauseButton, ask_idx_folder, format_duration
+from ...train_block import TrainBlock
+from ...widgets import ask_idx_folder, format_duration
 from .digits_tips import DEFAULTS, KIND_TIPS, KINDS, WGAN_PRESET, TipsBox
 
 CHOOSE_FOLDER = "Choose folder…"
@@ -70,26 +69,17 @@ class TrainControls(QWidget):
             form.addRow(label, w)
         self.tips = TipsBox()
 
-        self.train_btn = QPushButton("Start")
-        self.train_btn.setShortcut(QKeySequence("Ctrl+T"))
-        self.train_btn.setToolTip("Train a fresh GAN with these settings (Ctrl+T). Its generator "
-                                  "appears as “Trained here” in the model list while it learns.")
-        self.pause_btn = PauseButton("Ctrl+P")
-        self.stop_btn = QPushButton("Stop")
-        self.stop_btn.setShortcut(QKeySequence("Ctrl+."))
-        self.stop_btn.setToolTip("Stop after the current step and keep the generator (Ctrl+.)")
-        self.train_btn.clicked.connect(self.trainRequested)
-        self.pause_btn.clicked.connect(self.pauseRequested)
-        self.stop_btn.clicked.connect(self.stopRequested)
-        buttons = QHBoxLayout()
-        for b in (self.train_btn, self.pause_btn, self.stop_btn):
-            buttons.addWidget(b)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(False)
-        self.status = QLabel("Ready.")
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.block = TrainBlock("Train a fresh GAN with these settings. Its generator "
+                                "appears as “Trained here” in the model list while it learns.",
+                                "Stop after the current step and keep the generator",
+                                train_text="Start")
+        # the form's names for the block's parts, as the view and its tests use them
+        self.train_btn, self.pause_btn, self.stop_btn = (self.block.train_btn,
+                                                         self.block.pause_btn, self.block.stop_btn)
+        self.progress, self.status = self.block.progress, self.block.status
+        self.block.trainRequested.connect(self.trainRequested)
+        self.block.pauseRequested.connect(self.pauseRequested)
+        self.block.stopRequested.connect(self.stopRequested)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(box)
@@ -101,9 +91,7 @@ class TrainControls(QWidget):
         self.footer = QWidget()
         fl = QVBoxLayout(self.footer)
         fl.setContentsMargins(0, 4, 0, 0)
-        fl.addLayout(buttons)
-        fl.addWidget(self.progress)
-        fl.addWidget(self.status)
+        fl.addWidget(self.block)
         self._inputs = (self.dataset, self.kind, self.epochs, self.batch, self.noise_dim,
                         self.g_width, self.seed)
         self.kind.currentIndexChanged.connect(self._kind_changed)
@@ -180,27 +168,19 @@ class TrainControls(QWidget):
     # ------------------------------------------------------------------ state
     def set_state(self, state: str) -> None:
         """"idle", "running", "pausing" (asked for, not yet in effect) or "paused"."""
+        self.block.set_state(state)
         busy = state != "idle"
-        self.train_btn.setEnabled(not busy)
-        self.pause_btn.setEnabled(busy)
-        self.stop_btn.setEnabled(busy)
-        self.pause_btn.set_paused(state in ("paused", "pausing"))
         for w in self._inputs:
             w.setEnabled(not busy)
         self.tips.set_inputs_enabled(not busy)
 
     def begin(self) -> None:
-        self.progress.setValue(0)
+        self.block.begin()
 
     def show_step(self, ev: Step) -> None:
-        self.progress.setValue(int(1000 * ev.fraction))
         d, g = ev.losses.get("D", float("nan")), ev.losses.get("G", float("nan"))
-        self.status.setText(f"Epoch {ev.epoch}/{ev.epochs} · step {ev.step:,}/{ev.total_steps:,}"
-                            f" · {ev.images_per_s:,.0f} img/s\nD {d:.3f} · G {g:.3f} · "
-                            f"{format_duration(ev.elapsed_s)} elapsed · ETA "
-                            f"{format_duration(ev.eta_s)}")
+        self.block.show_step(ev, f"{ev.images_per_s:,.0f} img/s · D {d:.3f} · G {g:.3f} · "
+                                 f"{format_duration(ev.elapsed_s)} elapsed")
 
     def set_status(self, text: str, fraction: float | None = None) -> None:
-        self.status.setText(text)
-        if fraction is not None:
-            self.progress.setValue(int(1000 * fraction))
+        self.block.set_status(text, fraction)

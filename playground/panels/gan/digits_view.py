@@ -9,12 +9,12 @@ the generator's weights, which takes tens of milliseconds.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QScrollArea,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from models.imaging import save_png
 
+from ... import keys
 from ... import settings as app_settings
 from ...worker import JobRunner
 from .digits_conditional import ConditionalPane
@@ -104,14 +104,12 @@ class DigitsView(ModelSourceMixin, TrainingMixin, QWidget):
         # keys 0–9 pick the class wherever the class matters (not over spin boxes: they eat digits)
         for pane in (self.samples, self.conditional):
             for k in range(10):
-                sc = QShortcut(QKeySequence(str(k)), pane)
-                sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-                sc.setWhatsThis(f"Draw class {k} (conditional models)")
-                sc.activated.connect(lambda k=k: self.conditional.pick(k))
-            sc = QShortcut(QKeySequence("*"), pane)
-            sc.setWhatsThis("Draw any class (conditional models)")
-            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            sc.activated.connect(lambda: self.conditional.pick(None))
+                keys.shortcut(keys.CHOOSE[k], pane, lambda k=k: self.conditional.pick(k),
+                              f"Draw class {k} (conditional models)",
+                              Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            keys.shortcut(keys.ANY_CLASS, pane, lambda: self.conditional.pick(None),
+                          "Draw any class (conditional models)",
+                          Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     # ------------------------------------------------------------------ wiring
     def _model_changed(self) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout,
                                QGroupBox, QHBoxLayout, QLabel, QStyle, QVBoxLayout, QWidget)
 
@@ -17,6 +16,7 @@ from models.gan.losses import LOSS_NAMES, LabelTricks
 from models.gan.toy2d import DATASET_NAMES, NOISES, GAN2DConfig
 from models.gan.toy2d_train import LAYERS, OPTIMIZERS, GAN2DTrainConfig
 
+from ... import keys
 from .lab_inputs import RateSpinBox, button, combo, fraction, spin
 from .lab_plot import LAYER_NAMES
 
@@ -63,7 +63,7 @@ class LabControlPanel(QWidget):
         self._build_model()
         self._build_rules()
         self._build_layers()
-        self.save_image_btn = button("Save PNG…", "Ctrl+Shift+S", "Save the picture as a PNG image")
+        self.save_image_btn = button("Save PNG…", keys.EXPORT, "Save the picture as a PNG image")
         self.open_ckpt_btn = button("Open GAN…", None, "Continue from a saved 2-D GAN checkpoint: "
                                     "its G, D and settings")
         self.save_ckpt_btn = button("Save GAN…", None, "Save G and D as a checkpoint folder "
@@ -88,14 +88,13 @@ class LabControlPanel(QWidget):
     # ---------------------------------------------------------------- building
     def _build_run(self) -> None:
         self.run_box = QGroupBox("Play the game")
-        self.play_btn = button("Play", None, "Play or pause training (Space)")
-        self.step_btn = button("One step", "S", "One round: k D-steps, then one G-step (S or →)")
-        self.d_step_btn = button("Train D only", "D", "One update of D alone, G frozen: watch "
+        self.play_btn = button("Play", None, keys.tip("Play or pause training", keys.PLAY))
+        self.step_btn = button("One step", keys.STEP, "One round: k D-steps, then one G-step")
+        self.d_step_btn = button("Train D only", keys.STEP_D, "One update of D alone, G frozen: watch "
                                   "D's heat map sharpen while the generated points stay put")
-        self.g_step_btn = button("Train G only", "G", "One update of G alone, D frozen: the "
+        self.g_step_btn = button("Train G only", keys.STEP_G, "One update of G alone, D frozen: the "
                                   "generated points climb D's current landscape")
-        self.reset_btn = button("Reset", "R", "New random G and D; the charts start over "
-                                 "(R or Ctrl+R)")
+        self.reset_btn = button("Reset", keys.RESET, "New random G and D; the charts start over")
         grid = QGridLayout(self.run_box)
         grid.addWidget(self.play_btn, 0, 0, 1, 2)
         grid.addWidget(self.step_btn, 0, 2, 1, 2)
@@ -111,16 +110,13 @@ class LabControlPanel(QWidget):
                                      "that a GPU's launch overhead makes every step slower")
         grid.addWidget(self.step_label, 2, 0, 1, 4)
         grid.addWidget(self.device_label, 2, 4, 1, 2, Qt.AlignmentFlag.AlignRight)
-        self._shortcuts = []
-        for key, slot, what in (("Space", self.playRequested.emit, "Play or pause training"),
-                                ("Right", lambda: self._step("both"),
-                                 "One round: k D-steps, then one G-step"),
-                                ("Ctrl+R", self.resetRequested.emit, "Reset: new random G and D")):
-            sc = QShortcut(QKeySequence(key), self)
-            sc.setWhatsThis(what)
-            sc.activated.connect(slot)
-            self._shortcuts.append(sc)
-        self.status = QLabel("Press Play (Space): G's points chase the data.")
+        # Space plays, as on every playback bar; the step button holds S, this its other key
+        self._shortcuts = keys.shortcut(keys.PLAY, self, self.playRequested.emit,
+                                        "Play or pause training")
+        step = keys.Action(keys.STEP.name, keys.STEP.keys[1:], keys.STEP.what)
+        self._shortcuts += keys.shortcut(step, self, lambda: self._step("both"),
+                                         "One round: k D-steps, then one G-step")
+        self.status = QLabel(f"Press Play ({keys.PLAY.native()}): G's points chase the data.")
         self.status.setWordWrap(True)
         grid.addWidget(self.status, 3, 0, 1, 6)
 
@@ -134,9 +130,9 @@ class LabControlPanel(QWidget):
                                      Qt.ItemDataRole.ToolTipRole)
         self.dataset.setToolTip("The real distribution p_data. Changing it keeps G and D: watch "
                                 "them chase the new data, or Reset to start afresh.")
-        self.load_btn = button("Load points…", "Ctrl+L", "Learn your own points: a NumPy .npy file "
+        self.load_btn = button("Load points…", keys.LOAD_INPUT, "Learn your own points: a NumPy .npy file "
                                 "holding an N×2 array of x, y coordinates")
-        self.clear_btn = button("Clear drawing", "Ctrl+Backspace", "Erase your drawing")
+        self.clear_btn = button("Clear drawing", keys.CLEAR, "Erase your drawing")
         self.draw_hint = QLabel("Drag on the plot to draw; G chases each stroke.")
         self.draw_hint.setWordWrap(True)
         self.draw_hint.setStyleSheet("color: #a33;")
@@ -243,7 +239,7 @@ class LabControlPanel(QWidget):
         self.layer_boxes: dict[str, QCheckBox] = {}
         for i, name in enumerate(LAYERS):
             box = QCheckBox(f"{LAYER_NAMES[name]} ({i + 1})")
-            box.setShortcut(QKeySequence(str(i + 1)))
+            keys.bind_button(box, keys.CHOOSE[i + 1])
             box.setToolTip(f"{LAYER_TIPS[name]}. Hidden layers are not computed. ({i + 1})")
             self.layer_boxes[name] = box
             grid.addWidget(box, i // 2, i % 2)

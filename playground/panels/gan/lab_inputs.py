@@ -3,8 +3,10 @@ learning-rate box that steps along 1-2-5, combos and buttons with shortcuts in t
 """
 from __future__ import annotations
 
-from PySide6.QtGui import QKeySequence, QValidator
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QPushButton, QSpinBox
+
+from ... import keys
 
 LADDER = [m * 10.0 ** e for e in range(-5, 1) for m in (1, 2, 5) if m * 10.0 ** e <= 1.0]
 
@@ -68,10 +70,11 @@ def combo(items: dict, tip: str) -> QComboBox:
     return c
 
 
-def button(text: str, key: str | None, tip: str) -> QPushButton:
+def button(text: str, action: keys.Action | None, tip: str) -> QPushButton:
+    """A push button; with an action from playground.keys, its key and a tooltip naming it."""
     b = QPushButton(text)
-    if key:
-        b.setShortcut(QKeySequence(key))
-        tip = f"{tip} ({QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)})"
-    b.setToolTip(tip)
+    if action is not None:
+        keys.bind_button(b, action, tip)
+    else:
+        b.setToolTip(tip)
     return b

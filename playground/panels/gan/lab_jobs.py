@@ -21,6 +21,7 @@ from models.gan.toy2d import MODE_STD, mode_centres, mode_metrics
 from models.gan.toy2d_train import (GAN2DTrainer, LabControls, Picture, Progress, lab_job,
                                     one_step_job)
 
+from ... import keys
 from .lab_plot import help_text
 
 HEALTH_EVERY_S = 0.5
@@ -160,7 +161,7 @@ class LabJobsMixin:
         self.runner.start(_one_thread(lambda: one_step_job(trainer, kind, controls)))
 
     def reset(self) -> None:
-        self.new_trainer("New random G and D: press Play (Space).")
+        self.new_trainer(f"New random G and D: press Play ({keys.PLAY.native()}).")
 
     def _ensure_trainer(self) -> bool:
         if self.trainer is not None:

@@ -23,6 +23,7 @@ from models.diffusion.toy2d import points_from_strokes
 from models.gan.toy2d import DATASETS, EXTENT, fit_to_view, load_points_file, make_points
 from models.gan.toy2d_train import GAN2DTrainConfig, GAN2DTrainer
 
+from ... import keys
 from ... import settings as app_settings
 from ...widgets import ask_checkpoint
 from ...worker import JobRunner
@@ -249,7 +250,7 @@ class Lab2DView(LabJobsMixin, QWidget):
         STROKES.set(self.strokes)
         self._data_changed()
         n = sum(len(s) for s in self.strokes)
-        self.message.emit(f"Drawing: {len(self.strokes)} stroke(s), {n} points; press Play (Space)"
+        self.message.emit(f"Drawing: {len(self.strokes)} stroke(s), {n} points; press Play ({keys.PLAY.native()})"
                           if self.points is not None else "Keep drawing: at least two points are needed")
 
     def clear_drawing(self) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from models.pix2pix.label_files import LabelFileError, load_label_png, save_label_png
 from models.pix2pix.paired import open_rgb
 
+from ... import keys
 from ... import settings as app_settings
 from .paint_source import KEY
 
@@ -46,7 +47,7 @@ class PaintFilesMixin:
                                 f"{exc}\n\nYour painting is unchanged.")
             return False
         self.canvas.set_map(lab)
-        self.message.emit(f"Loaded {path} (Ctrl+Z brings the previous map back)")
+        self.message.emit(f"Loaded {path} ({keys.UNDO.native()} brings the previous map back)")
         return True
 
     def save_map(self, path: str | None = None) -> bool:

@@ -14,12 +14,12 @@ import time
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel,
                                QPushButton, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
 from models.pix2pix.landscapes import CLASSES, render_label_map, render_photo, validate_label_map
 
+from ... import keys
 from ... import settings as app_settings
 from ...widgets import ImageView
 from .canvas import LabelCanvas
@@ -127,8 +127,8 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
                           "photos the shipped model was trained on")
 
         self.new_noise_btn = QPushButton("New noise")
-        self.new_noise_btn.setToolTip("Draw a new dropout mask (pix2pix's only noise) and "
-                                      "regenerate (N)")
+        self.new_noise_btn.setToolTip(keys.tip("Draw a new dropout mask (pix2pix's only noise) "
+                                               "and regenerate", keys.NEW_NOISE))
         self.new_noise_btn.clicked.connect(self.new_noise)
         self.noise_box = QCheckBox("Dropout noise")
         self.noise_box.setToolTip("Keep dropout on at test time, as the paper does; off gives "
@@ -151,18 +151,18 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
         self.reference_box.setChecked(REFERENCE.get())
         self.reference_box.toggled.connect(self._reference_toggled)
         self.export_btn = QPushButton("Export picture…")
-        self.export_btn.setToolTip("Save the generated picture as PNG (Ctrl+E)")
+        self.export_btn.setToolTip(keys.tip("Save the generated picture as PNG", keys.EXPORT))
         self.export_btn.clicked.connect(lambda: self.export_output())
         self.random_btn = QPushButton("Random example")
         self.random_btn.setToolTip("Replace the map with a random landscape layout from the "
-                                   "dataset (Ctrl+R); undo brings yours back")
+                                   f"dataset ({keys.RANDOM.native()}); undo brings yours back")
         self.random_btn.clicked.connect(self.random_example)
         self.load_btn = QPushButton("Open map…")
-        self.load_btn.setToolTip("Load a label map PNG (Ctrl+L): palette, greyscale indices, "
+        self.load_btn.setToolTip(f"Load a label map PNG ({keys.LOAD_INPUT.native()}): palette, greyscale indices, "
                                  "or exact class colours")
         self.load_btn.clicked.connect(lambda: self.load_map())
         self.save_map_btn = QPushButton("Save map…")
-        self.save_map_btn.setToolTip("Save the label map as a palette PNG (Ctrl+Shift+L)")
+        self.save_map_btn.setToolTip(keys.tip("Save the label map as a palette PNG", keys.SAVE_INPUT))
         self.save_map_btn.clicked.connect(lambda: self.save_map())
 
         self.palette_list.setMaximumWidth(190)
@@ -196,15 +196,14 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
         self.save_btn.clicked.connect(lambda: self.save_checkpoint())
         self.model_box.currentIndexChanged.connect(
             lambda _: self.select_model(self.model_box.currentData()))
-        for keys, slot, what in (("N", self.new_noise, "New noise: a new dropout mask"),
-                                 ("Ctrl+E", self.export_output, "Export the picture as PNG"),
-                                 ("Ctrl+R", self.random_example,
-                                  "A random example from the procedural dataset"),
-                                 ("Ctrl+L", self.load_map, "Open a label map"),
-                                 ("Ctrl+Shift+L", self.save_map, "Save the label map")):
-            sc = QShortcut(QKeySequence(keys), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            sc.setWhatsThis(what)
-            sc.activated.connect(lambda s=slot: s())
+        for action, slot, what in ((keys.NEW_NOISE, self.new_noise, "New noise: a new dropout mask"),
+                                   (keys.EXPORT, self.export_output, "Export the picture as PNG"),
+                                   (keys.RANDOM, self.random_example,
+                                    "A random example from the procedural dataset"),
+                                   (keys.LOAD_INPUT, self.load_map, "Open a label map"),
+                                   (keys.SAVE_INPUT, self.save_map, "Save the label map")):
+            keys.shortcut(action, self, lambda s=slot: s(), what,
+                          Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     # ------------------------------------------------------------------ the map
     def _restore_map(self) -> None:
@@ -223,7 +222,8 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
     def random_example(self) -> None:
         size = self._model_size()
         self.canvas.set_map(render_label_map(random.randrange(2**31), size))
-        self.message.emit("A random layout from the procedural dataset (Ctrl+Z brings yours back)")
+        self.message.emit(f"A random layout from the procedural dataset ({keys.UNDO.native()} brings "
+                          "yours back)")
 
     # ------------------------------------------------------------------ generation
     def _model_size(self) -> int:

@@ -7,18 +7,21 @@ act while the focus is inside the painter, never on another tab that uses the sa
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import (QColor, QIcon, QKeySequence, QPainter, QPainterPath, QPen, QPixmap,
+from PySide6.QtGui import (QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap,
                            QPolygonF, QShortcut)
 from PySide6.QtWidgets import (QButtonGroup, QFrame, QHBoxLayout, QLabel, QSlider, QSpinBox,
                                QToolButton, QWidget)
 
 from models.pix2pix.landscapes import CLASSES
 
+from ... import keys
 from ... import settings as app_settings
 from .canvas import MAX_BRUSH, TOOLS, LabelCanvas
 from .palette import ClassPalette
 
-KEYS = {"brush": "B", "rectangle": "R", "fill": "F", "eraser": "E", "eyedropper": "I"}
+TOOL_ACTIONS = {"brush": keys.BRUSH, "rectangle": keys.RECTANGLE, "fill": keys.FILL,
+                "eraser": keys.ERASER, "eyedropper": keys.PICK}
+KEYS = {name: action.native() for name, action in TOOL_ACTIONS.items()}
 NAMES = {"brush": "Brush", "rectangle": "Rectangle", "fill": "Fill", "eraser": "Eraser",
          "eyedropper": "Pick"}
 TIPS = {"brush": "Paint the current class with a round brush; the right button paints sky",
@@ -27,15 +30,10 @@ TIPS = {"brush": "Paint the current class with a round brush; the right button p
         "eraser": "Paint sky, the background class",
         "eyedropper": "Click the map to pick its class, then go back to the previous tool "
                       "(Alt+click does the same with any tool)"}
-UNDO_KEYS, REDO_KEYS, CLEAR_KEY = ("Ctrl+Z",), ("Ctrl+Shift+Z", "Ctrl+Y"), "Ctrl+Backspace"
 SETTINGS_KEY = "pix2pix/painter"
 SAVED = app_settings.Setting(SETTINGS_KEY, {}, app_settings.record(
     tool=app_settings.name, size=app_settings.integer(), **{"class": app_settings.integer()}))
 ICON = 22
-
-
-def _native(key: str) -> str:
-    return QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
 
 
 def tool_icon(name: str, side: int = ICON) -> QIcon:
@@ -148,10 +146,10 @@ class PaintToolBar(QWidget):
         row.addWidget(self.size_spin)
         row.addWidget(_separator())
 
-        self.undo_btn = self._action_button("Undo", "Undo the last edit", UNDO_KEYS)
-        self.redo_btn = self._action_button("Redo", "Redo what was undone", REDO_KEYS)
+        self.undo_btn = self._action_button("Undo", "Undo the last edit", keys.UNDO)
+        self.redo_btn = self._action_button("Redo", "Redo what was undone", keys.REDO)
         self.clear_btn = self._action_button("Clear", "Fill the whole map with sky (undoable)",
-                                             (CLEAR_KEY,))
+                                             keys.CLEAR)
         self.undo_btn.clicked.connect(self.undoRequested)
         self.redo_btn.clicked.connect(self.redoRequested)
         self.clear_btn.clicked.connect(self.clearRequested)
@@ -160,10 +158,11 @@ class PaintToolBar(QWidget):
         row.addStretch(1)
         self.set_history(False, False)
 
-    def _action_button(self, text: str, tip: str, keys) -> QToolButton:
+    def _action_button(self, text: str, tip: str, action: keys.Action) -> QToolButton:
+        # the keys are the painter's scoped shortcuts (see bind), not the button's own
         b = QToolButton()
         b.setText(text)
-        b.setToolTip(f"{tip} ({' or '.join(_native(k) for k in keys)})")
+        b.setToolTip(keys.tip(tip, action))
         return b
 
     def set_tool(self, name: str) -> None:
@@ -189,12 +188,8 @@ class PaintToolBar(QWidget):
         self.redo_btn.setEnabled(bool(can_redo))
 
 
-def _shortcut(scope: QWidget, key: str, slot, what: str) -> QShortcut:
-    sc = QShortcut(QKeySequence(key), scope)
-    sc.setWhatsThis(what)   # the generated shortcuts list shows it
-    sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-    sc.activated.connect(slot)
-    return sc
+def _shortcut(scope: QWidget, action: keys.Action, slot, what: str) -> list[QShortcut]:
+    return keys.shortcut(action, scope, slot, what, Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
 
 def bind(toolbar: PaintToolBar, palette: ClassPalette, canvas: LabelCanvas,
@@ -234,14 +229,16 @@ def bind(toolbar: PaintToolBar, palette: ClassPalette, canvas: LabelCanvas,
         signal.connect(save)
 
     scope = scope if scope is not None else canvas
-    shortcuts = [_shortcut(scope, key, lambda name=name: canvas.set_tool(name), f"{NAMES[name]} tool")
-                 for name, key in KEYS.items()]
-    shortcuts += [_shortcut(scope, str(i + 1), lambda i=i: palette.set_class(i),
-                            f"Paint {CLASSES[i].name}")
-                  for i in range(min(9, len(CLASSES)))]
-    shortcuts += [_shortcut(scope, "[", lambda: toolbar.step_size(-1), "Smaller brush"),
-                  _shortcut(scope, "]", lambda: toolbar.step_size(+1), "Larger brush"),
-                  _shortcut(scope, CLEAR_KEY, lambda: canvas.clear(), "Clear the map to sky")]
-    shortcuts += [_shortcut(scope, k, canvas.undo, "Undo") for k in UNDO_KEYS]
-    shortcuts += [_shortcut(scope, k, canvas.redo, "Redo") for k in REDO_KEYS]
+    shortcuts = []
+    for name, action in TOOL_ACTIONS.items():
+        shortcuts += _shortcut(scope, action, lambda name=name: canvas.set_tool(name),
+                               f"{NAMES[name]} tool")
+    for i in range(min(9, len(CLASSES))):
+        shortcuts += _shortcut(scope, keys.CHOOSE[i + 1], lambda i=i: palette.set_class(i),
+                               f"Paint {CLASSES[i].name}")
+    for action, slot, what in ((keys.SMALLER, lambda: toolbar.step_size(-1), "Smaller brush"),
+                               (keys.LARGER, lambda: toolbar.step_size(+1), "Larger brush"),
+                               (keys.CLEAR, lambda: canvas.clear(), "Clear the map to sky"),
+                               (keys.UNDO, canvas.undo, "Undo"), (keys.REDO, canvas.redo, "Redo")):
+        shortcuts += _shortcut(scope, action, slot, what)
     return shortcuts

@@ -7,9 +7,8 @@ the tests build exactly what the form shows.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy,
+                               QHBoxLayout, QLabel, QPushButton, QSizePolicy,
                                QSpinBox, QVBoxLayout, QWidget)
 
 from models.events import Step
@@ -17,7 +16,8 @@ from models.pix2pix.networks import PATCHES, patch_fits
 from models.pix2pix.training import Pix2PixConfig, Pix2PixTrainConfig
 
 from ... import settings as app_settings
-from ...widgets import PauseButton, existing_folder, format_duration
+from ...train_block import TrainBlock
+from ...widgets import existing_folder, format_duration
 
 SETTINGS_KEY = "pix2pix/train/form"
 LANDSCAPES, FOLDER = "landscapes", "folder"
@@ -141,34 +141,21 @@ class TrainForm(QWidget):
         f.addRow("Batch size", self.batch)
         f.addRow("Seed", self.seed)
 
-        self.start_btn = QPushButton("Start")
-        self.start_btn.setShortcut(QKeySequence("Ctrl+Return"))
-        self.start_btn.setToolTip("Train a fresh generator and discriminator with these "
-                                  "settings (Ctrl+Return)")
-        self.pause_btn = PauseButton(None)      # Space, a view-wide QShortcut, toggles it
-        self.pause_btn.setToolTip("Pause or resume training (Space)")
-        self.stop_btn = QPushButton("Stop")
-        self.stop_btn.setToolTip("Stop after the current step and keep the generator (Esc)")
-        self.start_btn.clicked.connect(self.startRequested)
-        self.pause_btn.clicked.connect(self.pauseRequested)
-        self.stop_btn.clicked.connect(self.stopRequested)
-        buttons = QHBoxLayout()
-        for b in (self.start_btn, self.pause_btn, self.stop_btn):
-            buttons.addWidget(b)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.progress.setFormat("")
-        self.status = QLabel("Ready.")
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.block = TrainBlock("Train a fresh generator and discriminator with these settings",
+                                "Stop after the current step and keep the generator",
+                                train_text="Start")
+        # the form's names for the block's parts, as the view and its tests use them
+        self.start_btn, self.pause_btn, self.stop_btn = (self.block.train_btn,
+                                                         self.block.pause_btn, self.block.stop_btn)
+        self.progress, self.status = self.block.progress, self.block.status
+        self.block.trainRequested.connect(self.startRequested)
+        self.block.pauseRequested.connect(self.pauseRequested)
+        self.block.stopRequested.connect(self.stopRequested)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         for w in (data_box, model_box, run_box):
             lay.addWidget(w)
-        lay.addLayout(buttons)
-        lay.addWidget(self.progress)
-        lay.addWidget(self.status)
+        lay.addWidget(self.block)
         lay.addStretch(1)
 
         self._inputs = (self.dataset, self.folder_btn, self.direction, self.size, self.objective,
@@ -257,41 +244,21 @@ class TrainForm(QWidget):
     # ------------------------------------------------------------------ state
     def set_state(self, state: str) -> None:
         """"idle", "running", "pausing" (asked for, not yet in effect) or "paused"."""
+        self.block.set_state(state)
         busy = state != "idle"
-        self.start_btn.setEnabled(not busy)
-        self.pause_btn.setEnabled(busy)
-        self.stop_btn.setEnabled(busy)
-        self.pause_btn.set_paused(state in ("paused", "pausing"))
-        self._paused = state == "paused"
-        self._show_format(self.progress.format().removesuffix(" · paused"))
         for w in self._inputs:
             w.setEnabled(not busy)
         if not busy:
             self._changed()     # re-apply which inputs the choices leave unused
 
-    def _show_format(self, text: str) -> None:
-        # steps queued before the pause arrive after it: the mark must outlive them
-        self.progress.setFormat(text + " · paused" if self._paused and text else text)
-
     def begin(self) -> None:
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.progress.setFormat("")
+        self.block.begin()
 
     def show_step(self, ev: Step) -> None:
-        self.progress.setRange(0, max(1, ev.total_steps))
-        self.progress.setValue(ev.step)
-        self._show_format(f"step {ev.step:,} / {ev.total_steps:,}")
         rate = ev.step / ev.elapsed_s if ev.elapsed_s > 0 else float("nan")
         losses = " · ".join(f"{k} {v:.3f}" for k, v in ev.losses.items())
-        self.status.setText(f"Epoch {ev.epoch}/{ev.epochs} · {rate:.2f} steps/s · "
-                            f"{ev.images_per_s:.1f} pairs/s\n"
-                            f"{format_duration(ev.elapsed_s)} elapsed · ETA "
-                            f"{format_duration(ev.eta_s)}\n{losses}")
+        self.block.show_step(ev, f"{rate:.2f} steps/s · {ev.images_per_s:.1f} pairs/s · "
+                                 f"{format_duration(ev.elapsed_s)} elapsed\n{losses}")
 
     def set_status(self, text: str, fraction: float | None = None) -> None:
-        self.status.setText(text)
-        if fraction is not None:
-            self.progress.setRange(0, 1000)
-            self.progress.setValue(int(1000 * fraction))
-            self.progress.setFormat(f"{100 * fraction:.0f} %")
+        self.block.set_status(text, fraction)

@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
                                QVBoxLayout, QWidget)
 
+from ... import keys
 from ...curve_chart import CurveChart, Series
 from ...widgets import rgb_qimage
 
@@ -90,12 +91,12 @@ class PreviewGrid(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.title = QLabel("Press Start (Ctrl+Return): G's pictures for four fixed training "
+        self.title = QLabel(f"Press Start ({keys.TRAIN.native()}): G's pictures for four fixed training "
                             "examples appear here as it learns.")
         self.title.setWordWrap(True)
         self.export_btn = QPushButton("Export preview PNG…")
-        self.export_btn.setToolTip("Save the three rows as one PNG, at the images' own "
-                                   "resolution")
+        keys.bind_button(self.export_btn, keys.EXPORT, "Save the three rows as one PNG, at "
+                         "the images' own resolution")
         self.export_btn.setEnabled(False)
         self.export_btn.clicked.connect(self.exportRequested)
         head = QHBoxLayout()

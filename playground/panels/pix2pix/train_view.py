@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QFileDialog, QMessageBox, QScrollArea, QSplitter, QVBoxLayout,
                                QWidget)
 
@@ -135,13 +134,6 @@ class TrainView(QWidget):
         lay = QVBoxLayout(self)
         lay.addWidget(split)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        # Space and Esc act anywhere inside this view, not across the whole window
-        for key, slot, what in ((Qt.Key.Key_Space, self.toggle_pause, "Pause or resume training"),
-                                (Qt.Key.Key_Escape, self.stop, "Stop training")):
-            sc = QShortcut(QKeySequence(key), self)
-            sc.setWhatsThis(what)
-            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            sc.activated.connect(slot)
 
     def _connect(self) -> None:
         self.form.startRequested.connect(lambda: self.start())
