@@ -57,7 +57,8 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
     message = Signal(str)   # for the status bar
     title = "Autoencoders"
 
-    def __init__(self, parent=None, device: str = "auto", data_dir: str | None = None):
+    def __init__(self, *, device: str = "auto", data_dir: str | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.device, self.data_dir = device, data_dir
         self.models: dict[str, AutoencoderModel] = {}

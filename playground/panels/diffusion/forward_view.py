@@ -58,8 +58,10 @@ class _FittedImage(ImageView):
 class ForwardView(QWidget):
     message = Signal(str)
 
-    def __init__(self, data_dir: str | None = None, parent: QWidget | None = None):
+    def __init__(self, *, device: str = "auto", data_dir: str | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
+        self.device = device    # unused: the forward process is numpy on the CPU
         self.prefs = {**DEFAULTS, **PREFS.get()}
         images, labels, _ = load_sample_images()
         self.images, self.labels = images, labels

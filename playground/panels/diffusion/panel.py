@@ -20,12 +20,12 @@ class DiffusionPanel(QWidget):
     title = "Diffusion"
     family = "diffusion"
 
-    def __init__(self, device: str = "auto", data_dir: str | None = None,
+    def __init__(self, *, device: str = "auto", data_dir: str | None = None,
                  parent: QWidget | None = None):
         super().__init__(parent)
-        self.forward = ForwardView(data_dir=data_dir)
+        self.forward = ForwardView(device=device, data_dir=data_dir)
         self.reverse = ReverseView(device=device, data_dir=data_dir)
-        self.toy = Toy2DView(device=device)
+        self.toy = Toy2DView(device=device, data_dir=data_dir)
         self.views = QTabWidget()
         self.views.setDocumentMode(True)
         for view, name, tip in (

@@ -44,7 +44,8 @@ EXPORT_DIR = app_settings.Setting(KEY + "export_dir", "", app_settings.path, kin
 class ReverseView(ModelSourceMixin, LiveTrainingMixin, QWidget):
     message = Signal(str)
 
-    def __init__(self, device: str = "auto", data_dir: str | None = None, parent=None):
+    def __init__(self, *, device: str = "auto", data_dir: str | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.device, self.data_dir = device, data_dir
         self.runner = JobRunner(self)          # sampling and export

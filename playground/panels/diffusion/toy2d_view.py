@@ -57,8 +57,8 @@ HELP = ("<b>Left</b>: the data diffused to time t, q(x<sub>t</sub>), and the lea
 class Toy2DView(ToyJobsMixin, QWidget):
     message = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None, device: str = "auto",
-                 data_dir: str | None = None):
+    def __init__(self, *, device: str = "auto", data_dir: str | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.device = device
         self.points: np.ndarray | None = None

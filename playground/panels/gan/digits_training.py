@@ -28,8 +28,8 @@ class TrainControls(QWidget):
     pauseRequested = Signal()
     stopRequested = Signal()
 
-    def __init__(self, parent: QWidget | None = None,
-                 data_dir: Callable[[], str | None] = lambda: None):
+    def __init__(self, *, data_dir: Callable[[], str | None] = lambda: None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         # data_dir() is the panel's data folder now (the Data folder menu changes it)
         self._data_dir = data_dir

@@ -37,7 +37,7 @@ TAB = app_settings.Setting(KEY + "tab", 1, app_settings.integer(0, len(TABS) - 1
 class DigitsView(ModelSourceMixin, TrainingMixin, QWidget):
     message = Signal(str)
 
-    def __init__(self, device: str = "auto", data_dir: str | None = None,
+    def __init__(self, *, device: str = "auto", data_dir: str | None = None,
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.device, self.data_dir = device, data_dir

@@ -57,9 +57,11 @@ CHECKPOINTS = Path(__file__).resolve().parents[3] / "checkpoints"
 class Lab2DView(LabJobsMixin, QWidget):
     message = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None, device: str = "auto"):
+    def __init__(self, *, device: str = "auto", data_dir: str | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
-        self.device = device
+        self.device = device          # the lab trains on the CPU (see set_device); kept for it
+        self.data_dir = data_dir      # unused: its data is 2-D points, drawn or from a file
         self.points: np.ndarray | None = None
         self.strokes: list[list[tuple[float, float]]] = []
         self.file_points: np.ndarray | None = None

@@ -24,10 +24,10 @@ class GANPanel(QWidget):
     title = "GANs"
     families = ("gan", "gan2d")
 
-    def __init__(self, device: str = "auto", data_dir: str | None = None,
+    def __init__(self, *, device: str = "auto", data_dir: str | None = None,
                  parent: QWidget | None = None):
         super().__init__(parent)
-        self.lab = Lab2DView(device=device)
+        self.lab = Lab2DView(device=device, data_dir=data_dir)
         self.digits = DigitsView(device=device, data_dir=data_dir)
         self.views = QTabWidget()
         self.views.setDocumentMode(True)

@@ -67,8 +67,12 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
     message = Signal(str)
     outputShown = Signal(int, float)      # request id, seconds from the request to the picture
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, *, device: str = "auto", data_dir: str | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
+        # the painter's generator runs on the CPU (one map at a time); the data folder is
+        # unused: the maps are painted. Both kept for the panels' one constructor.
+        self.device, self.data_dir = device, data_dir
         self._training = False
         self.seed = SEED.get() % 2**31
         self._asked: dict[int, float] = {}

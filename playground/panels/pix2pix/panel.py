@@ -22,11 +22,11 @@ class Pix2PixPanel(QWidget):
     title = "pix2pix"
     families = ("pix2pix",)
 
-    def __init__(self, device: str = "auto", data_dir: str | None = None,
+    def __init__(self, *, device: str = "auto", data_dir: str | None = None,
                  parent: QWidget | None = None):
         super().__init__(parent)
-        self.paint = PaintView()
-        self.train = TrainView(device=device)
+        self.paint = PaintView(device=device, data_dir=data_dir)
+        self.train = TrainView(device=device, data_dir=data_dir)
         self.views = QTabWidget()
         self.views.setDocumentMode(True)
         for view, name, tip in (

@@ -99,8 +99,10 @@ class TrainView(QWidget):
     message = Signal(str)
     modelTrained = Signal(object, object)     # (numpy state dict, meta dict)
 
-    def __init__(self, device: str = "auto", parent: QWidget | None = None):
+    def __init__(self, *, device: str = "auto", data_dir: str | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
+        self.data_dir = data_dir      # unused: the form's Folder picks the dataset
         self.device = device
         self.runner = JobRunner(self)
         self.last: TrainedWeights | None = None     # the newest weights handed out
