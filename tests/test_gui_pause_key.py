@@ -112,6 +112,8 @@ def test_ctrl_p_in_the_toy2d_particles(qtbot, messages, one_torch_thread):
     qtbot.waitUntil(lambda: view.controls.progress.value() > 0, timeout=WAIT_MS)
     try:
         _ctrl_p_pauses_then_resumes(qtbot, view, view.runner, view.controls.pause_btn)
+        # the stopped run's weights are sampled at once: let the particles finish first
+        qtbot.waitUntil(lambda: not view.path_runner.busy, timeout=WAIT_MS)
     finally:
         assert view.shutdown()
 
