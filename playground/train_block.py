@@ -1,8 +1,8 @@
 """The Train / Pause / Stop block every training form shows, with its progress bar.
 
 One widget for every panel that trains, so the buttons, their states, their keys (from
-playground.keys: Ctrl+T, Ctrl+P, Ctrl+.) and the progress bar's "epoch · step · ETA" look
-and behave the same everywhere. The form around it keeps what differs: its settings, the
+playground.keys: Ctrl+T, Ctrl+P, Ctrl+.) and the progress (step and ETA on the bar, the epoch
+on the status line) look and behave the same everywhere. The form around it keeps what differs: its settings, the
 tooltips that say what a run produces, and the status line's losses and speed.
 
 States, as JobRunner.stateChanged sends them: "idle", "running", "pausing" (asked for, not
@@ -56,8 +56,9 @@ class TrainBlock(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setFormat("")
-        self.progress.setToolTip("Progress of the run: epoch, optimiser step and the time left "
-                                 "at the pace so far")
+        self.progress.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.progress.setToolTip("Progress of the run: optimiser steps done and the time left "
+                                 "at the pace so far (the epoch is on the line below)")
         self.status = QLabel(ready)
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -100,15 +101,14 @@ class TrainBlock(QWidget):
         if text:
             self.status.setText(text)
 
-    def show_step(self, ev, detail: str | None = None) -> None:
-        """A models.events.Step: the bar's fill and "epoch e/E · step s/S · ETA m:ss";
-        `detail` (losses, speed) goes to the status line."""
+    def show_step(self, ev, detail: str = "") -> None:
+        """A models.events.Step: the bar's fill and "step s/S · ETA m:ss" on it, and the
+        status line "Epoch e/E · `detail`" (losses, speed). The epoch goes below the bar so
+        that the bar's text fits the narrowest training column (pix2pix's)."""
         self.progress.setValue(int(1000 * ev.fraction))
-        parts = [f"epoch {ev.epoch}/{ev.epochs}"] if ev.epochs > 1 else []
-        parts += [f"step {ev.step:,}/{ev.total_steps:,}", f"ETA {format_duration(ev.eta_s)}"]
-        self._show_format(" · ".join(parts))
-        if detail is not None:
-            self.status.setText(detail)
+        self._show_format(f"step {ev.step:,}/{ev.total_steps:,} · ETA {format_duration(ev.eta_s)}")
+        parts = [f"Epoch {ev.epoch}/{ev.epochs}"] if ev.epochs > 1 else []
+        self.status.setText(" · ".join(parts + [detail] if detail else parts))
 
     def set_status(self, text: str, fraction: float | None = None) -> None:
         """A status line; with `fraction`, a bar that shows it as a percentage (loading)."""

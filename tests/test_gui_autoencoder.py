@@ -591,6 +591,31 @@ def test_pause_and_stop_while_the_dataset_loads_act(panel, qtbot, small_folder, 
 
 # --------------------------------------------------------------------------- 11. errors
 
+def test_missing_shipped_models_are_listed_and_explained_like_every_panels(
+        qtbot, tmp_path, monkeypatch, messages):
+    """The one ModelSource: a shipped checkpoint that is missing stays in the list as
+    "not available" and a banner says why and what to do, as in the other panels; nothing
+    is raised, and a checkpoint opened from disk is shown."""
+    from playground.panels.autoencoder import source
+    from playground.panels.autoencoder.panel import AutoencoderPanel
+    monkeypatch.setattr(source, "CHECKPOINTS", tmp_path / "none")
+    panel = AutoencoderPanel(device="cpu")
+    qtbot.addWidget(panel)
+    panel.resize(1400, 860)
+    panel.show()
+    qtbot.waitExposed(panel)
+    names = [panel.model_box.itemText(i) for i in range(panel.model_box.count())]
+    assert names == [n + " (not available)" for n in PRETRAINED_NAMES]
+    assert panel.banner.isVisible() and "not available" in panel.banner.text()
+    assert panel.space is None and not panel.save_btn.isEnabled()
+    assert panel.open_checkpoint(str(source.ROOT / "checkpoints" / "mnist-ae-2d")) is True
+    assert not panel.banner.isVisible() and panel.save_btn.isEnabled()
+    assert panel.space.model is panel.current_model() and "AE" in panel.info.text()
+    assert messages == []
+    assert panel.shutdown()
+
+
+
 def test_errors_become_messages(panel, qtbot, tmp_path, messages):
     missing = tmp_path / "no-such-folder"
     panel.training.set_values(_train_values(missing))
@@ -617,10 +642,11 @@ def test_errors_become_messages(panel, qtbot, tmp_path, messages):
     assert (ck / "model.safetensors").is_file() and (ck / "config.json").is_file()
     assert panel.open_checkpoint(str(ck)) is True
     assert messages == []
-    assert panel.active_name() == "VAE · ck"
+    assert panel.model_box.currentText() == "Opened · ck"      # as every panel names it
+    opened = panel.current_model()
     z = np.random.default_rng(0).standard_normal((8, 2)).astype(np.float32)
-    np.testing.assert_array_equal(panel.models["VAE · ck"].decode(z), panel.models[VAE_NAME].decode(z))
-    assert panel.space.model is panel.models["VAE · ck"]
+    np.testing.assert_array_equal(opened.decode(z), panel.models[VAE_NAME].decode(z))
+    assert panel.space.model is opened
     assert not list(tmp_path.rglob("*.tmp"))
 
 

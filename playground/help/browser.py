@@ -71,9 +71,12 @@ def _action_table() -> str:
             rows.append((key("1") + "–" + key("9") + ", " + key("0"), "Choose item k",
                          "The view's k-th numbered item: a class to draw or paint, a layer"))
             continue
-        rows.append((" or ".join(key(html.escape(s.toString(QKeySequence.SequenceFormat.NativeText)))
-                                 for s in a.sequences()), html.escape(a.name), html.escape(a.what)))
-    body = "".join(f"<tr><td width='200'>{k}</td><td><b>{n}</b></td><td>{w}</td></tr>"
+        texts = [s.toString(QKeySequence.SequenceFormat.NativeText) for s in a.sequences()]
+        texts = [t for t in texts if t]     # a standard key this platform leaves unbound
+        if texts:
+            rows.append((" or ".join(key(html.escape(t)) for t in texts), html.escape(a.name),
+                         html.escape(a.what)))
+    body = "".join(f"<tr><td width='140'>{k}</td><td><b>{n}</b>: {w}</td></tr>"
                    for k, n, w in rows)
     return ("<h2>The same key everywhere</h2><p>A key means one action in every panel; "
             f"the panels below list where each applies.</p><table cellpadding='3' "

@@ -1,5 +1,7 @@
-"""Where a view's models come from: the shipped checkpoints, the one trained here, and
-checkpoints opened from disk. Shared by the diffusion reverse view and the GAN digits view.
+"""Where a view's models come from: the shipped checkpoints, the ones trained here, and
+checkpoints opened from disk. Every panel that loads checkpoints uses it (the autoencoder
+panel, the diffusion reverse view, the GAN digits view and pix2pix's painter): one model list,
+one Open… and one Save… behaviour.
 
 A missing or broken shipped checkpoint is listed as "not available" and explained in a
 banner rather than raised; a bad file the user opens is a dialog, and the model shown
@@ -132,7 +134,10 @@ class ModelSource:
         if self.models.get(key) is None and key in self.pretrained:
             self._load_pretrained(key)          # it may have appeared since
             self._refresh_model_list()
+        # quietly: a view that follows currentIndexChanged must not show the model twice
+        self.model_box.blockSignals(True)
         self.model_box.setCurrentIndex(self.model_box.findData(key))
+        self.model_box.blockSignals(False)
         app_settings.declared(self.settings_key + "model").set(key)
         self._source_changed()
 
@@ -154,6 +159,38 @@ class ModelSource:
                 text = self.live_text() + text
             self.info.setText(text)
         self._model_shown(key, model)
+
+    def add_model(self, key: str, name: str, model, select: bool = True) -> None:
+        """List `model` as `name` (a run trained here, say); show it if `select`."""
+        self.models[key], self.names[key] = model, name
+        self._refresh_model_list()
+        if select:
+            self.select_model(key)
+
+    def rename_model(self, key: str, new_key: str, new_name: str) -> None:
+        """Give an entry a new key and name in place (a run that finished)."""
+        for table in (self.models, self.names, self.paths, self.errors):
+            if key in table:
+                items = list(table.items())
+                table.clear()
+                table.update((new_key if k == key else k, v) for k, v in items)
+        self.names[new_key] = new_name
+        current = self.current_key()
+        self._refresh_model_list()
+        if current == key:
+            self.model_box.blockSignals(True)
+            self.model_box.setCurrentIndex(self.model_box.findData(new_key))
+            self.model_box.blockSignals(False)
+
+    def remove_model(self, key: str) -> None:
+        """Take an entry off the list (a run that learned nothing); the list's first entry
+        is shown if it was the selected one."""
+        was_current = self.current_key() == key
+        for table in (self.models, self.names, self.paths, self.errors):
+            table.pop(key, None)
+        self._refresh_model_list()
+        if was_current and self.current_key() is not None:
+            self.select_model(self.current_key())
 
     def set_trained_model(self, model, live: bool = False) -> None:
         """Make `model` the “Trained here” entry (a snapshot while training, then the result)."""

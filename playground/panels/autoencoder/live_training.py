@@ -42,8 +42,13 @@ class LiveTrainingMixin:
         name = f"{config.kind.upper()} · training ({config.arch}, d={config.latent_dim})"
         self._trainer = None
         self._training_name, self._job_data, self._last_step = name, None, 0
-        self.models[name] = AutoencoderModel(config, {"family": "autoencoder"})
-        self._refresh_model_list(select=name)
+        # listed (and picked) at once, shown from the first snapshot on: the plot keeps the
+        # model it had until the job has codes of its own to draw
+        self.add_model(name, name, AutoencoderModel(config, {"family": "autoencoder"}),
+                       select=False)
+        self.model_box.blockSignals(True)
+        self.model_box.setCurrentIndex(self.model_box.findData(name))
+        self.model_box.blockSignals(False)
         self.training.begin(name)
         self.training.set_status("Building the model…")
         dataset, device, data_dir = v["dataset"], self.device, self.data_dir
@@ -96,16 +101,14 @@ class LiveTrainingMixin:
         if name is None:
             return
         if trainer is None or trainer.steps_done == 0:   # nothing learned: do not list it
-            self.models.pop(name, None)
-            self._refresh_model_list()
-            if self.active_name():
-                self.select_model(self.active_name())
+            self._training_name = None
+            self.remove_model(name)
             return
         model = self.models[name]
         model.load_state(trainer.state_numpy())
         data = self._job_data
         final = name.replace("training", "stopped" if stopped_early else "trained")
-        self.models = {final if k == name else k: m for k, m in self.models.items()}
+        self.rename_model(name, final, final)
         if data is not None:
             self.display = (data.images, data.labels, data.classes)
         self._runs[final] = self.training.curves.state()
@@ -118,6 +121,7 @@ class LiveTrainingMixin:
                            "metrics_scope": "per-epoch test loss on a subset of the held-out set",
                            "latent_box": latent_box(self.space.latents, 0.0).tolist(),
                            "stopped_early": stopped_early})
+        self.info.setText(self.describe(model))     # now with its steps and held-out loss
 
     def _on_finished(self, result) -> None:
         stopped = result is None

@@ -1,16 +1,11 @@
 """The autoencoder panel: train AEs and VAEs live and explore their latent spaces."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QComboBox,
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -22,28 +17,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models import CheckpointError, load_checkpoint
-from models.autoencoder.api import AutoencoderModel
 from models.data import read_folder, to_float
 from models.events import DatasetReady, Preview
 from models.autoencoder.training import AutoencoderTrainer
 
 from ... import keys
 from ...latent_plot import LatentPlot
-from ...widgets import ImageView, ask_checkpoint
+from ...widgets import ImageView
 from ...worker import JobRunner
 from .compare import CompareView
 from .live_training import HYPERPARAMETERS, LiveTrainingMixin
 from .morph import MorphTool
+from .source import CHECKPOINTS, ROOT, AutoencoderSource
 from .space import LatentSpace
 from .tools import AttributeTool, GridTool, SampleTool
 from .training_view import TrainingView
 
-ROOT = Path(__file__).resolve().parents[3]
-CHECKPOINTS = ROOT / "checkpoints"
 SAMPLE_DATA = ROOT / "assets" / "datasets" / "mnist-sample"
-PRETRAINED = {"VAE · pretrained (MNIST, 2-D)": "mnist-vae-2d",
-              "AE · pretrained (MNIST, 2-D)": "mnist-ae-2d"}
+__all__ = ["AutoencoderPanel", "CHECKPOINTS", "load_sample_images"]
 
 
 def load_sample_images() -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
@@ -53,7 +44,7 @@ def load_sample_images() -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
             np.concatenate([ds.train.labels, ds.test.labels]), ds.classes)
 
 
-class AutoencoderPanel(LiveTrainingMixin, QWidget):
+class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
     message = Signal(str)   # for the status bar
     title = "Autoencoders"
 
@@ -61,7 +52,6 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.device, self.data_dir = device, data_dir
-        self.models: dict[str, AutoencoderModel] = {}
         self.display = load_sample_images()
         self.space: LatentSpace | None = None
         self.runner = JobRunner(self)
@@ -73,30 +63,17 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         self._build()
         self._connect()
         self.training.set_values(HYPERPARAMETERS.get())
-        for name, folder in PRETRAINED.items():
-            try:
-                self.models[name] = load_checkpoint(CHECKPOINTS / folder)
-            except CheckpointError as exc:
-                self.message.emit(f"Could not load a pretrained model: {exc}")
-        self._refresh_model_list()
-        if self.models:
-            self.select_model(next(iter(self.models)))
+        self._init_models()     # the shipped models; the last one shown, else the VAE
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
-        self.model_box = QComboBox()
+        bar = self._build_model_bar(
+            "Which model the plot and tools use: the shipped ones, the runs trained here, "
+            "and checkpoints you opened",
+            keys.tip("Load an autoencoder checkpoint folder or .safetensors file", keys.OPEN),
+            keys.tip("Save the selected model as a checkpoint folder", keys.SAVE))
         self.model_box.setMinimumContentsLength(28)
-        self.model_box.setToolTip("Which model the plot and tools use")
-        self.open_btn = QPushButton("Open…")
-        self.open_btn.setToolTip(keys.tip("Load a checkpoint folder or .safetensors file", keys.OPEN))
-        self.save_btn = QPushButton("Save…")
-        self.save_btn.setToolTip(keys.tip("Save the selected model as a checkpoint", keys.SAVE))
         self.modes = QButtonGroup(self)
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel("Model"))
-        bar.addWidget(self.model_box)
-        bar.addWidget(self.open_btn)
-        bar.addWidget(self.save_btn)
         bar.addSpacing(16)
         for mode, text, action, tip in (
                 ("explore", "Explore", keys.EXPLORE, "Click or drag to decode"),
@@ -109,7 +86,7 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
             bar.addWidget(b)
             if mode == "explore":
                 b.setChecked(True)
-        bar.addStretch(1)
+        bar.addSpacing(16)
         self.compare_btn = QPushButton("Compare AE ↔ VAE")
         self.compare_btn.setCheckable(True)
         keys.bind_button(self.compare_btn, keys.COMPARE,
@@ -153,11 +130,13 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         split.setSizes([scroll.minimumWidth(), 620, 420])
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
+        lay.addWidget(self.banner)
         lay.addWidget(split, 1)
         self._grid_timer = QTimer(self, singleShot=True, interval=120)
 
     def _connect(self) -> None:
-        self.model_box.currentTextChanged.connect(self.select_model)
+        self.model_box.currentIndexChanged.connect(
+            lambda _: self.select_model(self.model_box.currentData()))
         self.open_btn.clicked.connect(lambda: self.open_checkpoint())
         self.save_btn.clicked.connect(lambda: self.save_checkpoint())
         self.modes.buttonClicked.connect(lambda b: self.plot.set_mode(b.property("mode")))
@@ -183,30 +162,21 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         self.runner.stateChanged.connect(self.training.set_state)
 
     # ------------------------------------------------------------------ models
-    def _refresh_model_list(self, select: str | None = None) -> None:
-        self.model_box.blockSignals(True)
-        current = select or self.model_box.currentText()
-        self.model_box.clear()
-        self.model_box.addItems(list(self.models))
-        if current in self.models:
-            self.model_box.setCurrentText(current)
-        self.model_box.blockSignals(False)
-
     def active_name(self) -> str:
-        return self.model_box.currentText()
+        """The selected entry's key: its name in the list for shipped models and runs."""
+        return self.current_key() or ""
 
-    def select_model(self, name: str, latents: np.ndarray | None = None) -> None:
-        if name not in self.models:
+    def _model_shown(self, key: str | None, model) -> None:
+        """ModelSource picked `key`: the plot, the tools and the training column show it."""
+        if model is None:       # a shipped checkpoint that is missing: the banner says why
             return
-        if self.model_box.currentText() != name:
-            self._refresh_model_list(select=name)
         images, labels, classes = self.display
-        self.space = LatentSpace.build(self.models[name], images, labels, classes, latents)
+        self.space = LatentSpace.build(model, images, labels, classes)
         self._space_changed(autorange=True)
         if not self.runner.busy:   # while training, the grid and curves show the job's instead
-            model, x = self.space.model, to_float(images[:8])
+            x = to_float(images[:8])
             self.training.show_preview(Preview(0, x, model.decode(model.encode(x))))
-            run = self._runs.get(name)
+            run, name = self._runs.get(key), self.names.get(key, str(key))
             self.training.curves.restore(run, f"Training curves of {name}" if run else
                                          f"No training curves: {name} was not trained here.")
 
@@ -295,7 +265,7 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         images, labels, classes = self.display
         picks = {}
         for kind in ("ae", "vae"):
-            names = [n for n, m in self.models.items() if m.config.kind == kind]
+            names = [n for n, m in self.models.items() if m is not None and m.config.kind == kind]
             if names:  # prefer the selected model, else the last of that kind
                 name = self.active_name() if self.active_name() in names else names[-1]
                 picks[kind] = LatentSpace.build(self.models[name], images, labels, classes)
@@ -303,43 +273,14 @@ class AutoencoderPanel(LiveTrainingMixin, QWidget):
         self.compare.render_grids()
 
     # ------------------------------------------------------------------ checkpoints
-    def open_checkpoint(self, path: str | None = None) -> bool:
-        if path is None:
-            path = ask_checkpoint(self, str(CHECKPOINTS))
-        if not path:
-            return False
-        try:
-            model = load_checkpoint(path)
-        except CheckpointError as exc:
-            QMessageBox.warning(self, "Cannot open checkpoint", str(exc))
-            return False
-        if getattr(model, "family", None) != "autoencoder":
-            QMessageBox.warning(self, "Cannot open checkpoint", f"{path} is not an autoencoder.")
-            return False
-        name = f"{model.config.kind.upper()} · {Path(path).name}"
-        self.models[name] = model
-        self._refresh_model_list(select=name)
-        self.select_model(name)
-        self.message.emit(f"Loaded {path}")
-        return True
-
-    def save_checkpoint(self, directory: str | None = None) -> bool:
-        if self.space is None:
-            return False
+    def save_checkpoint(self, path: str | None = None) -> bool:
+        """ModelSource's Save…, except for the run in progress: its weights are saved once
+        it has finished or been stopped."""
         if self.runner.busy and self.active_name() == self._training_name:
-            QMessageBox.information(self, "Save", "Stop or finish training first; then save its weights.")
+            QMessageBox.information(self, "Save", "Stop or finish training first; then save "
+                                    "its weights.")
             return False
-        if directory is None:
-            directory, _ = QFileDialog.getSaveFileName(self, "Save checkpoint as folder", "my-autoencoder")
-        if not directory:
-            return False
-        try:
-            self.space.model.save(directory)
-        except (OSError, CheckpointError) as exc:
-            QMessageBox.warning(self, "Save failed", f"Could not save to {directory}:\n{exc}")
-            return False
-        self.message.emit(f"Saved {directory}")
-        return True
+        return super().save_checkpoint(path)
 
     def help_topic(self) -> str:
         """F1: the help page's section for what is on screen (see playground/help)."""

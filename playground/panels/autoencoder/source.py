@@ -1,0 +1,55 @@
+"""Where the autoencoder panel's models come from: the shipped 2-D VAE and AE, the runs
+trained here (each keeps its own entry), and checkpoints opened from disk: the one ModelSource
+every panel uses.
+
+Shipped models and runs are keyed by their names in the list, so a run's loss curves (kept
+by name) follow it when it is picked again.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from models.autoencoder.api import AutoencoderModel
+
+from ..model_source import ModelSource
+
+ROOT = Path(__file__).resolve().parents[3]
+CHECKPOINTS = ROOT / "checkpoints"
+VAE_NAME = "VAE · pretrained (MNIST, 2-D)"
+AE_NAME = "AE · pretrained (MNIST, 2-D)"
+PRETRAINED = {VAE_NAME: (VAE_NAME, "mnist-vae-2d"), AE_NAME: (AE_NAME, "mnist-ae-2d")}
+KEY = "autoencoder/"
+
+
+def describe(model: AutoencoderModel) -> str:
+    c, m = model.config, model.meta
+    parts = [f"{c.kind.upper()} · {c.arch} · d = {c.latent_dim}"]
+    if m.get("dataset", {}).get("name"):
+        parts.append(f"trained on {m['dataset']['name']}")
+    if m.get("steps"):
+        parts.append(f"{m['steps']:,} steps")
+    loss = m.get("metrics", {}).get("test_loss")
+    if isinstance(loss, (int, float)) and loss == loss:
+        parts.append(f"held-out loss {loss:.1f}")
+    return " · ".join(parts)
+
+
+class AutoencoderSource(ModelSource):
+    """Mixed into AutoencoderPanel, which shows the selected model in `_model_shown`."""
+    model_class = AutoencoderModel
+    model_kind = "an autoencoder"
+    pretrained = PRETRAINED
+    default_model = VAE_NAME
+    settings_key = KEY
+    open_title = "Open autoencoder checkpoint"
+    save_name = "my-autoencoder"
+    train_hint = "Train a model (Train, on the left)"
+
+    def checkpoints_dir(self) -> Path:
+        return CHECKPOINTS
+
+    def describe(self, model) -> str:
+        return describe(model)
+
+    def _training_now(self) -> bool:
+        return self.runner.busy and self.current_key() == self._training_name
