@@ -96,6 +96,7 @@ class TrainBlock(QWidget):
     # ------------------------------------------------------------------ progress
     def begin(self, text: str = "") -> None:
         """A run starts: an empty bar (and, if given, a status line)."""
+        self.progress.setRange(0, 1000)
         self.progress.setValue(0)
         self._show_format("")
         if text:
@@ -105,8 +106,14 @@ class TrainBlock(QWidget):
         """A models.events.Step: the bar's fill and "step s/S · ETA m:ss" on it, and the
         status line "Epoch e/E · `detail`" (losses, speed). The epoch goes below the bar so
         that the bar's text fits the narrowest training column (pix2pix's)."""
-        self.progress.setValue(int(1000 * ev.fraction))
-        self._show_format(f"step {ev.step:,}/{ev.total_steps:,} · ETA {format_duration(ev.eta_s)}")
+        if ev.total_steps > 0:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(1000 * ev.fraction))
+            self._show_format(f"step {ev.step:,}/{ev.total_steps:,} · "
+                              f"ETA {format_duration(ev.eta_s)}")
+        else:               # a run with no set end: a busy bar and the count
+            self.progress.setRange(0, 0)
+            self._show_format(f"step {ev.step:,}")
         parts = [f"Epoch {ev.epoch}/{ev.epochs}"] if ev.epochs > 1 else []
         self.status.setText(" · ".join(parts + [detail] if detail else parts))
 
@@ -114,5 +121,6 @@ class TrainBlock(QWidget):
         """A status line; with `fraction`, a bar that shows it as a percentage (loading)."""
         self.status.setText(text)
         if fraction is not None:
+            self.progress.setRange(0, 1000)
             self.progress.setValue(int(1000 * fraction))
             self._show_format(f"{100 * fraction:.0f} %")
