@@ -608,6 +608,9 @@ def test_missing_shipped_models_are_listed_and_explained_like_every_panels(
     assert names == [n + " (not available)" for n in PRETRAINED_NAMES]
     assert panel.banner.isVisible() and "not available" in panel.banner.text()
     assert panel.space is None and not panel.save_btn.isEnabled()
+    for button in (panel.sample_tool.draw_btn, panel.grid_tool.btn, panel.compare_btn,
+                   panel.compare_btn):      # with no model they do nothing, and raise nothing
+        qtbot.mouseClick(button, _left())
     assert panel.open_checkpoint(str(source.ROOT / "checkpoints" / "mnist-ae-2d")) is True
     assert not panel.banner.isVisible() and panel.save_btn.isEnabled()
     assert panel.space.model is panel.current_model() and "AE" in panel.info.text()
