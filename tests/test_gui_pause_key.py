@@ -118,9 +118,9 @@ def test_ctrl_p_in_the_toy2d_particles(qtbot, messages, one_torch_thread):
         assert view.shutdown()
 
 
-def test_space_plays_and_pauses_the_morph_while_the_focus_is_in_it(qtbot, messages):
-    """The morph's Play button flips its text; Space (the key of every playback bar) toggles
-    it while the focus is in the morph tool, and elsewhere in the panel leaves it alone."""
+def test_space_plays_and_pauses_the_morph_while_its_slider_has_the_focus(qtbot, messages):
+    """The morph's Play button flips its text; Space (Play / pause on every playback bar)
+    toggles it while its slider has the focus, and elsewhere in the panel leaves it alone."""
     from playground.panels.autoencoder.panel import AutoencoderPanel
     panel = _show(qtbot, AutoencoderPanel(device="cpu"))
     panel.tools.setCurrentWidget(panel.morph_tool)
@@ -140,5 +140,22 @@ def test_space_plays_and_pauses_the_morph_while_the_focus_is_in_it(qtbot, messag
         qtbot.keyClick(explore, Qt.Key.Key_Space)
         qtbot.wait(50)
         assert not play.isChecked() and explore.isChecked()
+    finally:
+        panel.shutdown()
+
+
+def test_ctrl_shift_p_plays_and_pauses_the_morph(qtbot, messages):
+    """Play / pause's other key, anywhere in the view, survives the button's text flips.
+    (A button's shortcut clicks it through animateClick, a moment later: hence the waits.)"""
+    from playground.panels.autoencoder.panel import AutoencoderPanel
+    panel = _show(qtbot, AutoencoderPanel(device="cpu"))
+    panel.tools.setCurrentWidget(panel.morph_tool)
+    play = panel.morph_tool.play_btn
+    keys = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    try:
+        for playing in (True, False, True):
+            qtbot.keyClick(panel, Qt.Key.Key_P, keys)
+            qtbot.waitUntil(lambda: play.isChecked() == playing, timeout=2000)
+            assert ("Pause" if playing else "Play") in play.text()
     finally:
         panel.shutdown()
