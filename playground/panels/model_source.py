@@ -1,7 +1,8 @@
 """Where a view's models come from: the shipped checkpoints, the ones trained here, and
-checkpoints opened from disk. Every panel that loads checkpoints uses it (the autoencoder
+checkpoints opened from disk. Every view that picks a model to use uses it (the autoencoder
 panel, the diffusion reverse view, the GAN digits view and pix2pix's painter): one model list,
-one Open… and one Save… behaviour.
+one Open… and one Save… behaviour. (The GAN lab's Open GAN… / Save GAN… are not a picker:
+they continue and save one running game, G, D and its settings together.)
 
 A missing or broken shipped checkpoint is listed as "not available" and explained in a
 banner rather than raised; a bad file the user opens is a dialog, and the model shown
