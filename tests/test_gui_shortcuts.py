@@ -236,8 +236,9 @@ def test_every_key_a_tooltip_or_label_promises_is_bound_in_its_view(window):
 
 
 # ---------------------------------------------------------------------- one table of keys
-def test_the_table_gives_each_key_one_action():
-    """playground.keys itself: no key in two actions, every action with a key."""
+def test_the_table_gives_each_key_one_action(qapp):
+    """playground.keys itself: no key in two actions, every action with a key. (qapp: the
+    platform's standard keys, Open and Save, need an application to be read.)"""
     from playground import keys
     owner: dict[str, str] = {}
     clashes = []
@@ -291,7 +292,7 @@ def test_the_training_keys_are_the_same_in_every_training_view(window):
 _KEY_SPAN = re.compile(r"<span class='key'>&nbsp;(.*?)&nbsp;</span>")
 
 
-def test_help_pages_name_only_the_tables_keys():
+def test_help_pages_name_only_the_tables_keys(qapp):
     """The help pages write keys through key(action): none names a key the table retired
     (Ctrl+D for Draw from prior, Esc for pix2pix's Stop …)."""
     from PySide6.QtGui import QKeySequence
