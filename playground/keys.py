@@ -8,7 +8,9 @@ action's name, so the shortcut test and the Help → Keyboard shortcuts page can
 no key carries two different actions.
 
 Keys are portable strings ("Ctrl+T") or a QKeySequence.StandardKey where the platform has a
-convention (Open, Save, Quit, Help), as QKeySequence takes them.
+convention (Open, Save, Quit, Help), as QKeySequence takes them; reading a StandardKey needs
+the QApplication (Qt asks the platform theme), so the help pages, which render without one,
+name only string keys.
 """
 from __future__ import annotations
 
