@@ -25,7 +25,7 @@ TRUNCATION_TIP = ("Sample z from a truncated normal: every coordinate beyond ±t
                   "trained most: cleaner, more typical images but less variety. Off (or a large "
                   "t) gives the full variety, including G's odd corners.")
 HELP = ("<b>Click</b> a sample to make it end <b>A</b> of the interpolation, <b>right-click</b> "
-        "(or Shift+click) for end <b>B</b>. <b>R</b> resamples, <b>X</b> swaps A and B, "
+        "(or Shift+click) for end <b>B</b>. <b>Ctrl+N</b> resamples, <b>X</b> swaps A and B, "
         "<b>Space</b> on the t slider plays the morph. For a conditional model, keys "
         "<b>0–9</b> pick the class and <b>*</b> asks for every class.<br><br>"
         "Everything here is G's forward pass on noise z: the same seed and settings always "
