@@ -150,7 +150,9 @@ def resolve_paths(path: str | os.PathLike) -> tuple[Path, Path | None]:
         if path.is_dir():
             weights = path / WEIGHTS
             if not weights.exists():
-                found = sorted(p.name for p in path.glob("*.safetensors"))
+                # a run's train_state.safetensors (models/train_state.py) holds no model
+                found = sorted(p.name for p in path.glob("*.safetensors")
+                               if p.name != "train_state.safetensors")
                 if len(found) == 1:
                     weights = path / found[0]
                 else:

@@ -17,7 +17,9 @@ import torch
 
 from .data import MIN_TRAIN, Dataset, TooFewImages, load_dataset, to_float
 from .device import pick_device
+from .distributed import SINGLE, Dist, batch_norm_mode
 from .events import DatasetReady, Status, TrainResult
+from .train_state import Resumable
 
 
 class TrainingDiverged(Exception):
@@ -28,14 +30,18 @@ def state_to_numpy(model: torch.nn.Module) -> dict[str, np.ndarray]:
     return {k: v.detach().to("cpu", copy=True).numpy() for k, v in model.state_dict().items()}
 
 
-class Trainer:
+class Trainer(Resumable):
     """The shape every trainer has.
 
     `family` names the checkpoint family its weights load as (written into config.json);
-    empty for a trainer whose weights are not a checkpoint of their own.
+    empty for a trainer whose weights are not a checkpoint of their own. `dist`, set before
+    `run()`, makes it one rank of a torchrun job (models/distributed.py); a trainer that can
+    train that way and resume lists its modules and optimisers in `train_parts()`
+    (models/train_state.py).
     """
 
     family: str = ""
+    dist: Dist = SINGLE
 
     def __init__(self, model_config, train_config, dataset=None,
                  device: str | torch.device = "auto"):
@@ -58,8 +64,15 @@ class Trainer:
         raise NotImplementedError
 
     def checkpoint(self, result: TrainResult | None = None) -> tuple[dict[str, np.ndarray], dict]:
-        """(weights, meta), ready for models.checkpoint.save_checkpoint."""
-        return self.state_numpy(), self.checkpoint_meta(result)
+        """(weights, meta), ready for models.checkpoint.save_checkpoint. A trainer with
+        train_parts() also records how many processes trained it, on what global batch, and
+        what its batch norm saw (models.distributed.Dist.meta)."""
+        meta = self.checkpoint_meta(result)
+        if self.resumable:
+            meta["distributed"] = self.dist.meta(
+                self.config.batch_size,
+                batch_norm_mode(self.train_parts().modules.values(), self.dist))
+        return self.state_numpy(), meta
 
 
 class ImageTrainer(Trainer):

@@ -17,7 +17,9 @@ import torch
 
 from ..data import MIN_TRAIN, Dataset, TooFewImages, to_float
 from ..events import DatasetReady, EpochEnd, LatentCodes, Preview, Snapshot, Step, TrainResult
-from ..trainer import ImageTrainer, TrainingDiverged, state_to_numpy
+from ..distributed import check_batch, check_step, epoch_indices, wrap
+from ..train_state import Parts, position
+from ..trainer import ImageTrainer, TrainingDiverged, state_to_numpy  # noqa: F401 (re-exported)
 from .nets import AEConfig, build_model, loss_terms
 
 
@@ -106,6 +108,10 @@ class AutoencoderTrainer(ImageTrainer):
         """A copy of the weights. Only call it while `run()` is not executing."""
         return state_to_numpy(self.model)
 
+    def train_parts(self) -> Parts:
+        return Parts({"model": self.model}, {"adam": self.optimizer},
+                     dict(getattr(self, "generators", {})))
+
     def run(self) -> Generator[object, None, TrainResult]:
         cfg, dev = self.config, self.device
         ds = yield from self.load_dataset()
@@ -125,10 +131,13 @@ class AutoencoderTrainer(ImageTrainer):
         n = len(train_x)
         if n == 0:
             raise ValueError("the training split is empty")
+        d = self.dist
+        per_rank = check_batch(cfg.batch_size, d)      # this process's share of a batch
+        model = wrap(self.model, d)                   # DDP averages the gradients
         steps_per_epoch = math.ceil(n / cfg.batch_size)
         total = steps_per_epoch * cfg.epochs
-        shuffle = torch.Generator().manual_seed(cfg.seed)
-        noise = torch.Generator(device=dev).manual_seed(cfg.seed + 1)
+        noise = self.generator("noise", d.rank_seed(cfg.seed + 1), dev)
+        first_epoch, first_b = position(self.steps_done, steps_per_epoch)
 
         epoch_test_x = test_x[:epoch_test_size(cfg, n, len(test_x))]
         self.model.train()
@@ -154,29 +163,35 @@ class AutoencoderTrainer(ImageTrainer):
             return event
 
         yield from self._snapshot(eval_x, eval_y)
-        for epoch in range(1, cfg.epochs + 1):
-            perm = torch.randperm(n, generator=shuffle).to(dev)
+        for epoch in range(first_epoch, cfg.epochs + 1):
+            # this rank's share of the epoch's order (all of it in one process)
+            perm = epoch_indices(n, cfg.seed, epoch, d, dev)
             sums: dict[str, float] = {}
-            for b in range(steps_per_epoch):
+            counted = 0
+            for b in range(first_b if epoch == first_epoch else 0, steps_per_epoch):
                 t0 = time.perf_counter()
-                batch = train_x[perm[b * cfg.batch_size:(b + 1) * cfg.batch_size]]
-                terms = loss_terms(self.model, batch, cfg.beta, noise)
+                batch = train_x[perm[b * per_rank:(b + 1) * per_rank]]
+                terms = loss_terms(model, batch, cfg.beta, noise)
                 losses = {k: float(v.detach()) for k, v in terms.items()}
-                if not all(math.isfinite(v) for v in losses.values()):
-                    raise TrainingDiverged(
-                        f"The loss became {losses['loss']} at step {self.steps_done + 1} "
-                        f"(epoch {epoch}). Training stopped; the model keeps the weights of "
-                        f"step {self.steps_done}. Try a smaller learning rate.")
+                # every rank learns of a NaN (or a stop) on any rank before a weight changes
+                check_step(d, losses.values(),
+                           f"The loss became {losses['loss']} at step {self.steps_done + 1} "
+                           f"(epoch {epoch}). Training stopped; the model keeps the weights of "
+                           f"step {self.steps_done}. Try a smaller learning rate.",
+                           self.steps_done + 1)
                 self.optimizer.zero_grad(set_to_none=True)
                 terms["loss"].backward()
                 self.optimizer.step()
                 self.steps_done += 1
-                images_seen += len(batch)
+                images_seen += len(batch) * d.world_size
+                counted += len(batch)
                 for k, v in losses.items():
                     sums[k] = sums.get(k, 0.0) + v * len(batch)
                 busy += time.perf_counter() - t0
                 yield Step(self.steps_done, total, epoch, cfg.epochs, losses, busy,
                            images_seen / max(busy, 1e-9))
+                if not d.is_main:
+                    continue            # the other ranks only train: rank 0 shows progress
                 if live_due(self._preview, last_preview, cfg.preview_every_s):
                     last_preview = busy
                     yield timed(self._preview, preview_x)
@@ -186,7 +201,7 @@ class AutoencoderTrainer(ImageTrainer):
             t0 = time.perf_counter()
             self.last_test_losses = evaluate(self.model, epoch_test_x, cfg.beta)
             busy += time.perf_counter() - t0
-            train_losses = {k: v / n for k, v in sums.items()}
+            train_losses = {k: v / max(1, counted) for k, v in sums.items()}
             yield EpochEnd(epoch, cfg.epochs, train_losses, dict(self.last_test_losses))
             if epoch == cfg.epochs or live_due(self._preview, last_preview, 0.0):
                 last_preview = busy

@@ -16,9 +16,11 @@ import torch
 from torch.nn import functional as F
 
 from ..data import Dataset
+from ..distributed import check_batch, check_step, epoch_indices, wrap
 from ..events import EpochEnd, Snapshot, Step, TrainResult
 from ..live import LiveBudget
-from ..trainer import ImageTrainer, TrainingDiverged, load_training_data, state_to_numpy, to_signed
+from ..train_state import Parts, position
+from ..trainer import ImageTrainer, load_training_data, state_to_numpy, to_signed
 from .sampling import run_chain
 from .scheduler import NoiseScheduler
 from .unet import DiffusionConfig, UNet
@@ -118,6 +120,13 @@ class DiffusionTrainer(ImageTrainer):
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=train_config.lr)
         self.last_test_loss = float("nan")
 
+    def train_parts(self) -> Parts:
+        return Parts({"model": self.model, "ema": self.ema.model}, {"adam": self.optimizer},
+                     dict(getattr(self, "generators", {})), {"ema_updates": self.ema.updates})
+
+    def set_scalars(self, scalars: dict) -> None:
+        self.ema.updates = int(scalars.get("ema_updates", self.ema.updates))
+
     def state_numpy(self) -> dict[str, np.ndarray]:
         """A copy of the EMA weights (what is sampled from and saved). Only call it while
         `run()` is not executing."""
@@ -140,10 +149,14 @@ class DiffusionTrainer(ImageTrainer):
         test_x = torch.from_numpy(to_signed(ds.test.images[:cfg.test_points])).to(dev)
         test_y = torch.from_numpy(ds.test.labels[:cfg.test_points].astype(np.int64)).to(dev)
         T = self.scheduler.num_train_timesteps
+        d = self.dist
+        per_rank = check_batch(cfg.batch_size, d)      # this process's share of a batch
+        model = wrap(self.model, d)                   # DDP averages the gradients
         steps_per_epoch = math.ceil(n / cfg.batch_size)
         total = steps_per_epoch * cfg.epochs
-        shuffle = torch.Generator().manual_seed(cfg.seed)
-        rng = torch.Generator(device=dev).manual_seed(cfg.seed + 1)
+        first_epoch, first_b = position(self.steps_done, steps_per_epoch)
+        # t, ε and label dropout: each rank draws its own
+        rng = self.generator("noise", d.rank_seed(cfg.seed + 1), dev)
         fixed = torch.Generator().manual_seed(cfg.seed + 2)
         sample_noise = torch.randn((cfg.sample_count, 1, 28, 28), generator=fixed).to(dev)
         sample_labels = (torch.arange(cfg.sample_count) % mc.num_classes).to(dev) \
@@ -159,12 +172,13 @@ class DiffusionTrainer(ImageTrainer):
         make_snapshot = lambda: Snapshot(self.steps_done, self.state_numpy())  # noqa: E731
         yield live.timed("snapshot", make_snapshot)
         self.model.train()
-        for epoch in range(1, cfg.epochs + 1):
-            perm = torch.randperm(n, generator=shuffle).to(dev)
-            total_loss = 0.0
-            for b in range(steps_per_epoch):
+        for epoch in range(first_epoch, cfg.epochs + 1):
+            # this rank's share of the epoch's order (all of it in one process)
+            perm = epoch_indices(n, cfg.seed, epoch, d, dev)
+            total_loss, counted = 0.0, 0
+            for b in range(first_b if epoch == first_epoch else 0, steps_per_epoch):
                 t0 = time.perf_counter()
-                idx = perm[b * cfg.batch_size:(b + 1) * cfg.batch_size]
+                idx = perm[b * per_rank:(b + 1) * per_rank]
                 x0 = train_x[idx]
                 t = torch.randint(0, T, (len(x0),), generator=rng, device=dev)
                 noise = torch.randn(x0.shape, generator=rng, device=dev)
@@ -174,24 +188,27 @@ class DiffusionTrainer(ImageTrainer):
                     drop = torch.rand(len(x0), generator=rng, device=dev) < cfg.p_uncond
                     labels[drop] = mc.num_classes
                 with self._autocast():
-                    loss = simple_loss(self.model, self.scheduler, x0, t, noise, labels)
+                    loss = simple_loss(model, self.scheduler, x0, t, noise, labels)
                 value = float(loss.detach())
-                if not math.isfinite(value):
-                    raise TrainingDiverged(
-                        f"The loss became {value} at step {self.steps_done + 1} (epoch {epoch}). "
-                        f"Training stopped; the model keeps the weights of step "
-                        f"{self.steps_done}. Try a smaller learning rate.")
+                # every rank learns of a NaN (or a stop) on any rank before a weight changes
+                check_step(d, [value],
+                           f"The loss became {value} at step {self.steps_done + 1} (epoch {epoch}). "
+                           f"Training stopped; the model keeps the weights of step "
+                           f"{self.steps_done}. Try a smaller learning rate.", self.steps_done + 1)
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
                 self.optimizer.step()
                 self.ema.update(self.model)
                 self.steps_done += 1
-                seen += len(x0)
+                seen += len(x0) * d.world_size
                 total_loss += value * len(x0)
+                counted += len(x0)
                 live.add(time.perf_counter() - t0)
                 yield Step(self.steps_done, total, epoch, cfg.epochs, {"loss": value}, live.busy,
                            seen / max(live.busy, 1e-9))
+                if not d.is_main:
+                    continue            # the other ranks only train: rank 0 shows progress
                 if (self.steps_done % cfg.samples_every_steps == 0 if cfg.samples_every_steps
                         else live.due("samples")):
                     yield live.timed("samples", make_samples)
@@ -200,7 +217,8 @@ class DiffusionTrainer(ImageTrainer):
             t0 = time.perf_counter()
             self.last_test_loss = self._test_loss(test_x, test_y, test_t, test_noise)
             live.add(time.perf_counter() - t0)
-            yield EpochEnd(epoch, cfg.epochs, {"loss": total_loss / n}, {"loss": self.last_test_loss})
+            yield EpochEnd(epoch, cfg.epochs, {"loss": total_loss / max(1, counted)},
+                           {"loss": self.last_test_loss})
         # samples_every_s = inf means nobody watches (the command line): the final samples
         # would cost a whole sampling chain for nothing
         if math.isfinite(cfg.samples_every_s):

@@ -16,9 +16,11 @@ import numpy as np
 import torch
 
 from ..data import Dataset, to_float
+from ..distributed import check_batch, check_step, epoch_indices, sync_batch_norm, wrap
 from ..events import EpochEnd, Snapshot, Step, TrainResult
 from ..live import LiveBudget
-from ..trainer import ImageTrainer, TrainingDiverged, load_training_data, state_to_numpy, to_unit
+from ..train_state import Parts, position
+from ..trainer import ImageTrainer, load_training_data, state_to_numpy, to_unit
 from .diagnostics import (
     Monitor,
     class_histogram,
@@ -157,6 +159,10 @@ class GANTrainer(ImageTrainer):
         self.monitor = Monitor(train_config.loss, train_config.tricks)
         self.last_health: Health | None = None
 
+    def train_parts(self) -> Parts:
+        return Parts({"G": self.G, "D": self.D}, {"adam_g": self.opt_g, "adam_d": self.opt_d},
+                     dict(getattr(self, "generators", {})))
+
     def state_numpy(self) -> dict[str, np.ndarray]:
         """A copy of G's weights. Only call it while `run()` is not executing."""
         return state_to_numpy(self.G)
@@ -193,13 +199,21 @@ class GANTrainer(ImageTrainer):
         train_x, train_y = yield from load_training_data(self, mc.num_classes)
         ds, n = self.dataset, len(train_x)
         classifier = self._classifier()
-        per_step = cfg.batch_size * cfg.k_d
-        bounds = chunk_bounds(n, per_step)
+        d = self.dist
+        self._per_rank = check_batch(cfg.batch_size, d)      # this process's share of a batch
+        # on CUDA batch norm sees the global batch (SyncBatchNorm); Gloo keeps it per rank
+        self.G, self.D = sync_batch_norm(self.G, d), sync_batch_norm(self.D, d)
+        self._ddp_g, self._ddp_d = wrap(self.G, d), wrap(self.D, d)
+        d.seed_global_rng(cfg.seed)
+        # this rank's images per epoch: n, or its share (DistributedSampler pads to equal shares)
+        m = len(epoch_indices(n, cfg.seed, 1, d))
+        bounds = chunk_bounds(m, self._per_rank * cfg.k_d)
         steps_per_epoch = len(bounds)
         total = steps_per_epoch * cfg.epochs
         self._steps_per_epoch = steps_per_epoch
-        shuffle = torch.Generator().manual_seed(cfg.seed)
-        rng = torch.Generator(device=dev).manual_seed(cfg.seed + 1)
+        first_epoch, first_b = position(self.steps_done, steps_per_epoch)
+        # z, label tricks and the penalty's α: each rank draws its own
+        rng = self.generator("noise", d.rank_seed(cfg.seed + 1), dev)
         fixed = torch.Generator().manual_seed(cfg.seed + 2)
         k = mc.num_classes or 1
         sample_z = torch.randn((cfg.sample_count, mc.noise_dim), generator=fixed).to(dev)
@@ -218,20 +232,23 @@ class GANTrainer(ImageTrainer):
         snapshot = lambda: [Snapshot(self.steps_done, self.state_numpy())]  # noqa: E731
         for kind, make in (("samples", samples), ("snapshot", snapshot)):
             yield from live.timed(kind, make)
-        for epoch in range(1, cfg.epochs + 1):
-            perm = torch.randperm(n, generator=shuffle).to(dev)
+        for epoch in range(first_epoch, cfg.epochs + 1):
+            # this rank's share of the epoch's order (all of it in one process)
+            perm = epoch_indices(n, cfg.seed, epoch, d, dev)
             sums = {"D": 0.0, "G": 0.0}
-            for b in range(steps_per_epoch):
+            for b in range(first_b if epoch == first_epoch else 0, steps_per_epoch):
                 t0 = time.perf_counter()
                 chunk = perm[bounds[b][0]:bounds[b][1]]
                 values = self._step(train_x, train_y, chunk, rng)
                 self.steps_done += 1
-                seen += len(chunk)
+                seen += len(chunk) * d.world_size
                 sums["D"] += values["D"]
                 sums["G"] += values["G"]
                 live.add(time.perf_counter() - t0)
                 yield Step(self.steps_done, total, epoch, cfg.epochs, values, live.busy,
                            seen / max(live.busy, 1e-9))
+                if not d.is_main:
+                    continue            # the other ranks only train: rank 0 shows progress
                 yield from self.monitor.add_d_loss(self.steps_done, values["D"])
                 for kind, make in (("samples", samples), ("health", health), ("snapshot", snapshot)):
                     if live.due(kind):
@@ -243,38 +260,49 @@ class GANTrainer(ImageTrainer):
         return TrainResult(self.steps_done, self.steps_done / steps_per_epoch)
 
     def _step(self, train_x, train_y, chunk, rng) -> dict[str, float]:
-        cfg, mc, dev = self.config, self.model_config, self.device
+        """One step: k_d updates of D, then one of G. In a distributed run the D and G forwards
+        whose gradients are averaged go through the DDP wrappers (`_ddp_d`, `_ddp_g`); the
+        rest use the bare modules, whose gradients DDP does not wait for."""
+        cfg, mc, dev, d = self.config, self.model_config, self.device, self.dist
+        per_rank = getattr(self, "_per_rank", cfg.batch_size)
+        ddp_g, ddp_d = getattr(self, "_ddp_g", self.G), getattr(self, "_ddp_d", self.D)
         self.G.train()
         self.D.train()
         gp_value = 0.0
-        for part in batches(chunk, cfg.batch_size):
+        for i, part in enumerate(batches(chunk, per_rank)):
             x, y = train_x[part], train_y[part] if mc.conditional else None
             z = torch.randn((len(x), mc.noise_dim), generator=rng, device=dev)
             with torch.no_grad():
                 fake = self.G(z, y)
-            real_logits, fake_logits = self.D(x, y), self.D(fake, y)
+            real_logits, fake_logits = ddp_d(x, y), ddp_d(fake, y)
             real_t, fake_t = d_targets(len(x), cfg.tricks, rng, dev)
             loss_d = d_loss(real_logits, fake_logits, cfg.loss, real_t, fake_t)
             if cfg.loss == "wgan-gp" and cfg.gp_weight > 0:
+                # autograd.grad(create_graph=True) does not go through DDP: the penalty uses
+                # the bare D, and its gradient joins the same backward as the DDP forwards
+                # above, so DDP averages the sum (every parameter's hook fires once)
                 gp = gradient_penalty(lambda v: self.D(v, y), x, fake, rng)
                 gp_value = float(gp.detach())
                 loss_d = loss_d + cfg.gp_weight * gp
             value_d = float(loss_d.detach())
-            if not math.isfinite(value_d):
-                raise TrainingDiverged(f"D's loss became {value_d} at step {self.steps_done + 1}. "
-                                       "Training stopped. Try smaller learning rates.")
+            # every rank learns of a NaN (or a stop, before D's first update) on any rank
+            check_step(d, [value_d], f"D's loss became {value_d} at step {self.steps_done + 1}. "
+                       "Training stopped. Try smaller learning rates.", self.steps_done + 1,
+                       can_stop=i == 0)
             self.opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             self.opt_d.step()
         d_x, d_gz = d_outputs(real_logits, cfg.loss), d_outputs(fake_logits, cfg.loss)
-        y = train_y[chunk[torch.randint(0, len(chunk), (cfg.batch_size,), generator=rng, device=dev)]] \
+        y = train_y[chunk[torch.randint(0, len(chunk), (per_rank,), generator=rng, device=dev)]] \
             if mc.conditional else None
-        z = torch.randn((cfg.batch_size, mc.noise_dim), generator=rng, device=dev)
-        loss_g = g_loss(self.D(self.G(z, y), y), cfg.loss)
+        z = torch.randn((per_rank, mc.noise_dim), generator=rng, device=dev)
+        # G's gradient through the bare D: D's parameters get gradients no optimiser step uses
+        # (opt_d clears them first), and DDP does not average them for nothing
+        loss_g = g_loss(self.D(ddp_g(z, y), y), cfg.loss)
         value_g = float(loss_g.detach())
-        if not math.isfinite(value_g):
-            raise TrainingDiverged(f"G's loss became {value_g} at step {self.steps_done + 1}. "
-                                   "Training stopped. Try smaller learning rates.")
+        check_step(d, [value_g], f"G's loss became {value_g} at step {self.steps_done + 1}. "
+                   "Training stopped. Try smaller learning rates.", self.steps_done + 1,
+                   can_stop=False)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()

@@ -14,9 +14,11 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
+from ..distributed import check_batch, check_step, epoch_indices, sync_batch_norm, wrap
 from ..events import EpochEnd, Snapshot, Status, Step, TrainResult
 from ..live import LiveBudget
-from ..trainer import Trainer, TrainingDiverged, state_to_numpy
+from ..train_state import Parts, position
+from ..trainer import Trainer, state_to_numpy
 from .api import INPUTS, Pix2PixConfig, decode_rgb, encode_inputs, encode_rgb  # noqa: F401 (re-exported)
 from .landscapes import LandscapeDataset, colourise
 from .networks import PATCHES, UNetGenerator, build_discriminator, keep_dropout_on, patch_fits
@@ -115,6 +117,10 @@ class Pix2PixTrainer(Trainer):
                 "stopped_early": bool(result.stopped_early) if result else False,
                 "data": "landscapes" if isinstance(self.dataset, int) else "folder"}
 
+    def train_parts(self) -> Parts:
+        return Parts({"G": self.G, "D": self.D}, {"adam_g": self.opt_g, "adam_d": self.opt_d},
+                     dict(getattr(self, "generators", {})))
+
     def _prepare(self) -> typing.Generator[Status, None, tuple[np.ndarray, np.ndarray]]:
         """Render or read every pair once, with progress at least every PROGRESS_S: a 256-px
         landscape takes 0.2 s to render, and Stop acts at a yield. An unreadable file of a
@@ -149,9 +155,15 @@ class Pix2PixTrainer(Trainer):
         yield Status("Preparing the training pairs…", 0.0)
         a_all, b_all = yield from self._prepare()
         n = len(a_all)
+        d = self.dist
+        per_rank = check_batch(cfg.batch_size, d)      # this process's share of a batch
+        # on CUDA batch norm sees the global batch (SyncBatchNorm); Gloo keeps it per rank
+        self.G, self.D = sync_batch_norm(self.G, d), sync_batch_norm(self.D, d)
+        self._ddp_g, self._ddp_d = wrap(self.G, d), wrap(self.D, d)
+        d.seed_global_rng(cfg.seed)
         steps_per_epoch = math.ceil(n / cfg.batch_size)
         total = steps_per_epoch * cfg.epochs
-        shuffle = torch.Generator().manual_seed(cfg.seed)
+        first_epoch, first_b = position(self.steps_done, steps_per_epoch)
         show = np.arange(min(4, n))
         live = LiveBudget({"preview": cfg.preview_every_s, "snapshot": cfg.snapshot_every_s},
                           cfg.live_budget)
@@ -159,39 +171,48 @@ class Pix2PixTrainer(Trainer):
         snapshot = lambda: Snapshot(self.steps_done, self.state_numpy())  # noqa: E731
         yield live.timed("preview", preview)
         seen = 0
-        for epoch in range(1, cfg.epochs + 1):
-            perm = torch.randperm(n, generator=shuffle).numpy()
+        for epoch in range(first_epoch, cfg.epochs + 1):
+            # this rank's share of the epoch's order (all of it in one process)
+            perm = epoch_indices(n, cfg.seed, epoch, d).numpy()
             sums = dict.fromkeys(("G_GAN", "G_L1", "D_real", "D_fake"), 0.0)
-            for s in range(steps_per_epoch):
+            counted = 0
+            for s in range(first_b if epoch == first_epoch else 0, steps_per_epoch):
                 t0 = time.perf_counter()
-                idx = perm[s * cfg.batch_size:(s + 1) * cfg.batch_size]
+                idx = perm[s * per_rank:(s + 1) * per_rank]
                 a = encode_inputs(a_all[idx], mc).to(dev)
                 b = encode_rgb(b_all[idx]).to(dev)
                 values = self._step(a, b)
                 self.steps_done += 1
-                seen += len(idx)
+                seen += len(idx) * d.world_size
+                counted += 1
                 for k in sums:
                     sums[k] += values[k]
                 live.add(time.perf_counter() - t0)
                 yield Step(self.steps_done, total, epoch, cfg.epochs, values, live.busy,
                            seen / max(live.busy, 1e-9))
+                if not d.is_main:
+                    continue            # the other ranks only train: rank 0 shows progress
                 for kind, make in (("preview", preview), ("snapshot", snapshot)):
                     if live.due(kind):
                         yield live.timed(kind, make)
-            yield EpochEnd(epoch, cfg.epochs, {k: v / steps_per_epoch for k, v in sums.items()}, {})
+            yield EpochEnd(epoch, cfg.epochs, {k: v / max(1, counted) for k, v in sums.items()}, {})
         yield live.timed("preview", preview)
         yield live.timed("snapshot", snapshot)
         return TrainResult(self.steps_done, self.steps_done / steps_per_epoch)
 
     def _step(self, a: torch.Tensor, b: torch.Tensor) -> dict[str, float]:
+        """D's update, then G's. In a distributed run G's forward and D's go through the DDP
+        wrappers, whose gradients are averaged; G's loss reads the bare, frozen D."""
         cfg = self.config
+        ddp_g, ddp_d = getattr(self, "_ddp_g", self.G), getattr(self, "_ddp_d", self.D)
         self.G.train()
         self.D.train()
-        fake = self.G(a)
+        fake = ddp_g(a)
         d_values = {"D_real": 0.0, "D_fake": 0.0}
-        if uses_gan(cfg.objective):
-            d = d_terms(self.D, a, b, fake)
-            self._check(d["D"], "D")
+        gan = uses_gan(cfg.objective)
+        if gan:
+            d = d_terms(ddp_d, a, b, fake)
+            self._check(d["D"], "D", can_stop=True)
             self.opt_d.zero_grad(set_to_none=True)
             d["D"].backward()
             self.opt_d.step()
@@ -199,7 +220,7 @@ class Pix2PixTrainer(Trainer):
         self.D.requires_grad_(False)     # G's step must not leave gradients in D
         try:
             g = g_terms(self.D, a, b, fake, cfg.objective, cfg.lam)
-            self._check(g["G"], "G")
+            self._check(g["G"], "G", can_stop=not gan)
             self.opt_g.zero_grad(set_to_none=True)
             g["G"].backward()
             self.opt_g.step()
@@ -207,11 +228,13 @@ class Pix2PixTrainer(Trainer):
             self.D.requires_grad_(True)
         return {"G_GAN": float(g["G_GAN"].detach()), "G_L1": float(g["G_L1"].detach()), **d_values}
 
-    def _check(self, loss: torch.Tensor, who: str) -> None:
+    def _check(self, loss: torch.Tensor, who: str, can_stop: bool) -> None:
+        """TrainingDiverged if this loss (or another rank's) is not finite; StopRequested if
+        a rank was asked to stop and no update of this step has happened yet."""
         value = float(loss.detach())
-        if not math.isfinite(value):
-            raise TrainingDiverged(f"{who}'s loss became {value} at step {self.steps_done + 1}. "
-                                   "Training stopped; try a smaller learning rate.")
+        check_step(self.dist, [value], f"{who}'s loss became {value} at step "
+                   f"{self.steps_done + 1}. Training stopped; try a smaller learning rate.",
+                   self.steps_done + 1, can_stop)
 
     @torch.no_grad()
     def _preview(self, a: np.ndarray, b: np.ndarray) -> Pix2PixPreview:
