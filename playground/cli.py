@@ -31,6 +31,8 @@ def _common_arguments(parser: argparse.ArgumentParser, family_cli, command: str)
     parser.add_argument("--seed", type=whole, default=0)
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     parser.add_argument("--out", required=True, help="folder to write the checkpoint into")
+    from .cli_distributed import add_distributed_arguments
+    add_distributed_arguments(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:

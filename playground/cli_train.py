@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import sys
 
+from .cli_distributed import Session
 from .cli_out import check_out
-from .torch_threads import adapting
 
 
 def run_job(args, family_cli) -> int:
     """Train as `args` say with the family CLI module's trainer; 0 saved, 1 failed, 2 refused."""
     from tqdm import tqdm
 
-    from models import CheckpointError, DataError, load_dataset, save_checkpoint
+    from models import CheckpointError, DataError, distributed, load_dataset, save_checkpoint
     from models.events import EpochEnd, Status, Step, TrainResult
     from models.trainer import TrainingDiverged
 
     def report(message: str, fraction: float | None) -> None:
-        print(f"{message} ({fraction:.0%})" if fraction is not None else message, file=sys.stderr)
+        if session is None or session.main:
+            print(f"{message} ({fraction:.0%})" if fraction is not None else message,
+                  file=sys.stderr)
 
     loaded = []
 
@@ -32,57 +34,81 @@ def run_job(args, family_cli) -> int:
                                    progress=report))
         return loaded[-1]
 
+    def write_checkpoint(result):
+        state, meta = trainer.checkpoint(result)
+        save_checkpoint(args.out, state, meta)
+        return meta
+
+    session = None
     try:
         check_out(args.out)
+        # under torchrun: join the other processes; the trainer is built on this rank's device
+        session = Session(args)
+        args.device = session.device
         trainer, title = family_cli.make_trainer(args, args.model, load)
-    except (ValueError, DataError) as exc:
+        session.start(trainer, write_checkpoint)   # --resume restores the saved run here
+    except (ValueError, DataError, CheckpointError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        if session is not None:
+            session.close()
         return 2
     where = f" on {loaded[-1].source}" if loaded else ""
-    print(f"Training {title}{where} with {trainer.device}", file=sys.stderr)
+    session.say(f"Training {title}{where} with {trainer.device}{session.describe()}")
 
     job, result = trainer.run(), None
-    bar = tqdm(total=None, unit="step", dynamic_ncols=True, file=sys.stderr)
+    # only rank 0 shows progress (the others would print the same lines again)
+    bar = tqdm(total=None, unit="step", dynamic_ncols=True, file=sys.stderr,
+               disable=not session.main)
+    write = bar.write if session.main else (lambda _message: None)
+    session.note = write
     try:
-        for event in adapting(job):     # threads for the cores other programs leave free
+        for event in session.threads(job):    # one process: the cores others leave free
             if isinstance(event, Step):
                 bar.total = event.total_steps
                 if event.epochs > 1:
                     bar.set_description(f"epoch {event.epoch}/{event.epochs}")
                 bar.set_postfix({k: f"{v:.3g}" for k, v in event.losses.items()}, refresh=False)
-                bar.update(event.step - bar.n)
+                bar.update(event.step - bar.n)     # a resumed run starts mid-way
+                session.after_step(event.step)     # --save-every
             elif isinstance(event, EpochEnd):
                 kind, losses = ("test", event.test_losses) if event.test_losses else \
                     ("mean train", event.train_losses)
-                bar.write("epoch {}: {} {}".format(
+                write("epoch {}: {} {}".format(
                     event.epoch, kind, ", ".join(f"{k} {v:.4g}" for k, v in losses.items())))
             elif getattr(event, "log_line", None):    # a family's own news (a GAN diagnosis)
-                bar.write(event.log_line)
+                write(event.log_line)
             elif isinstance(event, Status):
                 if event.fraction is None:
-                    bar.write(event.message)
+                    write(event.message)
                 else:                                  # e.g. pairs being drawn: 40 %
                     bar.set_description(event.message, refresh=True)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, distributed.StopRequested):
+        # Ctrl+C in one process; under torchrun a signal to any rank stops all at one step
         job.close()
-        bar.write("Interrupted: saving the weights of the last finished step.")
+        write("Interrupted: saving the weights of the last finished step.")
         result = TrainResult(trainer.steps_done, 0.0, stopped_early=True)
     except TrainingDiverged as exc:
         bar.close()
-        print(f"error: {exc}", file=sys.stderr)
+        if session.main:
+            print(f"error: {exc}", file=sys.stderr)
+        session.close()
         return 1
     except (ValueError, DataError) as exc:        # e.g. no file of a folder could be read
         bar.close()
         print(f"error: {exc}", file=sys.stderr)
+        session.close()
         return 2
     finally:
         bar.close()
     try:
-        state, meta = trainer.checkpoint(result)
-        save_checkpoint(args.out, state, meta)
+        meta = session.save(result)                # every rank takes part; rank 0 writes
     except (OSError, CheckpointError) as exc:
         print(f"error: could not save the checkpoint to {args.out}: {exc}", file=sys.stderr)
         return 1
+    finally:
+        session.close()
+    if meta is None:                               # ranks other than 0
+        return 0
     figures = ", ".join(f"{k} {v:.4g}" for k, v in meta.get("metrics", {}).items()
                         if isinstance(v, (int, float)))
     print(f"Saved {args.out} ({trainer.steps_done} steps" + (f"; {figures})" if figures else ")"))

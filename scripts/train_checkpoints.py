@@ -56,7 +56,11 @@ def rebuild(recipe, data: str) -> int:
     print(f"== {recipe.name}: {recipe.note} (about {recipe.minutes:g} min) → {out}", flush=True)
     if recipe.build:
         return load(recipe.build)(out, data)
-    return cli(["train", *(a.replace("{data}", data) for a in recipe.argv), "--out", str(out)])
+    code = cli(["train", *(a.replace("{data}", data) for a in recipe.argv), "--out", str(out)])
+    # the shipped folders hold what the app opens; the state --resume would read (optimiser
+    # moments, D, …) is several times the weights' size and stays out of the repository
+    (out / "train_state.safetensors").unlink(missing_ok=True)
+    return code
 
 
 def main() -> int:
