@@ -76,8 +76,9 @@ def position(steps_done: int, steps_per_epoch: int) -> tuple[int, int]:
 def _rng_states(parts: Parts, d: Dist) -> dict[str, torch.Tensor]:
     states = {f"{name}": g.get_state() for name, g in parts.generators.items()}
     states["torch"] = torch.get_rng_state()
-    if d.device.type == "cuda":
-        states["cuda"] = torch.cuda.get_rng_state(d.device)
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        # the current device's (cuda:LOCAL_RANK under torchrun): dropout on a GPU draws from it
+        states["cuda"] = torch.cuda.get_rng_state()
     return states
 
 
@@ -205,8 +206,8 @@ def restore(tensors: dict[str, np.ndarray], header: dict, trainer: Resumable,
         torch.set_rng_state(rng.pop("torch"))
     if "cuda" in rng:
         cuda = rng.pop("cuda")
-        if d.device.type == "cuda":
-            torch.cuda.set_rng_state(cuda, d.device)
+        if torch.cuda.is_available():
+            torch.cuda.set_rng_state(cuda)
     trainer._resume_rng = rng
     trainer.steps_done = int(header["run"]["steps"])
     trainer.set_scalars(dict(header.get("scalars", {})))

@@ -81,6 +81,21 @@ class Session:
         if self.main:
             print(message, file=sys.stderr)
 
+    def main_first(self, load: Callable):
+        """load() on rank 0 first, then on the others: a dataset that must be downloaded is
+        fetched once, not by every process into the same folder at the same time."""
+        if not self.dist.active:
+            return load()
+        import torch.distributed as dist
+        if self.main:
+            try:
+                return load()
+            finally:
+                dist.barrier()     # a failure too: the others then fail to load, or are
+                                   # stopped by torchrun when this process exits
+        dist.barrier()
+        return load()
+
     def describe(self) -> str:
         d = self.dist
         return f" on {d.world_size} processes ({d.backend})" if d.active else ""

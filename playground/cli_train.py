@@ -30,8 +30,8 @@ def run_job(args, family_cli) -> int:
 
     def load(name: str):
         args.dataset = name
-        loaded.append(load_dataset(name, args.data_dir, download=not args.no_download,
-                                   progress=report))
+        loaded.append(session.main_first(lambda: load_dataset(
+            name, args.data_dir, download=not args.no_download, progress=report)))
         return loaded[-1]
 
     def write_checkpoint(result):

@@ -25,6 +25,10 @@ own CPU time, sampled twice a second by a daemon thread. Where /proc/stat does n
 (macOS, Windows) nothing is counted and jobs keep every core, as before. `models` sets nothing:
 a notebook keeps torch's defaults.
 
+Several processes (torchrun): each rank would count the other ranks as programs keeping cores
+busy and shrink its team, and they would chase one another; so a distributed run does not
+adapt: each rank keeps the threads torchrun gives it (playground/cli_distributed.py).
+
 This module imports torch only inside its functions, so importing it loads nothing heavy.
 """
 from __future__ import annotations
