@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -283,3 +284,29 @@ def test_a_killed_run_resumes_from_its_last_save(idx_folder, tmp_path):
     straight = tmp_path / "straight"
     assert main(ae_args(idx_folder, straight, 40)) == 0
     assert_same_weights(out, straight, exact=True)
+
+
+def test_ctrl_c_under_torchrun_saves_the_last_step_of_both_ranks(idx_folder, tmp_path):
+    """Ctrl+C sends SIGINT to torchrun and both ranks (the terminal's process group), and
+    torchrun sends it to the ranks once more: they stop at one step, rank 0 saves it, and
+    everything exits well within torchrun's 30 s grace period."""
+    out = tmp_path / "ctrl-c"
+    proc = subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--standalone",
+                             "--nproc_per_node=2", "-m", "playground",
+                             *ae_args(idx_folder, out, 1000, "--save-every", "20")],
+                            cwd=ROOT, env=child_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / TRAIN_STATE).exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "no save"
+            time.sleep(0.01)
+        os.killpg(proc.pid, signal.SIGINT)
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    meta = read_meta(out)
+    assert meta["stopped_early"] is True and 20 <= meta["steps"] < 4000
+    assert output.count("Interrupted: saving the weights of the last finished step.") == 1
+    assert read_train_state(out)[1]["run"]["steps"] == meta["steps"]
