@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -228,18 +229,29 @@ def assert_same_weights(a: Path, b: Path, exact: bool) -> None:
             np.testing.assert_allclose(wa[k], wb[k], rtol=1e-5, atol=1e-4, err_msg=k)
 
 
-@pytest.mark.usefixtures("one_torch_thread")
-def test_torchrun_trains_records_and_one_process_continues(idx_folder, tmp_path, capsys):
-    """torchrun with 2 Gloo ranks: one checkpoint (rank 0's) whose metadata records the world
-    size and the global batch, --save-every saving midway (said once), the app opens it; one
-    process resumes it to 2 epochs and ends where a straight one-process run ends."""
-    out = tmp_path / "two"
+@pytest.fixture(scope="module")
+def torchrun_run(idx_folder, tmp_path_factory):
+    """One `torchrun --nproc_per_node=2 … playground train ae --save-every 2` run: (its
+    checkpoint folder, the finished process)."""
+    out = tmp_path_factory.mktemp("torchrun") / "two"
     run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
                           "--nproc_per_node=2", "-m", "playground",
                           *ae_args(idx_folder, out, 1, "--save-every", "2")],
                          cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=180)
     assert run.returncode == 0, run.stderr[-3000:]
-    assert run.stdout.count("saved step 2 to") == 1 and run.stdout.count(f"Saved {out}") == 1
+    return out, run
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_torchrun_trains_records_and_one_process_continues(torchrun_run, idx_folder, tmp_path,
+                                                           capsys):
+    """torchrun with 2 Gloo ranks: one checkpoint (rank 0's) whose metadata records the world
+    size and the global batch, --save-every saving midway (said once), the app opens it; one
+    process resumes it to 2 epochs and ends where a straight one-process run ends."""
+    saved, run = torchrun_run
+    out = tmp_path / "two"
+    shutil.copytree(saved, out)
+    assert run.stdout.count("saved step 2 to") == 1 and run.stdout.count(f"Saved {saved}") == 1
     assert "on 2 processes (gloo)" in run.stderr
     meta = read_meta(out)
     assert meta["steps"] == 4
@@ -310,3 +322,12 @@ def test_ctrl_c_under_torchrun_saves_the_last_step_of_both_ranks(idx_folder, tmp
     assert meta["stopped_early"] is True and 20 <= meta["steps"] < 4000
     assert output.count("Interrupted: saving the weights of the last finished step.") == 1
     assert read_train_state(out)[1]["run"]["steps"] == meta["steps"]
+
+
+def test_the_app_opens_a_checkpoint_of_a_two_process_run(torchrun_run, make_window, messages):
+    w = make_window()
+    w.tabs.setCurrentWidget(w.diffusion)
+    assert w.open_checkpoint(str(torchrun_run[0])) is True
+    assert w.tabs.currentWidget() is w.autoencoder
+    assert "two" in w.autoencoder.active_name()
+    assert messages == []
