@@ -109,7 +109,7 @@ def child(family: str, warmup: int, steps: int, out: str) -> None:
     if d.is_main:
         Path(out).write_text(json.dumps({"images_per_s": steps * per_step / dt,
                                          "threads": _threads()}))   # at the end of the run
-    distributed.shutdown(d)
+    distributed.shutdown(d, together=True)
 
 
 def _threads() -> int:

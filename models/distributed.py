@@ -120,12 +120,21 @@ def from_env(device_choice: str = "auto", environ=os.environ) -> Dist:
     return Dist(rank, world, local_rank, local_world, backend, device)
 
 
-def shutdown(d: Dist) -> None:
-    """Leave the process group (quietly: a rank that failed may already have left)."""
+def shutdown(d: Dist, together: bool = False) -> None:
+    """Leave the process group (quietly: a rank that failed may already have left).
+
+    together: wait for every rank first (a run that ended normally), so no rank tears down
+    its connections while another still uses them. Not after an error, where a rank may
+    never come."""
     if d.active:
+        import gc
+
         import torch.distributed as dist
         if dist.is_initialized():
             try:
+                if together:
+                    dist.barrier()
+                gc.collect()        # DDP reducers the finished jobs left behind
                 dist.destroy_process_group()
             except Exception:   # noqa: BLE001 – leaving anyway
                 pass

@@ -165,6 +165,8 @@ class Session:
             self.note(f"saved step {trainer.steps_done} to {self.args.out}")
         return meta
 
-    def close(self) -> None:
+    def close(self, together: bool = False) -> None:
+        """Leave the process group; `together` after a run every rank finished (see
+        models.distributed.shutdown)."""
         distributed.restore_stop_handlers()
-        distributed.shutdown(self.dist)
+        distributed.shutdown(self.dist, together)

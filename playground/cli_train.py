@@ -104,9 +104,9 @@ def run_job(args, family_cli) -> int:
         meta = session.save(result)                # every rank takes part; rank 0 writes
     except (OSError, CheckpointError) as exc:
         print(f"error: could not save the checkpoint to {args.out}: {exc}", file=sys.stderr)
-        return 1
-    finally:
         session.close()
+        return 1
+    session.close(together=True)
     if meta is None:                               # ranks other than 0
         return 0
     figures = ", ".join(f"{k} {v:.4g}" for k, v in meta.get("metrics", {}).items()

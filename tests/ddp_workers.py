@@ -157,7 +157,7 @@ def scenarios(rank: int, out: Path, families: list, batch: int, steps: int) -> N
 
     for mode in ("sigint", "nan"):
         stop_or_nan(rank, out, d, "ae", mode, 3)
-    distributed.shutdown(d)
+    distributed.shutdown(d, together=True)
 
 
 def stop_or_nan(rank: int, out: Path, d, family: str, mode: str, at: int) -> None:

@@ -203,7 +203,9 @@ class GANTrainer(ImageTrainer):
         self._per_rank = check_batch(cfg.batch_size, d)      # this process's share of a batch
         # on CUDA batch norm sees the global batch (SyncBatchNorm); Gloo keeps it per rank
         self.G, self.D = sync_batch_norm(self.G, d), sync_batch_norm(self.D, d)
-        self._ddp_g, self._ddp_d = wrap(self.G, d), wrap(self.D, d)
+        # the DDP views live only as long as this job: one left on the trainer would keep the
+        # process group's threads alive until the interpreter's exit, which then aborts
+        nets = wrap(self.G, d), wrap(self.D, d)
         d.seed_global_rng(cfg.seed)
         # this rank's images per epoch: n, or its share (DistributedSampler pads to equal shares)
         m = len(epoch_indices(n, cfg.seed, 1, d))
@@ -239,7 +241,7 @@ class GANTrainer(ImageTrainer):
             for b in range(first_b if epoch == first_epoch else 0, steps_per_epoch):
                 t0 = time.perf_counter()
                 chunk = perm[bounds[b][0]:bounds[b][1]]
-                values = self._step(train_x, train_y, chunk, rng)
+                values = self._step(train_x, train_y, chunk, rng, nets)
                 self.steps_done += 1
                 seen += len(chunk) * d.world_size
                 sums["D"] += values["D"]
@@ -259,13 +261,13 @@ class GANTrainer(ImageTrainer):
         yield from live.timed("snapshot", snapshot)
         return TrainResult(self.steps_done, self.steps_done / steps_per_epoch)
 
-    def _step(self, train_x, train_y, chunk, rng) -> dict[str, float]:
+    def _step(self, train_x, train_y, chunk, rng, nets=None) -> dict[str, float]:
         """One step: k_d updates of D, then one of G. In a distributed run the D and G forwards
-        whose gradients are averaged go through the DDP wrappers (`_ddp_d`, `_ddp_g`); the
+        whose gradients are averaged go through the DDP wrappers (`nets`: G's, D's); the
         rest use the bare modules, whose gradients DDP does not wait for."""
         cfg, mc, dev, d = self.config, self.model_config, self.device, self.dist
         per_rank = getattr(self, "_per_rank", cfg.batch_size)
-        ddp_g, ddp_d = getattr(self, "_ddp_g", self.G), getattr(self, "_ddp_d", self.D)
+        ddp_g, ddp_d = nets or (self.G, self.D)
         self.G.train()
         self.D.train()
         gp_value = 0.0

@@ -159,7 +159,9 @@ class Pix2PixTrainer(Trainer):
         per_rank = check_batch(cfg.batch_size, d)      # this process's share of a batch
         # on CUDA batch norm sees the global batch (SyncBatchNorm); Gloo keeps it per rank
         self.G, self.D = sync_batch_norm(self.G, d), sync_batch_norm(self.D, d)
-        self._ddp_g, self._ddp_d = wrap(self.G, d), wrap(self.D, d)
+        # the DDP views live only as long as this job: one left on the trainer would keep the
+        # process group's threads alive until the interpreter's exit, which then aborts
+        nets = wrap(self.G, d), wrap(self.D, d)
         d.seed_global_rng(cfg.seed)
         steps_per_epoch = math.ceil(n / cfg.batch_size)
         total = steps_per_epoch * cfg.epochs
@@ -181,7 +183,7 @@ class Pix2PixTrainer(Trainer):
                 idx = perm[s * per_rank:(s + 1) * per_rank]
                 a = encode_inputs(a_all[idx], mc).to(dev)
                 b = encode_rgb(b_all[idx]).to(dev)
-                values = self._step(a, b)
+                values = self._step(a, b, nets)
                 self.steps_done += 1
                 seen += len(idx) * d.world_size
                 counted += 1
@@ -200,11 +202,12 @@ class Pix2PixTrainer(Trainer):
         yield live.timed("snapshot", snapshot)
         return TrainResult(self.steps_done, self.steps_done / steps_per_epoch)
 
-    def _step(self, a: torch.Tensor, b: torch.Tensor) -> dict[str, float]:
+    def _step(self, a: torch.Tensor, b: torch.Tensor, nets=None) -> dict[str, float]:
         """D's update, then G's. In a distributed run G's forward and D's go through the DDP
-        wrappers, whose gradients are averaged; G's loss reads the bare, frozen D."""
+        wrappers (`nets`: G's, D's), whose gradients are averaged; G's loss reads the bare,
+        frozen D."""
         cfg = self.config
-        ddp_g, ddp_d = getattr(self, "_ddp_g", self.G), getattr(self, "_ddp_d", self.D)
+        ddp_g, ddp_d = nets or (self.G, self.D)
         self.G.train()
         self.D.train()
         fake = ddp_g(a)
