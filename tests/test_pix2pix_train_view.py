@@ -161,10 +161,10 @@ def test_nan_losses_fail_with_a_dialog_and_keep_the_last_snapshot(qtbot, view, m
     monkeypatch.setattr(LiveBudget, "due", lambda self, kind: True)   # a snapshot every step
     real_step = Pix2PixTrainer._step
 
-    def step(self, a, b):
+    def step(self, a, b, *nets):
         if self.steps_done == 2:                  # the third step's loss is NaN
             self._check(torch.tensor(float("nan")), "G")
-        return real_step(self, a, b)
+        return real_step(self, a, b, *nets)
     monkeypatch.setattr(Pix2PixTrainer, "_step", step)
     view.form.set_values({"pairs": 32})           # 4 steps planned
     with qtbot.waitSignal(view.runner.failed, timeout=60000):

@@ -231,7 +231,7 @@ class Pix2PixTrainer(Trainer):
             self.D.requires_grad_(True)
         return {"G_GAN": float(g["G_GAN"].detach()), "G_L1": float(g["G_L1"].detach()), **d_values}
 
-    def _check(self, loss: torch.Tensor, who: str, can_stop: bool) -> None:
+    def _check(self, loss: torch.Tensor, who: str, can_stop: bool = False) -> None:
         """TrainingDiverged if this loss (or another rank's) is not finite; StopRequested if
         a rank was asked to stop and no update of this step has happened yet."""
         value = float(loss.detach())
