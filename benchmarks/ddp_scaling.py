@@ -124,7 +124,8 @@ def free_port() -> int:
 
 
 def run(family: str, world: int, warmup: int, steps: int, timeout: float) -> dict:
-    out = Path(os.environ.get("TMPDIR", "/tmp")) / f"ddp-scaling-{os.getpid()}-{family}-{world}.json"
+    out = (Path(os.environ.get("TMPDIR", "/tmp"))
+           / f"ddp-scaling-{os.getpid()}-{family}-{world}.json")
     port = free_port()
     procs = []
     for rank in range(world):

@@ -96,7 +96,8 @@ def capture(parts: Parts, d: Dist = SINGLE) -> tuple[dict[str, np.ndarray], dict
         for idx, entry in sd["state"].items():
             for key, value in entry.items():
                 if torch.is_tensor(value):
-                    tensors[f"optim/{name}/{idx}/{key}"] = value.detach().to("cpu", copy=True).numpy()
+                    tensors[f"optim/{name}/{idx}/{key}"] = \
+                        value.detach().to("cpu", copy=True).numpy()
                 else:
                     extra.setdefault(str(idx), {})[key] = value
         optim_meta[name] = {"param_groups": sd["param_groups"], "extra": extra}

@@ -69,7 +69,6 @@ class Session:
         self.device = self.dist.device if self.dist.active else args.device
         self.trainer = None
         self._write: Callable | None = None
-        self._last_saved = -1
         self.note: Callable[[str], None] = lambda message: print(message, file=sys.stderr)
 
     @property
@@ -119,9 +118,10 @@ class Session:
             restore(tensors, header, trainer, self.dist)
             saved_world = header.get("world_size", 1)
             self.say(f"Resuming {self.args.resume} at step {trainer.steps_done}"
-                     + (f" (saved by {saved_world} processes: the new ones draw fresh noise)"
+                     + (f" (saved by {saved_world} processes, continued on "
+                        f"{self.dist.world_size}: a process the save holds no generator "
+                        "state for draws fresh noise)"
                         if saved_world != self.dist.world_size else ""))
-            self._last_saved = trainer.steps_done
         distributed.install_stop_handlers(self.dist)
 
     def threads(self, job):
@@ -158,9 +158,9 @@ class Session:
         except (OSError, CheckpointError) as exc:
             if not periodic:
                 raise
-            self.note(f"warning: could not save step {trainer.steps_done} to {self.args.out}: {exc}")
+            self.note(f"warning: could not save step {trainer.steps_done} to "
+                      f"{self.args.out}: {exc}")
             return None
-        self._last_saved = trainer.steps_done
         if periodic:
             self.note(f"saved step {trainer.steps_done} to {self.args.out}")
         return meta

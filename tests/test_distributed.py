@@ -22,8 +22,8 @@ import torch
 from ddp_workers import drain, launch, make_trainer, scenarios, weights
 from idx_files import write_split_folder
 from models import distributed
-from models.checkpoint import (CheckpointError, inspect_checkpoint, load_checkpoint, read_checkpoint,
-                               read_meta, save_checkpoint)
+from models.checkpoint import (CheckpointError, inspect_checkpoint, load_checkpoint,
+                               read_checkpoint, read_meta, save_checkpoint)
 from models.distributed import Dist
 from models.train_state import TRAIN_STATE, capture, read_train_state, restore, save_train_state
 from models.trainer import TrainingDiverged
@@ -59,7 +59,8 @@ def test_a_batch_that_does_not_split_is_refused_with_the_fix():
 def test_single_process_check_step_only_checks_its_loss():
     distributed.check_step(distributed.SINGLE, [1.0, 2.0], "unused")
     with pytest.raises(TrainingDiverged, match="became nan at step 3"):
-        distributed.check_step(distributed.SINGLE, [1.0, float("nan")], "The loss became nan at step 3")
+        distributed.check_step(distributed.SINGLE, [1.0, float("nan")],
+                               "The loss became nan at step 3")
     assert not distributed.launched_by_torchrun({})
     assert distributed.from_env("auto", {}) is distributed.SINGLE
 
@@ -160,7 +161,8 @@ def test_two_ranks_train_as_one_process_with_the_same_global_batch(two_ranks):
         params = [k for k in r0.files if "running_" not in k and "num_batches" not in k]
         for k in params:
             np.testing.assert_array_equal(r0[k], r1[k], err_msg=f"{family} {k}")
-        assert all(not np.array_equal(r0[k], start[k]) for k in params if k.endswith("weight")), family
+        assert all(not np.array_equal(r0[k], start[k])
+                   for k in params if k.endswith("weight")), family
     r0 = np.load(two_ranks / "ae-rank0.npz")
     for k in one:
         np.testing.assert_allclose(r0[k], one[k], rtol=1e-5, atol=1e-6, err_msg=k)

@@ -192,9 +192,10 @@ class DiffusionTrainer(ImageTrainer):
                 value = float(loss.detach())
                 # every rank learns of a NaN (or a stop) on any rank before a weight changes
                 check_step(d, [value],
-                           f"The loss became {value} at step {self.steps_done + 1} (epoch {epoch}). "
-                           f"Training stopped; the model keeps the weights of step "
-                           f"{self.steps_done}. Try a smaller learning rate.", self.steps_done + 1)
+                           f"The loss became {value} at step {self.steps_done + 1} "
+                           f"(epoch {epoch}). Training stopped; the model keeps the weights of "
+                           f"step {self.steps_done}. Try a smaller learning rate.",
+                           self.steps_done + 1)
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
