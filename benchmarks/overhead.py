@@ -8,7 +8,8 @@ Adam lr 1e-3, loss models.autoencoder.nets.loss_terms with β = 1, and the same 
 generators, so they compute the same weights. Each run does 4 epochs; the first is a warm-up
 and is discarded, throughput = 3 × 8000 images / time of epochs 2–4.
 
-  bare    a plain loop: randperm, index, loss_terms, zero_grad, backward, step.
+  bare    a plain loop: randperm (seeded seed + epoch, as the job), index, loss_terms,
+          zero_grad, backward, step.
   app     AutoencoderTrainer.run() driven by a plain `for` loop that throws every event away,
           i.e. everything the job itself does: per-step Step events with float() losses,
           live previews (every 0.5 s) and snapshots (weights + 2000 codes, every 1.5 s), the
@@ -94,13 +95,14 @@ def main() -> int:
         torch.manual_seed(SEED)
         model = build_model(model_cfg).to(dev)
         opt = torch.optim.Adam(model.parameters(), lr=LR)
-        shuffle = torch.Generator().manual_seed(SEED)
         noise = torch.Generator(device=dev).manual_seed(SEED + 1)
         steps = math.ceil(n / BATCH)
         model.train()
         stamps, last = [], None
-        for _ in range(EPOCHS):
-            perm = torch.randperm(n, generator=shuffle).to(dev)
+        for epoch in range(1, EPOCHS + 1):
+            # the job's order: epoch e shuffles from seed + e (DistributedSampler's rule,
+            # which lets a run resume mid-epoch), so both variants do the same computation
+            perm = torch.randperm(n, generator=torch.Generator().manual_seed(SEED + epoch)).to(dev)
             for b in range(steps):
                 batch = train_x[perm[b * BATCH:(b + 1) * BATCH]]
                 terms = loss_terms(model, batch, BETA, noise)

@@ -63,6 +63,22 @@ class Trainer(Resumable):
         """Everything a checkpoint records besides the weights."""
         raise NotImplementedError
 
+    def run_identity(self) -> dict:
+        """What must match for a saved run to continue in this one (--resume): model,
+        training settings and data, not how far it got. A trainer whose data is not a
+        Dataset says what its data is by overriding data_identity()."""
+        out = {"config": self.model_config.to_dict(), "training": self.config.to_dict()}
+        data = self.data_identity()
+        if data is not None:
+            out["dataset"] = data
+        return out
+
+    def data_identity(self) -> dict | None:
+        ds = self.dataset
+        if isinstance(ds, Dataset):
+            return {"name": ds.name, "train_size": len(ds.train)}
+        return None
+
     def checkpoint(self, result: TrainResult | None = None) -> tuple[dict[str, np.ndarray], dict]:
         """(weights, meta), ready for models.checkpoint.save_checkpoint. A trainer with
         train_parts() also records how many processes trained it, on what global batch, and

@@ -43,22 +43,6 @@ def add_distributed_arguments(train: argparse.ArgumentParser) -> None:
                             "so a run killed midway loses at most that many")
 
 
-def run_identity(trainer) -> dict:
-    """What must match for a saved run to continue in this one: model, training settings
-    and data (not the weights' quality figures, which the full checkpoint metadata adds)."""
-    from models.data import Dataset
-
-    out = {"config": trainer.model_config.to_dict(), "training": trainer.config.to_dict()}
-    ds = trainer.dataset
-    if isinstance(ds, Dataset):
-        out["dataset"] = {"name": ds.name, "train_size": len(ds.train)}
-    elif isinstance(ds, int):                   # pix2pix: that many procedural landscapes
-        out["dataset"] = {"name": "landscapes", "train_size": ds}
-    elif ds is not None:                        # pix2pix: a folder's pairs
-        out["dataset"] = {"name": "folder", "train_size": len(ds)}
-    return out
-
-
 class Session:
     """One run's process group, signals, resume and saving. `device` is what to build the
     trainer on: the rank's own device under torchrun, the --device choice otherwise."""
@@ -114,7 +98,7 @@ class Session:
         distributed.check_batch(trainer.config.batch_size, self.dist)
         if self.args.resume:
             tensors, header = read_train_state(self.args.resume)
-            check_same_run(header["run"], run_identity(trainer), self.args.resume)
+            check_same_run(header["run"], trainer.run_identity(), self.args.resume)
             restore(tensors, header, trainer, self.dist)
             saved_world = header.get("world_size", 1)
             self.say(f"Resuming {self.args.resume} at step {trainer.steps_done}"
@@ -154,7 +138,7 @@ class Session:
         try:
             meta = self._write(result)
             save_train_state(self.args.out, tensors, header,
-                             {**run_identity(trainer), "steps": trainer.steps_done})
+                             {**trainer.run_identity(), "steps": trainer.steps_done})
         except (OSError, CheckpointError) as exc:
             if not periodic:
                 raise

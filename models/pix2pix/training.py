@@ -117,6 +117,12 @@ class Pix2PixTrainer(Trainer):
                 "stopped_early": bool(result.stopped_early) if result else False,
                 "data": "landscapes" if isinstance(self.dataset, int) else "folder"}
 
+    def data_identity(self) -> dict:
+        # an int: that many procedural landscapes; otherwise a folder's pairs
+        if isinstance(self.dataset, int):
+            return {"name": "landscapes", "train_size": self.dataset}
+        return {"name": "folder", "train_size": len(self.dataset)}
+
     def train_parts(self) -> Parts:
         return Parts({"G": self.G, "D": self.D}, {"adam_g": self.opt_g, "adam_d": self.opt_d},
                      dict(getattr(self, "generators", {})))
