@@ -353,3 +353,5 @@ def test_the_app_opens_a_checkpoint_of_a_two_process_run(torchrun_run, make_wind
     assert w.tabs.currentWidget() is w.autoencoder
     assert "two" in w.autoencoder.active_name()
     assert messages == []
+    # the info line says how it was trained, as model_source.training_facts words it
+    assert "2 processes, global batch" in w.autoencoder.info.text()

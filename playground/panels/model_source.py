@@ -25,6 +25,26 @@ from ..widgets import ask_checkpoint
 TRAINED = "trained"
 
 
+def training_facts(meta: dict) -> list[str]:
+    """The parts of a model's info line every panel shows the same way, from its checkpoint
+    metadata: the data, the steps, and, for a run of several processes (torchrun), how many
+    and on what global batch. Entries of the wrong type are left out, never raised on."""
+    parts = []
+    dataset = meta.get("dataset")
+    if isinstance(dataset, dict) and isinstance(dataset.get("name"), str) and dataset["name"]:
+        parts.append(f"trained on {dataset['name']}")
+    steps = meta.get("steps")
+    if isinstance(steps, int) and not isinstance(steps, bool) and steps > 0:
+        parts.append(f"{steps:,} steps")
+    dist = meta.get("distributed")
+    world = dist.get("world_size") if isinstance(dist, dict) else None
+    if isinstance(world, int) and not isinstance(world, bool) and world > 1:
+        batch = dist.get("global_batch")
+        parts.append(f"{world} processes" + (f", global batch {batch}"
+                                             if isinstance(batch, int) and batch > 0 else ""))
+    return parts
+
+
 class ModelSource:
     model_class: type                       # what load_checkpoint must return
     model_kind = "a model"                  # for "… holds a gan model, not {model_kind}."

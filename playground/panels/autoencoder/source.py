@@ -11,7 +11,7 @@ from pathlib import Path
 
 from models.autoencoder.api import AutoencoderModel
 
-from ..model_source import ModelSource
+from ..model_source import ModelSource, training_facts
 
 ROOT = Path(__file__).resolve().parents[3]
 CHECKPOINTS = ROOT / "checkpoints"
@@ -24,10 +24,7 @@ KEY = "autoencoder/"
 def describe(model: AutoencoderModel) -> str:
     c, m = model.config, model.meta
     parts = [f"{c.kind.upper()} · {c.arch} · d = {c.latent_dim}"]
-    if m.get("dataset", {}).get("name"):
-        parts.append(f"trained on {m['dataset']['name']}")
-    if m.get("steps"):
-        parts.append(f"{m['steps']:,} steps")
+    parts += training_facts(m)
     loss = m.get("metrics", {}).get("test_loss")
     if isinstance(loss, (int, float)) and loss == loss:
         parts.append(f"held-out loss {loss:.1f}")

@@ -8,7 +8,7 @@ from pathlib import Path
 from models.device import pick_device
 from models.diffusion.api import DiffusionModel
 
-from ..model_source import ModelSource
+from ..model_source import ModelSource, training_facts
 
 ROOT = Path(__file__).resolve().parents[3]
 CHECKPOINTS = ROOT / "checkpoints"
@@ -21,10 +21,7 @@ def describe(model: DiffusionModel) -> str:
     c, m = model.config, model.meta
     parts = ["class-conditional" if c.conditional else "unconditional", f"{c.schedule} schedule",
              f"T = {c.timesteps}", "U-Net " + "-".join(map(str, c.channels))]
-    if m.get("dataset", {}).get("name"):
-        parts.append(f"trained on {m['dataset']['name']}")
-    if m.get("steps"):
-        parts.append(f"{m['steps']:,} steps")
+    parts += training_facts(m)
     loss = m.get("metrics", {}).get("test_simple_loss")
     if isinstance(loss, (int, float)) and loss == loss:
         parts.append(f"held-out loss {loss:.4f}")

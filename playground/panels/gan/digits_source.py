@@ -8,7 +8,7 @@ from pathlib import Path
 from models.gan.api import GANModel
 from models.gan.losses import LOSS_NAMES
 
-from ..model_source import ModelSource
+from ..model_source import ModelSource, training_facts
 
 ROOT = Path(__file__).resolve().parents[3]
 CHECKPOINTS = ROOT / "checkpoints"
@@ -26,10 +26,7 @@ def describe(model: GANModel) -> str:
     loss = m.get("training", {}).get("loss") if isinstance(m.get("training"), dict) else None
     if loss in LOSS_NAMES:
         parts.append(LOSS_NAMES[loss] + " loss")
-    if m.get("dataset", {}).get("name"):
-        parts.append(f"trained on {m['dataset']['name']}")
-    if m.get("steps"):
-        parts.append(f"{m['steps']:,} steps")
+    parts += training_facts(m)
     div = m.get("metrics", {}).get("diversity")
     if isinstance(div, (int, float)) and div == div:
         parts.append(f"diversity {div:.2f}")

@@ -10,7 +10,7 @@ from pathlib import Path
 from models.checkpoint import save_checkpoint
 from models.pix2pix.api import Pix2PixConfig, Pix2PixModel
 
-from ..model_source import ModelSource
+from ..model_source import ModelSource, training_facts
 
 ROOT = Path(__file__).resolve().parents[3]
 CHECKPOINTS = ROOT / "checkpoints"
@@ -58,8 +58,7 @@ def describe(model: Pix2PixModel | SnapshotModel) -> str:
         if training["objective"] != "l1" and isinstance(training.get("patch"), int):
             loss += f", {training['patch']}×{training['patch']} PatchGAN"
         parts.append(loss)
-    if isinstance(m.get("steps"), int) and m["steps"]:
-        parts.append(f"{m['steps']:,} steps")
+    parts += training_facts(m)
     return " · ".join(parts)
 
 
