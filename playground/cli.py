@@ -11,28 +11,52 @@ from models.cli_types import Parser, finite, positive, whole
 COMMON_DATASET_HELP = "mnist, fashion-mnist, or a folder of IDX files (default: mnist)"
 
 
+class _Options:
+    """Adds the common options a command takes; those its family lists in NOT_TAKEN get
+    only their default, so `-h` never offers an option the command would ignore or refuse."""
+
+    def __init__(self, parser: argparse.ArgumentParser, not_taken):
+        self.parser, self.not_taken = parser, set(not_taken)
+
+    def add(self, flag: str, group=None, **kwargs) -> None:
+        if flag in self.not_taken:
+            dest = flag.lstrip("-").replace("-", "_")
+            default = False if kwargs.get("action") == "store_true" else kwargs.get("default")
+            self.parser.set_defaults(**{dest: default})
+        else:
+            (group or self.parser).add_argument(flag, **kwargs)
+
+
 def _common_arguments(parser: argparse.ArgumentParser, family_cli, command: str) -> None:
     """The options every `playground train` command takes, whatever its family. A family's
-    DATASET_HELP (text, or text per command) says what --dataset means to it."""
+    DATASET_HELP (text, or text per command) says what --dataset means to it; its NOT_TAKEN
+    (command → flags) names common options a command has no use for (gan2d: the data and
+    epoch options, resuming)."""
     dataset_help = getattr(family_cli, "DATASET_HELP", {})
     if isinstance(dataset_help, dict):
         dataset_help = dataset_help.get(command, COMMON_DATASET_HELP)
-    parser.add_argument("--dataset", default=None, help=dataset_help)
-    parser.add_argument("--data-dir", default=None,
-                        help="where to look for (and download) named datasets "
-                             "(default: $PLAYGROUND_DATA, then ~/.cache/generative-playground/data)")
-    parser.add_argument("--no-download", action="store_true",
-                        help="never download; fail with a message if the data is not found")
-    parser.add_argument("--epochs", type=positive, default=10)
-    parser.add_argument("--batch-size", type=positive, default=None,
-                        help="images per step (each command has its own default)")
-    parser.add_argument("--lr", type=finite, default=None,
-                        help="learning rate (each command has its own default)")
-    parser.add_argument("--seed", type=whole, default=0)
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
-    parser.add_argument("--out", required=True, help="folder to write the checkpoint into")
+    options = _Options(parser, getattr(family_cli, "NOT_TAKEN", {}).get(command, ()))
+    options.add("--dataset", default=None, help=dataset_help)
+    options.add("--data-dir", default=None,
+                help="where to look for (and download) named datasets "
+                     "(default: $PLAYGROUND_DATA, then ~/.cache/generative-playground/data)")
+    options.add("--no-download", action="store_true",
+                help="never download; fail with a message if the data is not found")
+    options.add("--epochs", type=positive, default=10,
+                help="passes over the training data (default 10)")
+    options.add("--batch-size", type=positive, default=None,
+                help="images per step (each command has its own default)")
+    options.add("--lr", type=finite, default=None,
+                help="learning rate (each command has its own default)")
+    options.add("--seed", type=whole, default=0,
+                help="seeds the weights, the data order and the noise: the same seed "
+                     "and options train the same model (default 0)")
+    options.add("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"],
+                help="auto: CUDA, then MPS, then the CPU (under torchrun each process "
+                     "takes the GPU of its local rank)")
+    options.add("--out", required=True, help="folder to write the checkpoint into")
     from .cli_distributed import add_distributed_arguments
-    add_distributed_arguments(parser)
+    add_distributed_arguments(options)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -29,18 +29,24 @@ def _save_every(text: str) -> int:
     return value
 
 
-def add_distributed_arguments(train: argparse.ArgumentParser) -> None:
-    group = train.add_argument_group(
+def add_distributed_arguments(options) -> None:
+    """--resume and --save-every, through the command line's option adder (playground/cli.py),
+    which leaves out those a command does not take."""
+    if {"--resume", "--save-every"} <= options.not_taken:
+        options.add("--resume", default=None)
+        options.add("--save-every", default=None)
+        return
+    group = options.parser.add_argument_group(
         "long runs (resume, several processes)",
         "Start with torchrun --standalone --nproc_per_node=N -m playground train … to train on "
         "N processes (N GPUs with CUDA, else N CPU processes); --batch-size is the global "
         "batch, split evenly between them.")
-    group.add_argument("--resume", metavar="FOLDER", default=None,
-                       help="continue the run saved in FOLDER (its train_state.safetensors): "
-                            "give the same command that started it; --epochs may be larger")
-    group.add_argument("--save-every", metavar="STEPS", type=_save_every, default=None,
-                       help="also save the checkpoint and training state every STEPS steps, "
-                            "so a run killed midway loses at most that many")
+    options.add("--resume", group, metavar="FOLDER", default=None,
+                help="continue the run saved in FOLDER (its train_state.safetensors): "
+                     "give the same command that started it; --epochs may be larger")
+    options.add("--save-every", group, metavar="STEPS", type=_save_every, default=None,
+                help="also save the checkpoint and training state every STEPS steps, "
+                     "so a run killed midway loses at most that many")
 
 
 class Session:

@@ -255,3 +255,24 @@ def test_gan2d_refuses_a_missing_file_and_bad_steps(tmp_path, capsys):
     assert exit_code(gan2d_args("8gaussians", tmp_path / "out", "--steps", "0")) == 2
     assert "--steps" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_gan2d_offers_none_of_the_options_it_has_no_use_for(capsys):
+    """gan2d trains on --data for --steps in one process: its help lists neither the dataset
+    and epoch options nor resuming, and giving one is refused by gan2d's own usage."""
+    with pytest.raises(SystemExit):
+        main(["train", "gan2d", "--help"])
+    text = capsys.readouterr().out
+    assert "--steps" in text and "--data " in text
+    for flag in ("--dataset", "--data-dir", "--no-download", "--epochs", "--resume", "--save-every"):
+        assert flag not in text, flag
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "gan2d", "--out", "x", "--epochs", "3"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "playground train gan2d" in err and "unrecognized arguments: --epochs 3" in err
+    # the image commands keep all of them
+    with pytest.raises(SystemExit):
+        main(["train", "dcgan", "--help"])
+    text = capsys.readouterr().out
+    assert all(f in text for f in ("--dataset", "--epochs", "--resume", "--save-every"))

@@ -26,8 +26,8 @@ def no_training(monkeypatch):
 def test_out_naming_an_existing_file_is_refused_before_training(model, tmp_path, capsys, no_training):
     out = tmp_path / "taken"
     out.write_text("keep me")
-    assert main(["train", model, "--out", str(out), "--epochs", "1", "--device", "cpu",
-                 "--no-download", *(["--steps", "1"] if model == "gan2d" else [])]) == 2
+    how_long = ["--steps", "1"] if model == "gan2d" else ["--epochs", "1", "--no-download"]
+    assert main(["train", model, "--out", str(out), "--device", "cpu", *how_long]) == 2
     err = capsys.readouterr().err
     assert "is a file" in err and "Traceback" not in err
     assert out.read_text() == "keep me"

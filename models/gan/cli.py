@@ -13,7 +13,9 @@ COMMANDS = (*IMAGE_GANS, "gan2d")
 HELP = {"dcgan": "a DCGAN on digits", "cgan": "a class-conditional DCGAN",
         "wgan-gp": "a DCGAN with the WGAN-GP loss",
         "gan2d": "a 2-D GAN on a named distribution or your own points"}
-DATASET_HELP = {"gan2d": "not used: gan2d trains on --data"}
+# gan2d trains on --data's points for --steps steps, in one process, in seconds
+NOT_TAKEN = {"gan2d": ("--dataset", "--data-dir", "--no-download", "--epochs", "--resume",
+                       "--save-every")}
 # what --batch-size and --lr mean when not given, per command
 DEFAULT_BATCH = {"dcgan": 64, "cgan": 64, "wgan-gp": 64, "gan2d": 256}
 
