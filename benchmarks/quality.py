@@ -24,6 +24,13 @@ import time
 import _common
 
 
+def _data_words(dataset: dict) -> str:
+    """A checkpoint's data in words: name and split (older checkpoints recorded a "source")."""
+    if dataset.get("split"):
+        return f"{dataset.get('name')} ({dataset['split']})"
+    return str(dataset.get("source") or dataset.get("name"))
+
+
 def main() -> int:
     args = _common.parse_args(__doc__.splitlines()[0], lambda p: (
         p.add_argument("--epochs", type=int, default=10),))
@@ -71,7 +78,7 @@ def main() -> int:
         meta = model.meta
         cfg = model.config
         print(f"{folder}: {cfg.kind} {cfg.arch} latent {cfg.latent_dim} hidden {cfg.hidden}; "
-              f"trained {meta.get('epochs')} epochs on {meta.get('dataset', {}).get('source')}")
+              f"trained {meta.get('epochs')} epochs on {_data_words(meta.get('dataset', {}))}")
         report(label, figures(model.module), meta.get("metrics"))
 
     print(f"training a fresh conv VAE for {args.epochs} epochs (AutoencoderTrainer, app defaults)…",

@@ -67,8 +67,24 @@ class Dataset:
     classes: tuple[str, ...]
     train: Split
     test: Split
-    source: str  # where it was read from, and how it was split
+    source: str  # where it was read from, and how it was split: for messages on this machine
     notes: list[str] = field(default_factory=list)
+    # What a checkpoint records (see record()): the split in words, and for a folder given by
+    # path its name alone. Never `source`, which holds this machine's absolute path.
+    split: str = ""
+    folder: str = ""
+
+    def split_words(self) -> str:
+        return self.split or f"{len(self.train):,} train, {len(self.test):,} held out"
+
+    def record(self) -> dict:
+        """The dataset as a checkpoint records it: by name and split, never by the path of
+        the machine that trained it (a shipped checkpoint must not carry a developer's folder)."""
+        out = {"name": self.name, "split": self.split_words(), "classes": list(self.classes),
+               "train_size": len(self.train), "test_size": len(self.test)}
+        if self.folder:
+            out["folder"] = self.folder
+        return out
 
 
 # --------------------------------------------------------------------------- IDX files
@@ -174,6 +190,8 @@ def read_folder(folder: str | os.PathLike, name: str | None = None) -> Dataset:
     if train is None and test is None:
         raise DataError(f"{folder}: no IDX files here. Expected train-images-idx3-ubyte and "
                         "train-labels-idx1-ubyte (optionally gzipped), plus t10k-* for testing.")
+    # a folder given by path is recorded by its name only; a named dataset by its name
+    given = "" if name else folder.name
     name = name or _guess_name(folder)
     classes = KNOWN[name][0] if name in KNOWN else DIGITS
     if train is not None and test is not None:
@@ -185,7 +203,9 @@ def read_folder(folder: str | os.PathLike, name: str | None = None) -> Dataset:
         if len(test) == 0:
             raise TooFewImages(f"{folder}: the t10k-* files hold no images; the test split needs "
                             "at least one (or remove them, and a fifth of train-* is held out).")
-        return Dataset(name, classes, train, test, f"{folder} (train: train-*, test: t10k-*)")
+        return Dataset(name, classes, train, test, f"{folder} (train: train-*, test: t10k-*)",
+                       split=f"train-* ({len(train):,}) train, t10k-* ({len(test):,}) held out",
+                       folder=given)
     only = train if train is not None else test
     which = "train" if train is not None else "t10k"
     if len(only) < MIN_TRAIN + 1:
@@ -199,6 +219,8 @@ def read_folder(folder: str | os.PathLike, name: str | None = None) -> Dataset:
         Split(only.images[:cut], only.labels[:cut]),
         Split(only.images[cut:], only.labels[cut:]),
         f"{folder} ({which}-* only: first {cut} train, last {len(only) - cut} held out)",
+        split=f"{which}-* only: first {cut:,} train, last {len(only) - cut:,} held out",
+        folder=given,
     )
 
 

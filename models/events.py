@@ -71,6 +71,13 @@ class DatasetReady:
     source: str
     images: np.ndarray     # N×28×28 uint8
     labels: np.ndarray     # N
+    record: dict | None = None   # Dataset.record(): what a checkpoint of this data says of it
+
+    def meta(self) -> dict:
+        """The checkpoint's "dataset" entry: the record, or the name and classes alone, never
+        `source` (this machine's path)."""
+        return dict(self.record) if self.record else {"name": self.name,
+                                                      "classes": list(self.classes)}
 
 
 @dataclass(frozen=True)

@@ -120,8 +120,7 @@ class ImageTrainer(Trainer):
             "family": self.family,
             "config": self.model_config.to_dict(),
             "training": self.config.to_dict(),
-            "dataset": {"name": ds.name, "source": ds.source, "classes": list(ds.classes),
-                        "train_size": len(ds.train), "test_size": len(ds.test)},
+            "dataset": ds.record(),
             "epochs": round(self.steps_done / steps_per_epoch, 3),
             "steps": self.steps_done,
             "stopped_early": bool(result.stopped_early) if result else False,
@@ -147,7 +146,7 @@ def load_training_data(trainer: ImageTrainer, num_classes: int) -> Generator[obj
     if num_classes and len(ds.classes) > num_classes:
         raise ValueError(f"{ds.name} has {len(ds.classes)} classes; the model has {num_classes}")
     yield DatasetReady(ds.name, ds.classes, ds.source, ds.test.images[:0].copy(),
-                       ds.test.labels[:0].copy())
+                       ds.test.labels[:0].copy(), ds.record())
     if len(ds.train) < MIN_TRAIN:
         held = "the training split is empty" if len(ds.train) == 0 else \
             f"{len(ds.train)} training image"

@@ -50,7 +50,10 @@ def test_train_writes_a_loadable_checkpoint(small_folder, tmp_path, capsys):
     assert meta["config"]["arch"] == "conv"
     assert meta["dataset"]["name"] == "mnist"
     assert meta["dataset"]["train_size"] == N_TRAIN and meta["dataset"]["test_size"] == N_TEST
-    assert str(small_folder) in meta["dataset"]["source"]
+    # the folder given by path is recorded by its name, never by this machine's path
+    assert meta["dataset"]["folder"] == small_folder.name and "source" not in meta["dataset"]
+    assert meta["dataset"]["split"] == f"train-* ({N_TRAIN:,}) train, t10k-* ({N_TEST:,}) held out"
+    assert str(small_folder.parent) not in json.dumps(meta)
     assert meta["training"]["epochs"] == 1
     assert meta["steps"] == -(-N_TRAIN // 128) and meta["epochs"] == 1.0
     metrics = meta["metrics"]

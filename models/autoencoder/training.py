@@ -117,7 +117,7 @@ class AutoencoderTrainer(ImageTrainer):
         ds = yield from self.load_dataset()
         eval_n = min(cfg.eval_points, len(ds.test))
         yield DatasetReady(ds.name, ds.classes, ds.source, ds.test.images[:eval_n].copy(),
-                           ds.test.labels[:eval_n].copy())
+                           ds.test.labels[:eval_n].copy(), ds.record())
         if len(ds.train) < MIN_TRAIN or len(ds.test) == 0:
             # before the first step: an empty test split made a checkpoint of "test loss nan"
             held = "the training split is empty" if len(ds.train) == 0 else \

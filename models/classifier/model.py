@@ -231,9 +231,7 @@ def train_classifier(dataset: Dataset, config: ClassifierConfig | None = None,
         yield EpochEnd(epoch, tc.epochs, {"loss": running / max(seen, 1)}, test)
     model.meta = {
         "training": tc.to_dict(),
-        "dataset": {"name": dataset.name, "source": dataset.source,
-                    "classes": list(dataset.classes), "train_size": len(dataset.train),
-                    "test_size": len(dataset.test)},
+        "dataset": dataset.record(),
         "epochs": tc.epochs, "steps": step,
         "train_seconds": round(time.perf_counter() - start, 1),
         "metrics": {"test_accuracy": test.get("accuracy"), "test_loss": test.get("loss"),

@@ -116,7 +116,7 @@ class LiveTrainingMixin:
         self.select_model(final)
         model.meta.update({"family": "autoencoder", "config": model.config.to_dict(),
                            "training": trainer.config.to_dict(), "steps": trainer.steps_done,
-                           "dataset": {"name": data.name, "source": data.source} if data else {},
+                           "dataset": data.meta() if data else {},
                            "metrics": {f"test_{k}": v for k, v in trainer.last_test_losses.items()},
                            "metrics_scope": "per-epoch test loss on a subset of the held-out set",
                            "latent_box": latent_box(self.space.latents, 0.0).tolist(),

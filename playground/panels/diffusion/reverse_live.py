@@ -110,8 +110,7 @@ class LiveTrainingMixin:
         meta = {"family": "diffusion", "config": trainer.model_config.to_dict(),
                 "training": trainer.config.to_dict(), "steps": step, "weights": "ema"}
         if data is not None:
-            meta["dataset"] = {"name": data.name, "source": data.source,
-                               "classes": list(data.classes)}
+            meta["dataset"] = data.meta()
         return meta
 
     def _take_weights(self, state, meta: dict, live: bool) -> None:

@@ -134,8 +134,7 @@ class TrainingMixin:
         meta = {"family": "gan", "config": trainer.model_config.to_dict(),
                 "training": trainer.config.to_dict(), "steps": step, "weights": "generator"}
         if data is not None:
-            meta["dataset"] = {"name": data.name, "source": data.source,
-                               "classes": list(data.classes)}
+            meta["dataset"] = data.meta()
         return meta
 
     def _take_weights(self, state, meta: dict, live: bool) -> None:

@@ -53,7 +53,8 @@ def _meta(trainer: Pix2PixTrainer, values: dict, step: int, result=None,
     meta["steps"] = step
     meta["stopped_early"] = bool(stopped or meta.get("stopped_early"))
     if values["dataset"] == FOLDER:
-        meta["dataset"] = {"folder": values["folder"], "direction": values["direction"]}
+        # the folder's name, not its path: a checkpoint must not carry this machine's folders
+        meta["dataset"] = {"folder": Path(values["folder"]).name, "direction": values["direction"]}
     else:
         meta["dataset"] = {"name": "landscapes", "pairs": values["pairs"],
                            "seed": values["seed"]}
