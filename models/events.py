@@ -86,6 +86,9 @@ class EpochEnd:
     epochs: int
     train_losses: dict[str, float]
     test_losses: dict[str, float]
+    # how many held-out images test_losses averages over (0: the trainer does not say); the
+    # autoencoder's per-epoch figure uses a subset, its checkpoint's figure all of them
+    test_images: int = 0
 
 
 @dataclass(frozen=True)

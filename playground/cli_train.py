@@ -73,6 +73,8 @@ def run_job(args, family_cli) -> int:
             elif isinstance(event, EpochEnd):
                 kind, losses = ("test", event.test_losses) if event.test_losses else \
                     ("mean train", event.train_losses)
+                if event.test_losses and event.test_images:   # a subset: say how many
+                    kind = f"test ({event.test_images:,} held-out images)"
                 write("epoch {}: {} {}".format(
                     event.epoch, kind, ", ".join(f"{k} {v:.4g}" for k, v in losses.items())))
             elif getattr(event, "log_line", None):    # a family's own news (a GAN diagnosis)
@@ -111,5 +113,8 @@ def run_job(args, family_cli) -> int:
         return 0
     figures = ", ".join(f"{k} {v:.4g}" for k, v in meta.get("metrics", {}).items()
                         if isinstance(v, (int, float)))
+    scope = meta.get("metrics_scope")       # e.g. "all 2,000 held-out images"
+    if figures and isinstance(scope, str) and scope:
+        figures = f"on {scope}: {figures}"
     print(f"Saved {args.out} ({trainer.steps_done} steps" + (f"; {figures})" if figures else ")"))
     return 0

@@ -68,6 +68,45 @@ def test_train_writes_a_loadable_checkpoint(small_folder, tmp_path, capsys):
     assert images.shape == (1, 28, 28) and np.isfinite(images).all()
 
 
+def _figures(text: str) -> dict[str, float]:
+    """"loss 229.1, recon 200.2, kl 28.9" → {"loss": 229.1, …} (names may carry "test_")."""
+    return {k: float(v) for k, v in (p.rsplit(" ", 1) for p in text.split(", "))}
+
+
+def test_the_epoch_and_saved_test_losses_say_which_held_out_images_they_are_on(
+        small_folder, tmp_path, capsys):
+    """One VAE run printed 229.1 after its last epoch and 220.4 when saving: the first is on a
+    subset of the held-out images, the second on all. Each line says which, and is that."""
+    from models.autoencoder.training import TrainConfig, epoch_test_size, evaluate
+    from models.data import read_folder, to_float
+
+    out = tmp_path / "vae"
+    assert main(_train_args(small_folder, out)) == 0
+    printed = capsys.readouterr()
+    text = printed.out + printed.err
+    subset = epoch_test_size(TrainConfig(), N_TRAIN, N_TEST)
+    assert subset < N_TEST                  # else this test shows nothing
+    epoch_line = next(l for l in text.splitlines() if l.startswith("epoch 1:"))
+    head = f"epoch 1: test ({subset:,} held-out images) "
+    assert epoch_line.startswith(head), epoch_line
+    saved_line = next(l for l in text.splitlines() if l.startswith("Saved "))
+    assert f"; on all {N_TEST:,} held-out images: test_loss " in saved_line, saved_line
+
+    # the figures are what the lines claim: the first `subset` held-out images, then all
+    model = load_checkpoint(out)
+    held = torch.from_numpy(to_float(read_folder(small_folder).test.images))
+    beta = json.loads((out / "config.json").read_text())["training"]["beta"]
+    on_subset, on_all = evaluate(model.module, held[:subset], beta), evaluate(model.module, held, beta)
+    epoch = _figures(epoch_line[len(head):])
+    saved = _figures(saved_line.split(" held-out images: ", 1)[1].rstrip(")"))
+    for k in ("loss", "recon", "kl"):
+        assert epoch[k] == pytest.approx(on_subset[k], rel=1e-3)
+        assert saved[f"test_{k}"] == pytest.approx(on_all[k], rel=1e-3)
+    assert on_subset["loss"] != pytest.approx(on_all["loss"], rel=1e-3)   # they do differ
+    assert json.loads((out / "config.json").read_text())["metrics_scope"] == \
+        f"all {N_TEST:,} held-out images"
+
+
 def test_train_honours_model_options(small_folder, tmp_path):
     out = tmp_path / "ae"
     args = ["train", "ae", "--dataset", str(small_folder), "--epochs", "1", "--out", str(out),

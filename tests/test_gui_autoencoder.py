@@ -449,6 +449,25 @@ def test_a_short_training_run_adds_a_trained_model(panel, qtbot, small_folder):
     assert _weights_differ(weights, initial)
     assert all(np.isfinite(w).all() for w in weights.values())
     assert panel.training.train_btn.isEnabled()
+    # the per-epoch dots are on a subset of the held-out images, and the legend says how many
+    # (480 train: 100 of the 120 held out); the model's recorded figure says the same
+    from models.autoencoder.training import TrainConfig, epoch_test_size
+    n = epoch_test_size(TrainConfig(), 480, 120)
+    curves = panel.training.curves
+
+    def test_labels():
+        return [label.text for chart in curves.charts for _s, label in chart.legend.items
+                if label.text.startswith("test")]
+    assert n < 120 and test_labels() == [f"test ({n:,})"] * 2
+    assert curves.caption.text().endswith(f"dots: test loss on {n:,} held-out images")
+    assert f"first {n:,} held-out images" in curves.top.toolTip()
+    assert panel.models[trained[0]].meta["metrics_scope"] == f"per-epoch test loss on {n:,} held-out images"
+    panel.model_box.setCurrentText(AE_NAME)           # a shipped model: no run, no count
+    assert test_labels() == ["test"] * 2 and "dots" not in curves.caption.text()
+    panel.model_box.setCurrentText(trained[0])         # its run again, with its count
+    assert test_labels() == [f"test ({n:,})"] * 2
+    assert curves.caption.text() == f"Training curves of {trained[0]} · dots: test loss on " \
+        f"{n:,} held-out images"
 
 
 def _start_long_run(panel, qtbot, folder, min_points: int = 3):

@@ -103,6 +103,7 @@ class AutoencoderTrainer(ImageTrainer):
         self.model = build_model(model_config).to(self.device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=train_config.lr)
         self.last_test_losses: dict[str, float] = {}
+        self.last_test_images = 0     # how many held-out images last_test_losses is over
 
     def state_numpy(self) -> dict[str, np.ndarray]:
         """A copy of the weights. Only call it while `run()` is not executing."""
@@ -200,9 +201,11 @@ class AutoencoderTrainer(ImageTrainer):
                     yield from timed(self._snapshot, eval_x, eval_y)
             t0 = time.perf_counter()
             self.last_test_losses = evaluate(self.model, epoch_test_x, cfg.beta)
+            self.last_test_images = len(epoch_test_x)
             busy += time.perf_counter() - t0
             train_losses = {k: v / max(1, counted) for k, v in sums.items()}
-            yield EpochEnd(epoch, cfg.epochs, train_losses, dict(self.last_test_losses))
+            yield EpochEnd(epoch, cfg.epochs, train_losses, dict(self.last_test_losses),
+                           self.last_test_images)
             if epoch == cfg.epochs or live_due(self._preview, last_preview, 0.0):
                 last_preview = busy
                 yield timed(self._preview, preview_x)
@@ -238,6 +241,8 @@ class AutoencoderTrainer(ImageTrainer):
         metrics = {f"test_{k}": v for k, v in test_losses.items()}
         if len(train_z) >= 5 and len(test_z):
             metrics["knn5_accuracy"] = knn_accuracy(train_z, ds.train.labels, test_z, ds.test.labels)
+        # the per-epoch figure is on the first epoch_test_size() of them: say which this is
         return {**self.run_meta(result), "metrics": metrics,
+                "metrics_scope": f"all {len(ds.test):,} held-out images",
                 "latent_box": latent_box(train_z, margin=0.0).tolist()}
 

@@ -118,7 +118,9 @@ class LiveTrainingMixin:
                            "training": trainer.config.to_dict(), "steps": trainer.steps_done,
                            "dataset": data.meta() if data else {},
                            "metrics": {f"test_{k}": v for k, v in trainer.last_test_losses.items()},
-                           "metrics_scope": "per-epoch test loss on a subset of the held-out set",
+                           "metrics_scope": (f"per-epoch test loss on {trainer.last_test_images:,} "
+                                             "held-out images" if trainer.last_test_images else
+                                             "per-epoch test loss on a subset of the held-out set"),
                            "latent_box": latent_box(self.space.latents, 0.0).tolist(),
                            "stopped_early": stopped_early})
         self.info.setText(self.describe(model))     # now with its steps and held-out loss

@@ -44,8 +44,6 @@ class LossCurves(QWidget):
             chart.legend.addItem(chart.curves[f"test {'recon' if chart is self.top else 'kl'}"][1],
                                  "test")
             chart.getAxis("left").setWidth(52)        # the two plots' x axes line up
-            chart.setToolTip("Loss per step; dots: held-out loss per epoch. The wheel scrolls "
-                             "the column; click the chart first to zoom it.")
         self.top.getAxis("bottom").setStyle(showValues=False)
         self.top.getAxis("bottom").setHeight(6)
         self.bottom.setXLink(self.top)
@@ -75,13 +73,14 @@ class LossCurves(QWidget):
     def clear(self, caption: str = "") -> None:
         for chart in self.charts:
             chart.clear_data()              # a zoom of the last run does not carry over
-        self.caption.setText(caption)
-        self.caption.setVisible(bool(caption))
+        self._caption = caption
+        self.label_test(0)
         self.bottom.setVisible(True)
 
     def state(self) -> dict:
         """A copy of the curves, to show again when their model is selected."""
-        return {"top": self.top.state(), "bottom": self.bottom.state()}
+        return {"top": self.top.state(), "bottom": self.bottom.state(),
+                "test_images": self.test_images}
 
     def restore(self, state: dict | None, caption: str = "") -> None:
         """Show a saved run (None: no curves, e.g. for a model loaded from disk)."""
@@ -89,11 +88,30 @@ class LossCurves(QWidget):
         if state:
             self.top.restore(state["top"])
             self.bottom.restore(state["bottom"])
+            self.label_test(state.get("test_images", 0))
             self.redraw()
 
     def add_step(self, step: int, losses: dict[str, float]) -> None:
         self.top.add(step, losses)
         self.bottom.add(step, losses)
+
+    def label_test(self, images: int) -> None:
+        """Say what the per-epoch dots measure: the loss on `images` held-out images (the
+        trainer's subset; the saved model's figure is on all of them), or just "test"."""
+        self.test_images = images
+        # short, so the one-row legend still fits a narrow column; the caption says it in full
+        text = f"test ({images:,})" if images else "test"
+        self.caption.setText(self._caption + (f" · dots: test loss on {images:,} held-out "
+                                              "images" if images else ""))
+        self.caption.setVisible(bool(self.caption.text()))
+        for chart in self.charts:
+            for _sample, label in chart.legend.items:
+                if label.text.startswith("test"):
+                    label.setText(text)
+            chart.setToolTip("Loss per step; dots: held-out loss per epoch"
+                             + (f", on the first {images:,} held-out images (a saved model's "
+                                "figure is on all of them)" if images else "")
+                             + ". The wheel scrolls the column; click the chart first to zoom it.")
 
     def add_test(self, step: int, losses: dict[str, float]) -> None:
         tests = {f"test {k}": v for k, v in losses.items()}
@@ -234,6 +252,8 @@ class TrainingView(QWidget):
         self.block.show_step(ev, f"{ev.images_per_s:,.0f} img/s · loss {ev.losses['loss']:.1f}")
 
     def show_epoch(self, ev: EpochEnd, step: int) -> None:
+        if ev.test_images != self.curves.test_images:
+            self.curves.label_test(ev.test_images)
         self.curves.add_test(step, ev.test_losses)
 
     def show_preview(self, ev: Preview) -> None:
