@@ -34,8 +34,11 @@ KNOWN = {
                                 "fashion-mnist/raw", "fashion_mnist"), "FashionMNIST"),
 }
 
-# When a folder holds only one split, this share of it trains and the rest is held out.
+# When a folder holds only one split, this share of it trains and the rest is held out...
 SINGLE_SPLIT_TRAIN_FRACTION = 0.8
+# ...but never more than this many: a train-only folder as large as Fashion-MNIST's 60,000
+# holds out its last 10,000, as many as the official test sets, not a fifth (12,000).
+MAX_HELD_OUT = 10_000
 # Fewer training images than this cannot train anything: a batch of one image breaks
 # BatchNorm (the GANs' discriminators), and one image is no distribution to learn.
 MIN_TRAIN = 2
@@ -181,7 +184,8 @@ def read_folder(folder: str | os.PathLike, name: str | None = None) -> Dataset:
     """Read a folder of IDX files: train-* and optionally t10k-*.
 
     A folder with only one split (say, only the t10k files) is split in order: the first
-    80% trains, the last 20% is held out.
+    80% trains, the last 20% is held out, at most MAX_HELD_OUT (10,000) images: Fashion-MNIST's
+    60,000 train-* images train on the first 50,000 and hold out the last 10,000.
     """
     folder = Path(folder).expanduser()
     if not is_dir(folder):            # False, not OSError, for a name over 255 bytes
@@ -213,7 +217,8 @@ def read_folder(folder: str | os.PathLike, name: str | None = None) -> Dataset:
                         f"needs at least {MIN_TRAIN + 1} ({MIN_TRAIN} to train on, one held out "
                         "to test).")
     # both sides keep at least what they need, however few the images
-    cut = min(len(only) - 1, max(MIN_TRAIN, int(round(len(only) * SINGLE_SPLIT_TRAIN_FRACTION))))
+    cut = min(len(only) - 1, max(MIN_TRAIN, int(round(len(only) * SINGLE_SPLIT_TRAIN_FRACTION)),
+                                 len(only) - MAX_HELD_OUT))
     return Dataset(
         name, classes,
         Split(only.images[:cut], only.labels[:cut]),

@@ -135,6 +135,34 @@ def test_a_single_split_is_cut_in_order(tmp_path, prefix):
     np.testing.assert_array_equal(ds.test.labels, y[40:])
 
 
+def test_a_large_train_only_folder_holds_out_its_last_10000(tmp_path):
+    # Fashion-MNIST's shared folder is 60,000 train-* images and no t10k-*: the last 10,000
+    # are held out (as many as the official test set), not a fifth (12,000)
+    n = 60_000
+    x = np.zeros((n, 28, 28), np.uint8)
+    x[:, 0, 0] = np.arange(n) % 251          # marks each image's place, to check the order
+    x[:, 0, 1] = np.arange(n) // 251
+    y = (np.arange(n) % 10).astype(np.uint8)
+    folder = tmp_path / "fashion-mnist"
+    write_pair(folder, "train", x, y, gz=True)
+    ds = read_folder(folder)
+    assert (len(ds.train), len(ds.test)) == (50_000, 10_000)
+    np.testing.assert_array_equal(ds.train.images, x[:50_000])
+    np.testing.assert_array_equal(ds.test.images, x[50_000:])
+    assert ds.name == "fashion-mnist" and ds.classes[0] == "T-shirt/top"
+    assert "train-* only: first 50000 train, last 10000 held out" in ds.source
+
+
+@pytest.mark.parametrize("n, held", [(50, 10), (50_000, 10_000), (50_001, 10_000), (12_345, 2469)])
+def test_the_held_out_part_is_a_fifth_but_at_most_10000(tmp_path, monkeypatch, n, held):
+    # read_folder's rule, without writing 50,000 images: a fifth, capped at MAX_HELD_OUT
+    import models.data as data
+    monkeypatch.setattr(data, "_read_pair", lambda folder, prefix: None if prefix == "t10k" else
+                        data.Split(np.zeros((n, 28, 28), np.uint8), np.zeros(n, np.int64)))
+    ds = read_folder(tmp_path)
+    assert (len(ds.train), len(ds.test)) == (n - held, held)
+
+
 def test_read_idx_reads_what_was_written(tmp_path):
     x, _ = random_split(3, 5)
     (tmp_path / "f").write_bytes(idx_bytes(x))
