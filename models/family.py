@@ -67,7 +67,8 @@ class Recipe:
     """How one shipped checkpoint is rebuilt: `playground train <argv…> --out <out>`.
 
     `argv` starts with the command and holds no --out; a `{data}` in it becomes the dataset
-    folder the script was given (the shared MNIST digits). A checkpoint no command trains
+    folder the script was given (the shared MNIST digits), a `{datasets}` the folder that
+    holds it (../shared/datasets, for its fashion-mnist/). A checkpoint no command trains
     names a `build` function instead, "module:function" called as build(out, data)."""
     name: str                         # what `train_checkpoints.py --only` calls it
     out: str                          # folder under checkpoints/

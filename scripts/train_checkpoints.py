@@ -12,6 +12,11 @@ Split: the shared set is MNIST's 10,000 test images; the first 8,000 train, the 
 are held out. The held-out 2,000 are also written to assets/datasets/mnist-sample (the
 recipe named "mnist-sample") so the app has real digits to show before any dataset is
 downloaded.
+
+Fashion-MNIST (the recipes fashion-vae and fashion-ae, from the fashion-mnist/ folder beside
+the MNIST one): the shared folder holds its 60,000 training images only; the first 50,000
+train, the last 10,000 are held out, and the first 2,000 of those are written to
+assets/datasets/fashion-mnist-sample (the recipe "fashion-mnist-sample").
 """
 from __future__ import annotations
 
@@ -29,6 +34,8 @@ from playground.cli import main as cli  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "datasets" / "mnist"
 SAMPLE = "mnist-sample"
+FASHION_SAMPLE = "fashion-mnist-sample"
+SAMPLE_SIZE = 2000      # held-out images bundled per dataset: enough for the scatter, ~1 MB
 
 
 def write_idx(path: Path, array, magic: int) -> None:
@@ -37,13 +44,15 @@ def write_idx(path: Path, array, magic: int) -> None:
         f.write(header + array.astype("uint8").tobytes())
 
 
-def write_sample(data: str) -> int:
+def write_sample(data: str, name: str = SAMPLE) -> int:
+    """The first SAMPLE_SIZE held-out images of `data` as assets/datasets/<name>: t10k-*
+    files only, which the app reads back split 80/20 and shows all of."""
     held_out = load_dataset(data, download=False).test
-    sample = ROOT / "assets" / "datasets" / SAMPLE
+    sample = ROOT / "assets" / "datasets" / name
     sample.mkdir(parents=True, exist_ok=True)
-    write_idx(sample / "t10k-images-idx3-ubyte.gz", held_out.images, 2051)
-    write_idx(sample / "t10k-labels-idx1-ubyte.gz", held_out.labels, 2049)
-    print(f"Wrote {len(held_out)} held-out images to {sample}")
+    write_idx(sample / "t10k-images-idx3-ubyte.gz", held_out.images[:SAMPLE_SIZE], 2051)
+    write_idx(sample / "t10k-labels-idx1-ubyte.gz", held_out.labels[:SAMPLE_SIZE], 2049)
+    print(f"Wrote {min(len(held_out), SAMPLE_SIZE)} held-out images to {sample}")
     return 0
 
 
@@ -51,12 +60,18 @@ def recipes() -> list:
     return [recipe for family in families() for recipe in family.recipes()]
 
 
+def fill(arg: str, data: str) -> str:
+    """A recipe's argument with {data} (the MNIST folder) and {datasets} (the folder
+    holding it, for fashion-mnist/) filled in."""
+    return arg.replace("{datasets}", str(Path(data).parent)).replace("{data}", data)
+
+
 def rebuild(recipe, data: str) -> int:
     out = ROOT / "checkpoints" / recipe.out
     print(f"== {recipe.name}: {recipe.note} (about {recipe.minutes:g} min) → {out}", flush=True)
     if recipe.build:
         return load(recipe.build)(out, data)
-    code = cli(["train", *(a.replace("{data}", data) for a in recipe.argv), "--out", str(out)])
+    code = cli(["train", *(fill(a, data) for a in recipe.argv), "--out", str(out)])
     # the shipped folders hold what the app opens; the state --resume would read (optimiser
     # moments, D, …) is several times the weights' size and stays out of the repository
     (out / "train_state.safetensors").unlink(missing_ok=True)
@@ -65,7 +80,7 @@ def rebuild(recipe, data: str) -> int:
 
 def main() -> int:
     plan = recipes()
-    names = [r.name for r in plan] + [SAMPLE]
+    names = [r.name for r in plan] + [SAMPLE, FASHION_SAMPLE]
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", default=str(SHARED), help="the MNIST folder recipes train on")
     p.add_argument("--only", nargs="+", choices=names, default=None, metavar="NAME",
@@ -77,13 +92,18 @@ def main() -> int:
         for r in plan:
             print(f"{r.name:12} checkpoints/{r.out:22} ~{r.minutes:g} min  {r.note}")
         print(f"{SAMPLE:12} assets/datasets/{SAMPLE}      the held-out digits")
+        print(f"{FASHION_SAMPLE:12} assets/datasets/{FASHION_SAMPLE}  2,000 held-out clothes")
         return 0
     for recipe in plan:
         if recipe.name in chosen:
             rc = rebuild(recipe, args.data)
             if rc:
                 return rc
-    return write_sample(args.data) if SAMPLE in chosen else 0
+    if SAMPLE in chosen and write_sample(args.data):
+        return 1
+    if FASHION_SAMPLE in chosen:
+        return write_sample(fill("{datasets}/fashion-mnist", args.data), FASHION_SAMPLE)
+    return 0
 
 
 if __name__ == "__main__":

@@ -304,7 +304,8 @@ def test_every_built_in_family_is_complete():
                 assert callable(load(recipe.build))
             else:                 # what scripts/train_checkpoints.py will run parses
                 assert recipe.argv[0] in family.commands()
-                argv = [a.replace("{data}", "folder") for a in recipe.argv]
+                argv = [a.replace("{data}", "folder").replace("{datasets}", "root")
+                        for a in recipe.argv]
                 assert build_parser().parse_args(["train", *argv, "--out", "x"]).model == argv[0]
         if family.panel:
             assert (ROOT / (family.panel.split(":")[0].replace(".", "/") + ".py")).is_file()
