@@ -24,7 +24,11 @@ pytestmark = pytest.mark.gui
 ROOT = Path(__file__).resolve().parents[1]
 VAE_NAME = "VAE · pretrained (MNIST, 2-D)"
 AE_NAME = "AE · pretrained (MNIST, 2-D)"
-PRETRAINED_NAMES = [VAE_NAME, AE_NAME]
+FASHION_VAE_NAME = "VAE · pretrained (Fashion-MNIST, 2-D)"
+FASHION_AE_NAME = "AE · pretrained (Fashion-MNIST, 2-D)"
+PRETRAINED_NAMES = [VAE_NAME, AE_NAME, FASHION_VAE_NAME, FASHION_AE_NAME]
+FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -110,6 +114,54 @@ def test_panel_opens_with_the_pretrained_vae(panel):
     shown = panel.image.image()
     assert shown is not None and shown.shape == (28, 28)
     assert float(shown.max() - shown.min()) > 0.1
+
+
+def _legend(panel) -> list[str]:
+    return [label.text for _, label in panel.plot.legend.items]
+
+
+def test_the_fashion_models_show_clothes_named_in_the_legend_with_no_dataset_here(
+        qtbot, tmp_path, monkeypatch, messages):
+    """The shipped Fashion-MNIST pair is offered beside the MNIST one; picking it scatters
+    the bundled held-out clothes (no ../shared, no data folder, no download) with the class
+    names in the legend, and the MNIST models go back to digits."""
+    from playground.panels.autoencoder.panel import AutoencoderPanel
+    monkeypatch.setenv("PLAYGROUND_DATA", str(tmp_path / "empty"))   # what a fresh clone has
+    panel = AutoencoderPanel(device="cpu")
+    qtbot.addWidget(panel)
+    panel.resize(1400, 860)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert [panel.model_box.itemText(i) for i in range(panel.model_box.count())] == PRETRAINED_NAMES
+    assert _legend(panel) == [str(d) for d in range(10)]
+    for name, variational in ((FASHION_VAE_NAME, True), (FASHION_AE_NAME, False)):
+        panel.model_box.setCurrentText(name)
+        assert panel.space.model.variational is variational
+        assert panel.space.model.meta["dataset"]["name"] == "fashion-mnist"
+        assert _legend(panel) == FASHION_CLASSES
+        points = panel.plot.points()
+        assert len(points) == 2000 and np.isfinite(points).all()
+        # all ten kinds of clothes, as the plot's per-class scatter items hold them
+        counts = [len(item.getData()[0]) for item in panel.plot._class_items]
+        assert sum(counts) == 2000 and min(counts) > 100
+        # clothes, not digits: Fashion-MNIST's pixel mean is about twice MNIST's
+        assert panel.space.images.mean() > 55
+    panel.model_box.setCurrentText(AE_NAME)
+    assert _legend(panel) == [str(d) for d in range(10)] and panel.space.images.mean() < 45
+    assert messages == []
+    assert panel.shutdown()
+
+
+def test_compare_pairs_the_models_of_the_selected_ones_dataset(panel, qtbot):
+    panel.model_box.setCurrentText(FASHION_VAE_NAME)
+    qtbot.mouseClick(panel.compare_btn, _left())
+    assert panel.compare.sides["ae"].space.model is panel.models[FASHION_AE_NAME]
+    assert panel.compare.sides["vae"].space.model is panel.models[FASHION_VAE_NAME]
+    qtbot.mouseClick(panel.compare_btn, _left())
+    panel.model_box.setCurrentText(AE_NAME)
+    qtbot.mouseClick(panel.compare_btn, _left())
+    assert panel.compare.sides["ae"].space.model is panel.models[AE_NAME]
+    assert panel.compare.sides["vae"].space.model is panel.models[VAE_NAME]
 
 
 # --------------------------------------------------------------------------- 2. mouse on the plot

@@ -59,7 +59,7 @@ class CompareView(QWidget):
         lay = QGridLayout(self)
         note = QLabel("Click or drag in either plane. The AE packs codes wherever it likes, leaving gaps "
                       "that decode to nonsense; the VAE's KL term pulls codes towards N(0, I), so the "
-                      "plane around the origin is filled and every point decodes to something digit-like. Colours are the classes, as in the main plot.")
+                      "plane around the origin is filled and every point decodes to something like the data (a digit, a garment). Colours are the classes, as in the main plot.")
         note.setWordWrap(True)
         lay.addWidget(note, 0, 0, 1, 4)
         for col, side in enumerate(self.sides.values()):

@@ -110,7 +110,7 @@ class LiveTrainingMixin:
         final = name.replace("training", "stopped" if stopped_early else "trained")
         self.rename_model(name, final, final)
         if data is not None:
-            self.display = (data.images, data.labels, data.classes)
+            self.display = self._displays[data.name] = (data.images, data.labels, data.classes)
         self._runs[final] = self.training.curves.state()
         self._training_name = None      # before select_model, which then shows the run's curves
         self.select_model(final)

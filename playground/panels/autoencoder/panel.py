@@ -28,18 +28,22 @@ from ...worker import JobRunner
 from .compare import CompareView
 from .live_training import HYPERPARAMETERS, LiveTrainingMixin
 from .morph import MorphTool
-from .source import CHECKPOINTS, ROOT, AutoencoderSource
+from .source import CHECKPOINTS, ROOT, AutoencoderSource, dataset_name
 from .space import LatentSpace
 from .tools import AttributeTool, GridTool, SampleTool
 from .training_view import TrainingView
 
-SAMPLE_DATA = ROOT / "assets" / "datasets" / "mnist-sample"
-__all__ = ["AutoencoderPanel", "CHECKPOINTS", "load_sample_images"]
+# held-out images of each dataset a shipped model was trained on, bundled so that the plot
+# has real data before any download (scripts/train_checkpoints.py writes them)
+SAMPLES = {name: ROOT / "assets" / "datasets" / f"{name}-sample"
+           for name in ("mnist", "fashion-mnist")}
+SAMPLE_DATA = SAMPLES["mnist"]
+__all__ = ["AutoencoderPanel", "CHECKPOINTS", "SAMPLES", "load_sample_images"]
 
 
-def load_sample_images() -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    """The bundled held-out MNIST digits, so the plot has real data before any download."""
-    ds = read_folder(SAMPLE_DATA, "mnist")
+def load_sample_images(name: str = "mnist") -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """The bundled held-out images of `name` ("mnist", "fashion-mnist"), with its class names."""
+    ds = read_folder(SAMPLES[name], name)
     return (np.concatenate([ds.train.images, ds.test.images]),
             np.concatenate([ds.train.labels, ds.test.labels]), ds.classes)
 
@@ -53,6 +57,9 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
         super().__init__(parent)
         self.device, self.data_dir = device, data_dir
         self.display = load_sample_images()
+        # the images each dataset's models are shown with: the bundled sample, or after a run
+        # here, that run's held-out images
+        self._displays = {"mnist": self.display}
         self.space: LatentSpace | None = None
         self.runner = JobRunner(self)
         self._trainer: AutoencoderTrainer | None = None
@@ -170,6 +177,7 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
         """ModelSource picked `key`: the plot, the tools and the training column show it."""
         if model is None:       # a shipped checkpoint that is missing: the banner says why
             return
+        self.display = self._display_for(model)
         images, labels, classes = self.display
         self.space = LatentSpace.build(model, images, labels, classes)
         self._space_changed(autorange=True)
@@ -179,6 +187,15 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
             run, name = self._runs.get(key), self.names.get(key, str(key))
             self.training.curves.restore(run, f"Training curves of {name}" if run else
                                          f"No training curves: {name} was not trained here.")
+
+    def _display_for(self, model) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+        """Images of the dataset `model` was trained on (a Fashion-MNIST model over digits
+        would show nothing of its latent space); the ones shown now for a model that does not
+        say, or whose dataset has neither a bundled sample nor a run here."""
+        name = dataset_name(model)
+        if name not in self._displays and name in SAMPLES:
+            self._displays[name] = load_sample_images(name)
+        return self._displays.get(name, self.display)
 
     def _space_changed(self, autorange: bool = False) -> None:
         space = self.space
@@ -262,13 +279,16 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
         self.center.setCurrentWidget(self.compare if on else self.plot)
         if not on:
             return
-        images, labels, classes = self.display
+        data = dataset_name(self.models.get(self.active_name()))
         picks = {}
         for kind in ("ae", "vae"):
             names = [n for n, m in self.models.items() if m is not None and m.config.kind == kind]
-            if names:  # prefer the selected model, else the last of that kind
+            # the selected model, else the last of that kind trained on the same dataset
+            names = [n for n in names if dataset_name(self.models[n]) == data] or names
+            if names:
                 name = self.active_name() if self.active_name() in names else names[-1]
-                picks[kind] = LatentSpace.build(self.models[name], images, labels, classes)
+                model = self.models[name]
+                picks[kind] = LatentSpace.build(model, *self._display_for(model))
         self.compare.set_spaces(picks.get("ae"), picks.get("vae"))
         self.compare.render_grids()
 

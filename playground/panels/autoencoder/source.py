@@ -1,4 +1,5 @@
-"""Where the autoencoder panel's models come from: the shipped 2-D VAE and AE, the runs
+"""Where the autoencoder panel's models come from: the shipped 2-D VAEs and AEs (MNIST, and
+Fashion-MNIST: the lectures' own demonstration), the runs
 trained here (each keeps its own entry), and checkpoints opened from disk: the one ModelSource
 every panel uses.
 
@@ -17,8 +18,20 @@ ROOT = Path(__file__).resolve().parents[3]
 CHECKPOINTS = ROOT / "checkpoints"
 VAE_NAME = "VAE · pretrained (MNIST, 2-D)"
 AE_NAME = "AE · pretrained (MNIST, 2-D)"
-PRETRAINED = {VAE_NAME: (VAE_NAME, "mnist-vae-2d"), AE_NAME: (AE_NAME, "mnist-ae-2d")}
+FASHION_VAE_NAME = "VAE · pretrained (Fashion-MNIST, 2-D)"
+FASHION_AE_NAME = "AE · pretrained (Fashion-MNIST, 2-D)"
+PRETRAINED = {VAE_NAME: (VAE_NAME, "mnist-vae-2d"), AE_NAME: (AE_NAME, "mnist-ae-2d"),
+              FASHION_VAE_NAME: (FASHION_VAE_NAME, "fashion-vae-2d"),
+              FASHION_AE_NAME: (FASHION_AE_NAME, "fashion-ae-2d")}
 KEY = "autoencoder/"
+
+
+def dataset_name(model) -> str | None:
+    """The dataset a model was trained on, as its checkpoint records it ("mnist",
+    "fashion-mnist"), or None for a model that does not say."""
+    data = model.meta.get("dataset") if model is not None else None
+    name = data.get("name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def describe(model: AutoencoderModel) -> str:
