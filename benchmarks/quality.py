@@ -1,6 +1,10 @@
 """Model quality on the held-out digits: the shipped checkpoints and a fresh 10-epoch run.
 
-    .venv/bin/python benchmarks/quality.py [--data DIR] [--epochs 10]
+    .venv/bin/python benchmarks/quality.py [--data DIR] [--epochs 10] [--models mnist|fashion]
+
+With --models fashion: the shipped checkpoints/fashion-{vae,ae}-2d on --data (default
+../shared/datasets/fashion-mnist: its 60,000 training images, the first 50,000 train and the
+last 10,000 held out, as they were trained); --epochs 0 skips the fresh run.
 
 Data: the shared MNIST folder, split by models.data.load_dataset (first 8000 train, last 2000
 held out). For each model:
@@ -33,7 +37,11 @@ def _data_words(dataset: dict) -> str:
 
 def main() -> int:
     args = _common.parse_args(__doc__.splitlines()[0], lambda p: (
-        p.add_argument("--epochs", type=int, default=10),))
+        p.add_argument("--epochs", type=int, default=10),
+        p.add_argument("--models", choices=("mnist", "fashion"), default="mnist",
+                       help="which shipped pair to measure (default: mnist)")))
+    if args.models == "fashion" and args.data == str(_common.DEFAULT_DATA.resolve()):
+        args.data = str(_common.DEFAULT_DATA.resolve().parent / "fashion-mnist")
 
     import torch
 
@@ -72,8 +80,8 @@ def main() -> int:
                   + ", ".join(f"{k} {r:.4f}" for k, r, _ in rows)
                   + (" -> all match" if not differ else " -> DIFFERS: " + "; ".join(differ)))
 
-    for label, folder in (("pretrained VAE (checkpoints/mnist-vae-2d)", "mnist-vae-2d"),
-                          ("pretrained AE  (checkpoints/mnist-ae-2d)", "mnist-ae-2d")):
+    for label, folder in ((f"pretrained VAE (checkpoints/{args.models}-vae-2d)", f"{args.models}-vae-2d"),
+                          (f"pretrained AE  (checkpoints/{args.models}-ae-2d)", f"{args.models}-ae-2d")):
         model = load_checkpoint(_common.ROOT / "checkpoints" / folder)
         meta = model.meta
         cfg = model.config
@@ -81,6 +89,9 @@ def main() -> int:
               f"trained {meta.get('epochs')} epochs on {_data_words(meta.get('dataset', {}))}")
         report(label, figures(model.module), meta.get("metrics"))
 
+    if args.epochs <= 0:
+        print(_common.load_line())
+        return 0
     print(f"training a fresh conv VAE for {args.epochs} epochs (AutoencoderTrainer, app defaults)…",
           flush=True)
     tcfg = TrainConfig(epochs=args.epochs)
