@@ -37,6 +37,7 @@ def test_the_shipped_fashion_checkpoints_load_and_say_what_they_were_trained_on(
         assert data["split"] == "train-* only: first 50,000 train, last 10,000 held out"
         assert (data["train_size"], data["test_size"]) == (50_000, 10_000)
         assert data["classes"] == list(FASHION)
+    assert model.meta["metrics_scope"] == "all 10,000 held-out images"
     metrics = model.meta["metrics"]
     assert metrics["test_recon"] > 0 and 0.1 < metrics["knn5_accuracy"] <= 1
 
