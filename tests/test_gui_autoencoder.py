@@ -146,8 +146,11 @@ def test_the_fashion_models_show_clothes_named_in_the_legend_with_no_dataset_her
         assert sum(counts) == 2000 and min(counts) > 100
         # clothes, not digits: Fashion-MNIST's pixel mean is about twice MNIST's
         assert panel.space.images.mean() > 55
+        # Train would make a fresh model of the same data
+        assert panel.training.dataset.currentText() == "fashion-mnist"
     panel.model_box.setCurrentText(AE_NAME)
     assert _legend(panel) == [str(d) for d in range(10)] and panel.space.images.mean() < 45
+    assert panel.training.dataset.currentText() == "mnist"
     assert messages == []
     assert panel.shutdown()
 

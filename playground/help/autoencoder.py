@@ -14,11 +14,18 @@ KL_MISPRINT = ("+½ Σ<sub>j</sub> (1 + log σ<sub>j</sub><sup>2</sup> − μ<su
 BODY = f"""
 <p>The left column trains a fresh model; the middle is the <b>latent plane</b>; the right shows
 the decoded image of the point you clicked and four tools (Sample, Grid, Attributes, Morph).
-The model box at the top picks which model every part uses: the pretrained 2-D VAE, the
-pretrained 2-D AE, checkpoints you open, and models you train here.</p>
+The model box at the top picks which model every part uses: the pretrained 2-D VAE and AE
+on MNIST digits and on Fashion-MNIST clothes, checkpoints you open, and models you train
+here.</p>
+<p><b>Fashion-MNIST</b> is the lectures' own demonstration: trained without labels, the plane
+still puts trousers, footwear and bags apart from the tops, and drawing from the prior gives
+garments for the VAE but, for the AE, many faint smudges from the empty parts of its plane.
+Each model is shown over 2,000 held-out images of its own dataset (for Fashion-MNIST the last
+10,000 of its training set were held out; the shipped sample is 2,000 of them).</p>
 
 {section("latent", "The latent plane (click-to-sample)")}
-<p><b>What is plotted:</b> every dot is one of 2,000 held-out MNIST digits x, placed at its code
+<p><b>What is plotted:</b> every dot is one of 2,000 held-out images x (digits or clothes, as
+the model was trained), placed at its code
 z = enc(x) (the mean μ(x) for a VAE), coloured by its class. For latent dimensions above 2 the
 plane is a PCA projection of the codes and a click decodes the point of that plane.
 Clicking (or dragging) at a point z decodes it: the image on the right is dec(z).</p>

@@ -67,10 +67,12 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
         self._job_data: DatasetReady | None = None
         self._last_step = 0
         self._runs: dict[str, dict] = {}    # model name → the loss curves of its run here
+        self._built = False     # until then a model shown leaves the form's dataset alone
         self._build()
         self._connect()
         self.training.set_values(HYPERPARAMETERS.get())
         self._init_models()     # the shipped models; the last one shown, else the VAE
+        self._built = True
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -187,6 +189,13 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
             run, name = self._runs.get(key), self.names.get(key, str(key))
             self.training.curves.restore(run, f"Training curves of {name}" if run else
                                          f"No training curves: {name} was not trained here.")
+            # a fresh model trains on the data of the one the user picks (picking the Fashion
+            # VAE and pressing Train trains on clothes). Not while the panel is being built
+            # (the form's saved settings stand), and never over a folder the user chose.
+            named = ("mnist", "fashion-mnist")
+            if (self._built and dataset_name(model) in named
+                    and self.training.dataset.currentText() in named):
+                self.training.set_values({"dataset": dataset_name(model)})
 
     def _display_for(self, model) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
         """Images of the dataset `model` was trained on (a Fashion-MNIST model over digits
