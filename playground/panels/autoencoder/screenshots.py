@@ -24,7 +24,21 @@ def autoencoder_shots(app, win, out: Path) -> None:
     settle(app)
     win.grab().save(str(out / "autoencoder-compare.png"))
     panel.compare_btn.setChecked(False)
-    print(f"wrote {out}/autoencoder.png, autoencoder-morph.png, autoencoder-compare.png")
+
+    # the lectures' own demonstration: Fashion-MNIST without labels, VAE and AE side by side
+    from .source import VAE_NAME
+    panel.model_box.setCurrentText("VAE · pretrained (Fashion-MNIST, 2-D)")
+    panel.decode_at(0.3, -1.2)
+    panel.sample_tool.draw()                          # the VAE's prior draws are garments
+    panel.tools.setCurrentWidget(panel.sample_tool)
+    panel.compare_btn.setChecked(True)
+    settle(app)
+    win.grab().save(str(out / "autoencoder-fashion.png"))
+    panel.compare_btn.setChecked(False)
+    panel.model_box.setCurrentText(VAE_NAME)
+    settle(app)
+    print(f"wrote {out}/autoencoder.png, autoencoder-morph.png, autoencoder-compare.png, "
+          "autoencoder-fashion.png")
 
 
 SHOTS = {"autoencoder": autoencoder_shots}
