@@ -73,6 +73,19 @@ class TrainBlock(QWidget):
         self.state = "idle"
         self.set_state("idle")
 
+    def lend_to(self, form: QWidget, train_name: str = "train_btn",
+                train_signal: str = "trainRequested") -> None:
+        """Give the training form that holds this block the names its view and tests use for
+        the block's parts (`train_name` for Train — pix2pix calls it start_btn — pause_btn,
+        stop_btn, progress, status), and pass the block's requests on through the form's own
+        signals (`train_signal`, pauseRequested, stopRequested)."""
+        setattr(form, train_name, self.train_btn)
+        form.pause_btn, form.stop_btn = self.pause_btn, self.stop_btn
+        form.progress, form.status = self.progress, self.status
+        self.trainRequested.connect(getattr(form, train_signal))
+        self.pauseRequested.connect(form.pauseRequested)
+        self.stopRequested.connect(form.stopRequested)
+
     # ------------------------------------------------------------------ state
     def set_state(self, state: str) -> None:
         if state not in STATES:

@@ -84,3 +84,32 @@ def test_the_buttons_emit_the_blocks_signals(block, qtbot):
     block.set_state("idle")
     with qtbot.waitSignal(block.trainRequested, timeout=1000):
         qtbot.mouseClick(block.train_btn, Qt.MouseButton.LeftButton)
+
+
+def test_lend_to_names_the_parts_on_the_form_and_passes_requests_on(qtbot):
+    """A training form gets the block's parts under its own names (pix2pix: start_btn) and its
+    own signals fire when the block's buttons are clicked."""
+    from PySide6.QtCore import Signal
+    from PySide6.QtWidgets import QWidget
+
+    from playground.train_block import TrainBlock
+
+    class Form(QWidget):
+        startRequested = Signal()
+        pauseRequested = Signal()
+        stopRequested = Signal()
+
+    form = Form()
+    qtbot.addWidget(form)
+    block = TrainBlock("train", "stop", parent=form)
+    block.lend_to(form, "start_btn", "startRequested")
+    assert (form.start_btn, form.pause_btn, form.stop_btn) == (
+        block.train_btn, block.pause_btn, block.stop_btn)
+    assert (form.progress, form.status) == (block.progress, block.status)
+    with qtbot.waitSignal(form.startRequested, timeout=1000):
+        qtbot.mouseClick(form.start_btn, Qt.MouseButton.LeftButton)
+    block.set_state("running")
+    with qtbot.waitSignal(form.pauseRequested, timeout=1000):
+        qtbot.mouseClick(form.pause_btn, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(form.stopRequested, timeout=1000):
+        qtbot.mouseClick(form.stop_btn, Qt.MouseButton.LeftButton)

@@ -174,13 +174,7 @@ class TrainingView(QWidget):
 
         self.block = TrainBlock("Train a fresh model with these settings",
                                 "Stop after the current batch and keep the weights")
-        # the form's names for the block's parts, as the panel and its tests use them
-        self.train_btn, self.pause_btn, self.stop_btn = (self.block.train_btn,
-                                                         self.block.pause_btn, self.block.stop_btn)
-        self.progress, self.status = self.block.progress, self.block.status
-        self.block.trainRequested.connect(self.trainRequested)
-        self.block.pauseRequested.connect(self.pauseRequested)
-        self.block.stopRequested.connect(self.stopRequested)
+        self.block.lend_to(self)      # train_btn, pause_btn, stop_btn, progress, status
         self.curves = LossCurves()
         self.recon = ImageView(min_side=90, caption="held-out inputs (top) · reconstructions (bottom)")
 

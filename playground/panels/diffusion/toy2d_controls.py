@@ -74,10 +74,7 @@ class Toy2DControls(QWidget):
         self.block = TrainBlock("Train a fresh denoiser on this data",
                                 "Stop training and keep the weights so far",
                                 ready="Press Train: a few seconds on a CPU.")
-        # the controls' names for the block's parts, as the view and its tests use them
-        self.train_btn, self.pause_btn, self.stop_btn = (self.block.train_btn,
-                                                         self.block.pause_btn, self.block.stop_btn)
-        self.progress, self.status = self.block.progress, self.block.status
+        self.block.lend_to(self)      # train_btn, pause_btn, stop_btn, progress, status
         form.addRow(self.block)
 
         parts = QGroupBox("Particles")
@@ -138,9 +135,6 @@ class Toy2DControls(QWidget):
         lay.addLayout(row)
         lay.addStretch(1)
 
-        self.block.trainRequested.connect(self.trainRequested)
-        self.block.pauseRequested.connect(self.pauseRequested)
-        self.block.stopRequested.connect(self.stopRequested)
         self.generate_btn.clicked.connect(self.generateRequested)
         self.new_noise_btn.clicked.connect(self.newNoiseRequested)
         self.clear_btn.clicked.connect(self.clearDrawingRequested)

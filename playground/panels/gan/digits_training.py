@@ -73,13 +73,7 @@ class TrainControls(QWidget):
                                 "appears as “Trained here” in the model list while it learns.",
                                 "Stop after the current step and keep the generator",
                                 train_text="Start")
-        # the form's names for the block's parts, as the view and its tests use them
-        self.train_btn, self.pause_btn, self.stop_btn = (self.block.train_btn,
-                                                         self.block.pause_btn, self.block.stop_btn)
-        self.progress, self.status = self.block.progress, self.block.status
-        self.block.trainRequested.connect(self.trainRequested)
-        self.block.pauseRequested.connect(self.pauseRequested)
-        self.block.stopRequested.connect(self.stopRequested)
+        self.block.lend_to(self)      # train_btn, pause_btn, stop_btn, progress, status
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(box)

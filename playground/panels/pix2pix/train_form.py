@@ -144,13 +144,7 @@ class TrainForm(QWidget):
         self.block = TrainBlock("Train a fresh generator and discriminator with these settings",
                                 "Stop after the current step and keep the generator",
                                 train_text="Start")
-        # the form's names for the block's parts, as the view and its tests use them
-        self.start_btn, self.pause_btn, self.stop_btn = (self.block.train_btn,
-                                                         self.block.pause_btn, self.block.stop_btn)
-        self.progress, self.status = self.block.progress, self.block.status
-        self.block.trainRequested.connect(self.startRequested)
-        self.block.pauseRequested.connect(self.pauseRequested)
-        self.block.stopRequested.connect(self.stopRequested)
+        self.block.lend_to(self, "start_btn", "startRequested")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         for w in (data_box, model_box, run_box):
