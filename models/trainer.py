@@ -127,6 +127,17 @@ class ImageTrainer(Trainer):
         }
 
 
+def check_run_settings(cfg) -> None:
+    """The checks every image trainer's config makes of its epochs, batch size and learning
+    rate (`cfg.epochs`, `cfg.batch_size`, `cfg.lr`); ValueError names the bad one."""
+    if not 1 <= cfg.epochs <= 10_000:
+        raise ValueError(f"epochs must be in 1..10000, not {cfg.epochs}")
+    if not 1 <= cfg.batch_size <= 65_536:
+        raise ValueError(f"batch size must be in 1..65536, not {cfg.batch_size}")
+    if not (math.isfinite(cfg.lr) and 0 < cfg.lr <= 1):
+        raise ValueError(f"learning rate must be in (0, 1], not {cfg.lr}")
+
+
 def to_signed(images: np.ndarray) -> np.ndarray:
     """uint8 0–255 (or float 0–1) N×28×28 → float32 N×1×28×28 in [−1, 1]."""
     return (to_float(images) * 2 - 1)[:, None]

@@ -19,7 +19,8 @@ from ..data import MIN_TRAIN, Dataset, TooFewImages, to_float
 from ..events import DatasetReady, EpochEnd, LatentCodes, Preview, Snapshot, Step, TrainResult
 from ..distributed import check_batch, check_step, epoch_indices, wrap
 from ..train_state import Parts, position
-from ..trainer import ImageTrainer, TrainingDiverged, state_to_numpy  # noqa: F401 (re-exported)
+from ..trainer import (ImageTrainer, TrainingDiverged,  # noqa: F401 (re-exported)
+                       check_run_settings, state_to_numpy)
 from .nets import AEConfig, build_model, loss_terms
 
 
@@ -38,12 +39,7 @@ class TrainConfig:
     preview_images: int = 8
 
     def __post_init__(self):
-        if not 1 <= self.epochs <= 10_000:
-            raise ValueError(f"epochs must be in 1..10000, not {self.epochs}")
-        if not 1 <= self.batch_size <= 65_536:
-            raise ValueError(f"batch size must be in 1..65536, not {self.batch_size}")
-        if not (math.isfinite(self.lr) and 0 < self.lr <= 1):
-            raise ValueError(f"learning rate must be in (0, 1], not {self.lr}")
+        check_run_settings(self)
         if not 0 < self.live_budget <= 1:
             raise ValueError(f"live budget must be in (0, 1], not {self.live_budget}")
         if not (math.isfinite(self.beta) and 0 <= self.beta <= 1000):

@@ -20,7 +20,8 @@ from ..distributed import check_batch, check_step, epoch_indices, wrap
 from ..events import EpochEnd, Snapshot, Step, TrainResult
 from ..live import LiveBudget
 from ..train_state import Parts, position
-from ..trainer import ImageTrainer, load_training_data, state_to_numpy, to_signed
+from ..trainer import (ImageTrainer, check_run_settings, load_training_data, state_to_numpy,
+                       to_signed)
 from .sampling import run_chain
 from .scheduler import NoiseScheduler
 from .unet import DiffusionConfig, UNet
@@ -53,12 +54,7 @@ class DiffusionTrainConfig:
     test_points: int = 500
 
     def __post_init__(self):
-        if not 1 <= self.epochs <= 10_000:
-            raise ValueError(f"epochs must be in 1..10000, not {self.epochs}")
-        if not 1 <= self.batch_size <= 65_536:
-            raise ValueError(f"batch size must be in 1..65536, not {self.batch_size}")
-        if not (math.isfinite(self.lr) and 0 < self.lr <= 1):
-            raise ValueError(f"learning rate must be in (0, 1], not {self.lr}")
+        check_run_settings(self)
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"EMA decay must be in [0, 1), not {self.ema_decay}")
         if not 0 <= self.p_uncond <= 1:
