@@ -68,6 +68,8 @@ def test_keys_play_and_pause_and_the_worded_button_keeps_its_shortcut(qtbot):
     bar.show()
     qtbot.waitExposed(bar)
     assert bar.play_button.text() == "▶ Play"
+    bar.activateWindow()            # a real X server without a window manager activates none
+    qtbot.waitActive(bar)
     bar.slider.setFocus()
     qtbot.waitUntil(bar.slider.hasFocus, timeout=2000)
     qtbot.keyClick(bar.slider, Qt.Key.Key_Space)
