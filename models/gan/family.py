@@ -11,10 +11,11 @@ FAMILY = Family(
 
 
 def recipes() -> list[Recipe]:
-    # The unconditional DCGAN gets twice the epochs: at 40 its Fréchet distance was 171.7,
-    # at 80 137.7.
+    # MNIST's 60,000 training digits in batches of 64 (938 steps an epoch). The unconditional
+    # DCGAN gets about twice the steps of the conditional one: on 8,000 digits it scored a
+    # Fréchet distance of 171.7 after 5,000 steps and 137.7 after 10,000.
     common = ("--dataset", "{data}", "--no-download", "--device", "cpu")
-    return [Recipe("dcgan", "mnist-dcgan", ("dcgan", *common, "--epochs", "80"), 20,
-                   "unconditional DCGAN, 80 epochs"),
-            Recipe("cgan", "mnist-cgan", ("cgan", *common, "--epochs", "40"), 11,
-                   "class-conditional DCGAN, 40 epochs")]
+    return [Recipe("dcgan", "mnist-dcgan", ("dcgan", *common, "--epochs", "11"), 21,
+                   "unconditional DCGAN, 11 epochs (10,318 steps)"),
+            Recipe("cgan", "mnist-cgan", ("cgan", *common, "--epochs", "6"), 12,
+                   "class-conditional DCGAN, 6 epochs (5,628 steps)")]
