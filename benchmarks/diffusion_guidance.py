@@ -36,7 +36,7 @@ def main() -> int:
         p.add_argument("--ws", default="0,1,3,7", help="guidance scales w")
         p.add_argument("--steps", type=int, default=50, help="DDIM steps (default 50)")
         add_common_args(p)
-    args = _common.parse_args(__doc__.splitlines()[0], extra)
+    args = _common.parse_args(__doc__.splitlines()[0], extra, data_default="mnist-full")
 
     import time
 

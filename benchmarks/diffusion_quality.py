@@ -127,7 +127,7 @@ def main() -> int:
         p.add_argument("--quick", action="store_true",
                        help="a try-out: N = 200, S = 10 and 50, no DDPM row")
         add_common_args(p)
-    args = _common.parse_args(__doc__.splitlines()[0], extra)
+    args = _common.parse_args(__doc__.splitlines()[0], extra, data_default="mnist-full")
     if args.quick:
         args.n, args.steps, args.no_ddpm, args.ddim_full = min(args.n, 200), "10,50", True, False
 

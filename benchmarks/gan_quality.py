@@ -226,7 +226,7 @@ def main() -> int:
         p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
         p.add_argument("--save-grids", default=None, metavar="DIR",
                        help="write the first 100 samples of each model as a PNG grid here")
-    args = _common.parse_args(__doc__.splitlines()[0], extra)
+    args = _common.parse_args(__doc__.splitlines()[0], extra, data_default="mnist-full")
     kinds = [k.strip() for k in args.models.split(",") if k.strip()]
     if not kinds or set(kinds) - set(KINDS):
         raise SystemExit(f"error: --models takes some of {','.join(KINDS)}, not {args.models!r}")

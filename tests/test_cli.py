@@ -55,7 +55,7 @@ def test_train_writes_a_loadable_checkpoint(small_folder, tmp_path, capsys):
     assert meta["dataset"]["split"] == f"train-* ({N_TRAIN:,}) train, t10k-* ({N_TEST:,}) held out"
     assert str(small_folder.parent) not in json.dumps(meta)
     assert meta["training"]["epochs"] == 1
-    assert meta["steps"] == -(-N_TRAIN // 128) and meta["epochs"] == 1.0
+    assert meta["steps"] == -(-N_TRAIN // 64) and meta["epochs"] == 1.0
     metrics = meta["metrics"]
     assert {"knn5_accuracy", "test_loss", "test_recon", "test_kl"} <= set(metrics)
     assert 0 <= metrics["knn5_accuracy"] <= 1

@@ -146,10 +146,10 @@ def test_lr_and_batch_defaults_resolve_per_model(tiny_dataset):
     assert t.config.samples_every_s == float("inf")
 
     # the other models keep their own defaults
-    for argv in (["vae"], ["ddpm", "--channels", "8,8,8"]):
+    for argv, defaults in ((["vae"], (2e-3, 64)), (["ddpm", "--channels", "8,8,8"], (1e-3, 128))):
         args = build_parser().parse_args(["train", *argv, "--out", "x"])
         trainer, _ = args.family_cli.make_trainer(args, args.model, lambda name: tiny_dataset)
-        assert (trainer.config.lr, trainer.config.batch_size) == (1e-3, 128)
+        assert (trainer.config.lr, trainer.config.batch_size) == defaults
 
 
 # --------------------------------------------------------------------------- refusing bad input

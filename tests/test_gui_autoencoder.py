@@ -840,7 +840,7 @@ def test_hyperparameters_persist_when_train_is_pressed(make_window, qtbot, small
     from playground import settings as app_settings
     first = make_window()
     defaults = first.autoencoder.training.values()
-    wanted = _train_values(small_folder, kind="ae", arch="mlp", latent_dim=3, lr=0.002,
+    wanted = _train_values(small_folder, kind="ae", arch="mlp", latent_dim=3, lr=0.003,
                            batch_size=40, epochs=7, beta=1.0)
     assert all(defaults[k] != wanted[k] for k in ("kind", "arch", "latent_dim", "lr", "batch_size",
                                                    "epochs", "dataset"))

@@ -24,8 +24,9 @@ def make_trainer(args, command: str, load):
 
     dataset = load(args.dataset or "mnist")
     model_config = AEConfig(kind=command, arch=args.arch, latent_dim=args.latent_dim)
-    train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size or 128,
-                               lr=1e-3 if args.lr is None else args.lr,
+    default = TrainConfig()
+    train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size or default.batch_size,
+                               lr=default.lr if args.lr is None else args.lr,
                                beta=args.beta, seed=args.seed)
     trainer = AutoencoderTrainer(model_config, train_config, dataset, args.device)
     return trainer, f"{command.upper()} ({args.arch}, latent {args.latent_dim})"

@@ -11,8 +11,8 @@ FAMILY = Family(
 
 
 def recipes() -> list[Recipe]:
-    # MNIST's 60,000 training digits, 5 epochs (2,345 steps of 128, about the 2,520 steps
-    # the 8,000-digit models had) with bf16 autocast: about 40 minutes each on a 2-core CPU
+    # MNIST's 60,000 training digits, 5 epochs (2,345 steps of 128; the models trained on
+    # 8,000 digits had 2,520) with bf16 autocast: about 40 minutes each on a 2-core CPU
     common = ("--dataset", "{data}", "--no-download", "--device", "cpu", "--precision", "bf16",
               "--epochs", "5")
     return [Recipe("ddpm", "mnist-ddpm", ("ddpm", *common, "--schedule", "linear"), 40,

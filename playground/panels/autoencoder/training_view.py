@@ -9,6 +9,7 @@ from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel,
                                QSpinBox, QVBoxLayout, QWidget)
 
+from models.autoencoder.training import TrainConfig
 from models.events import EpochEnd, Preview, Step
 from models.imaging import tile
 
@@ -162,10 +163,11 @@ class TrainingView(QWidget):
         self.beta = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=100.0, singleStep=0.1)
         self.beta.setValue(1.0)
         self.beta.setToolTip("β, the weight of the KL term (VAE only). β = 1 is the ELBO.")
+        default = TrainConfig()     # the form starts at the trainer's own defaults
         self.lr = QDoubleSpinBox(decimals=5, minimum=1e-5, maximum=1.0, singleStep=1e-4)
-        self.lr.setValue(1e-3)
-        self.batch = QSpinBox(minimum=8, maximum=4096, value=128, singleStep=32)
-        self.epochs = QSpinBox(minimum=1, maximum=1000, value=10)
+        self.lr.setValue(default.lr)
+        self.batch = QSpinBox(minimum=8, maximum=4096, value=default.batch_size, singleStep=32)
+        self.epochs = QSpinBox(minimum=1, maximum=1000, value=default.epochs)
         for label, w in (("Model", self.kind), ("Architecture", self.arch), ("Dataset", self.dataset),
                          ("Latent dim", self.latent), ("β (KL weight)", self.beta),
                          ("Learning rate", self.lr), ("Batch size", self.batch), ("Epochs", self.epochs)):
