@@ -57,8 +57,9 @@ def run_job(args, family_cli) -> int:
 
     job, result = trainer.run(), None
     # only rank 0 shows progress (the others would print the same lines again)
+    # into a log file (make checkpoints) the bar redraws every 30 s, not ten times a second
     bar = tqdm(total=None, unit="step", dynamic_ncols=True, file=sys.stderr,
-               disable=not session.main)
+               disable=not session.main, mininterval=0.1 if sys.stderr.isatty() else 30)
     write = bar.write if session.main else (lambda _message: None)
     session.note = write
     try:

@@ -93,8 +93,12 @@ def main() -> int:
     p.add_argument("--only", nargs="+", choices=names, default=None, metavar="NAME",
                    help=f"rebuild only these: {', '.join(names)} (default: all)")
     p.add_argument("--list", action="store_true", help="print the plan and exit")
+    p.add_argument("--check", action="store_true",
+                   help="check that the datasets the plan needs are there, and exit")
     args = p.parse_args()
     chosen = args.only or names
+    if args.check:
+        return check(plan, chosen, args.data)
     if args.list:
         for r in plan:
             print(f"{r.name:12} checkpoints/{r.out:22} ~{r.minutes:g} min  {r.note}")
@@ -127,8 +131,33 @@ def main() -> int:
     return 0
 
 
+def check(plan, chosen, data: str) -> int:
+    """Exit status 0 when every dataset folder the chosen recipes read holds its files; say
+    which is missing otherwise (make checkpoints runs this before going to the background)."""
+    from models.data import DataError
+    needs = {data} if SAMPLE in chosen else set()
+    if FASHION_SAMPLE in chosen:
+        needs.add(fill("{datasets}/fashion-mnist", data))
+    for recipe in plan:
+        if recipe.name in chosen:
+            if recipe.build:    # the classifier's build() reads {data}
+                needs.add(data)
+            needs.update(fill(a, data) for a in recipe.argv if "{data" in a)
+    for folder in sorted(needs, key=lambda f: (f != data, f)):
+        try:
+            ds = load_dataset(folder, download=False)
+        except (DataError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"ok: {folder}: {len(ds.train):,} train, {len(ds.test):,} held out")
+    total = sum(r.minutes for r in plan if r.name in chosen)
+    print(f"{sum(r.name in chosen for r in plan)} checkpoints, about {total:g} minutes on a 2-core CPU")
+    return 0
+
+
 def minutes(seconds: float) -> str:
-    return f"{int(seconds // 60)} min {seconds % 60:02.0f} s"
+    whole = round(seconds)      # rounded first: 3599.6 s is "60 min 00 s", not "59 min 60 s"
+    return f"{whole // 60} min {whole % 60:02d} s"
 
 
 if __name__ == "__main__":
