@@ -12,7 +12,7 @@ classifier (checkpoints/mnist-classifier):
   diversity      mean pairwise distance of the classifier features within each class,
                  averaged over classes, relative to the same figure for the held-out real
                  digits (1.0 = as varied as real digits of one class; lower = more alike);
-  Fréchet        distance of all samples to the 2,000 held-out digits (features as in
+  Fréchet        distance of all samples to the held-out digits (features as in
                  diffusion_quality.py): guidance trades this away for accuracy;
 
 and the wall time per w (a guided step runs the U-Net on twice the batch).

@@ -7,9 +7,10 @@ For DDIM at S = 10, 20, 50, 100 steps with η = 0 and η = 1, and DDPM ancestral
 all T steps (σ_t² = β_t, the DDIM paper's σ̂ row), it draws N images from one fixed set of
 x_T (the same noise for every configuration), takes the 128 penultimate features of the
 shipped classifier (checkpoints/mnist-classifier), and gives the Fréchet distance between
-their Gaussian fit and that of the 2,000 held-out shared MNIST digits, with the wall time.
+their Gaussian fit and that of the held-out digits (by default the 10,000 test digits of
+../shared/datasets/mnist-full), with the wall time.
 
-References printed first: the distance of the 8,000 training digits to the held-out ones,
+References printed first: the distance of all the training digits to the held-out ones,
 and of N training digits (the estimate is biased upwards at small N: this is the floor a
 perfect sampler would reach with N samples).
 

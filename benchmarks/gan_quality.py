@@ -7,14 +7,15 @@
 For each model it draws N samples (one fixed noise seed; the conditional model cycles
 through the digits 0–9, N/10 of each), takes the 128 penultimate features of the shipped
 classifier (checkpoints/mnist-classifier) and gives the Fréchet distance between their
-Gaussian fit and that of the 2,000 held-out shared MNIST digits. Beside it, class coverage
+Gaussian fit and that of the held-out digits (by default the 10,000 test digits of
+../shared/datasets/mnist-full). Beside it, class coverage
 under the same classifier: classes covered (at least a quarter of a fair share, as the app's
 health figure counts them), the normalised entropy of the class histogram (1 = all digits
 equally often), the accuracy of the requested digit (conditional model) and the app's
 diversity ratio (mean pairwise distance of samples over that of real digits).
 
 Reference rows: N real training digits against the held-out ones (the floor a perfect
-generator reaches at this N: the estimate is biased upwards for small N) and all 8,000.
+generator reaches at this N: the estimate is biased upwards for small N) and all of them.
 
 Models: by default the shipped DCGAN and conditional DCGAN, and a WGAN-GP (the same DCGAN
 networks, Wasserstein loss with gradient penalty, 5 critic steps, Adam 1e-4, β = (0, 0.9))
@@ -176,8 +177,8 @@ def fmt_epochs(value) -> str:
     return f"{value:g}" if isinstance(value, (int, float)) else "–" if value is None else str(value)
 
 
-def table(rows: list[dict], n: int) -> str:
-    lines = [f"**Image GANs on MNIST: Fréchet distance to the 2,000 held-out digits (classifier "
+def table(rows: list[dict], n: int, held: int) -> str:
+    lines = [f"**Image GANs on MNIST: Fréchet distance to the {held:,} held-out digits (classifier "
              f"features) and class coverage, N = {n} samples per row**", "",
              "| model | epochs | Fréchet distance ↓ | classes covered | class entropy | "
              "label accuracy | diversity | train time | sampling time |",
@@ -289,7 +290,7 @@ def main() -> int:
               + " ".join(f"{c}:{p:.0%}" for c, p in enumerate(row["hist"])), flush=True)
 
     print()
-    print(table(rows, args.n))
+    print(table(rows, args.n, len(ds.test)))
     if curves:
         print()
         print(curve_table(curves))
