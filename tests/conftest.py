@@ -4,7 +4,8 @@ The digits: the project's machines have the whole MNIST test set in ../shared/da
 (10,000 digits: 8,000 train, 2,000 held out). A fresh clone has only the 2,000 held-out digits
 the repository ships in assets/datasets/mnist-sample (1,600 train, 400 held out). The `mnist`
 fixture is whichever is here, so every test that only needs *some* digits runs on a fresh clone;
-`held_out_digits` is the same 2,000 digits in both cases (the shipped checkpoints' test set);
+`held_out_digits` is the same 2,000 digits in both cases (the last 2,000 test digits, held
+out from every shipped MNIST model, which train on MNIST's 60,000 training digits);
 `full_mnist` skips with a reason when the full set is missing, except under CI, where the full
 set is expected and its absence fails. $PLAYGROUND_SHARED overrides ../shared (point it at an
 empty folder to try the fresh-clone case on a machine that has the full set).
@@ -148,8 +149,8 @@ def full_mnist(mnist):
 
 @pytest.fixture(scope="session")
 def held_out_digits():
-    """The 2,000 held-out digits the shipped checkpoints were measured on: the last 2,000 of
-    the full set, which are exactly the shipped sample, so they are here in both cases."""
+    """The last 2,000 MNIST test digits, held out from every shipped MNIST model: exactly the
+    shipped sample, so they are here in both cases."""
     import numpy as np
     from models.data import Split, load_dataset
     if HAVE_FULL_MNIST:

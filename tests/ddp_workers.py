@@ -68,8 +68,9 @@ def make_trainer(family: str, batch: int, epochs: int = 1, device="cpu", **extra
         from models.autoencoder import AEConfig
         from models.autoencoder.training import AutoencoderTrainer, TrainConfig
         return AutoencoderTrainer(AEConfig(kind=family, arch="mlp", latent_dim=2),
-                                  TrainConfig(epochs=epochs, batch_size=batch, eval_points=8,
-                                              preview_every_s=1e9, snapshot_every_s=1e9, **extra),
+                                  TrainConfig(**{"lr": 1e-3, **extra}, epochs=epochs,
+                                              batch_size=batch, eval_points=8,
+                                              preview_every_s=1e9, snapshot_every_s=1e9),
                                   ds, device)
     if family == "ddpm":
         from models.diffusion.training import DiffusionTrainConfig, DiffusionTrainer
