@@ -68,6 +68,22 @@ def pix2pix(_ds):
                                              snapshot_every_s=QUIET), 8, "cpu")
 
 
+def nade(ds):
+    from models.likelihood.nade import NADEConfig
+    from models.likelihood.training import LikelihoodTrainConfig, NADETrainer
+    return NADETrainer(NADEConfig(hidden=8), LikelihoodTrainConfig(epochs=2, batch_size=32,
+                                                                   snapshot_every_s=QUIET),
+                       _images(ds), "cpu")
+
+
+def pixelcnn(ds):
+    from models.likelihood.pixelcnn import PixelCNNConfig
+    from models.likelihood.training import LikelihoodTrainConfig, PixelCNNTrainer
+    return PixelCNNTrainer(PixelCNNConfig(channels=4, layers=1, gated=True),
+                           LikelihoodTrainConfig(epochs=2, batch_size=32, snapshot_every_s=QUIET),
+                           _images(ds), "cpu")
+
+
 def toy_diffusion(_ds):
     from models.diffusion.toy2d import Toy2DConfig, make_points
     from models.diffusion.toy2d_train import ToyTrainConfig, ToyTrainer
@@ -76,7 +92,7 @@ def toy_diffusion(_ds):
 
 
 CHECKPOINT_FAMILIES = {"autoencoder": autoencoder, "diffusion": diffusion, "gan": gan,
-                       "gan2d": gan2d, "pix2pix": pix2pix}
+                       "gan2d": gan2d, "pix2pix": pix2pix, "nade": nade, "pixelcnn": pixelcnn}
 ALL = {**CHECKPOINT_FAMILIES, "toy-diffusion": toy_diffusion}
 # the 2-D GAN's run() trains until closed unless told how many steps
 RUN_ARGS = {"gan2d": {"steps": 10}}
