@@ -293,7 +293,7 @@ def test_every_built_in_family_is_complete():
     import importlib
     names = [f.name for f in families()]
     # the classifier has no tab; it comes before the GANs, which measure with it
-    assert names == ["autoencoder", "classifier", "diffusion", "gan", "pix2pix"]
+    assert names == ["autoencoder", "classifier", "diffusion", "gan", "pix2pix", "likelihood"]
     for family in families():
         for checkpoint, spec in family.checkpoints.items():
             module, cls = spec.split(":")
