@@ -10,6 +10,7 @@ command and make_flow_trainer(args, load) to build the job; flow_recipes() lists
 from __future__ import annotations
 
 import argparse
+import os
 
 from ..cli_types import in_range, positive
 from ..family import Recipe
@@ -66,6 +67,9 @@ def make_flow_trainer(args, load):
     from .flow_data import DATASETS, load_points, make_points
     from .flow_training import Flow2DTrainConfig, Flow2DTrainer
     data = args.data or "moons"
+    if data not in DATASETS and not os.path.exists(data):
+        raise ValueError(f"--data {data}: neither a named set ({', '.join(DATASETS)}) nor a file "
+                         "that exists")
     points = (make_points(data, DEFAULT_POINTS, seed=args.seed) if data in DATASETS
               else load_points(data))
     train = Flow2DTrainConfig(steps=_or(args.steps, DEFAULT_STEPS),
@@ -89,5 +93,4 @@ def _or(value, default):
 
 def _file_name(path: str) -> str:
     # the checkpoint records the file's name, never this machine's folders
-    from pathlib import Path
-    return Path(path).name
+    return os.path.basename(path)
