@@ -176,6 +176,20 @@ def test_the_image_flow_trains_in_bits_per_dim(mnist, realnvp_family, tmp_path, 
     assert meta["metrics"]["test_bpd"] == pytest.approx(float(got.mean()), rel=1e-5)
 
 
+def test_a_nan_loss_stops_the_image_flow_with_the_last_good_weights(mnist):
+    trainer = FlowImageTrainer(TINY_IMAGE, FlowImageTrainConfig(epochs=1, batch_size=16),
+                               few_digits(mnist), "cpu")
+    job = trainer.run()
+    while trainer.steps_done < 2:
+        next(job)
+    good = trainer.state_numpy()
+    trainer.flow.log_prob = lambda x: torch.full((len(x),), math.inf)
+    with pytest.raises(TrainingDiverged, match="loss became -inf at step 3.*weights of step 2"):
+        while True:
+            next(job)
+    assert all(np.array_equal(good[k], v) for k, v in trainer.state_numpy().items())
+
+
 def test_the_image_trainer_loads_a_named_dataset_on_its_own_thread(mnist):
     trainer = FlowImageTrainer(TINY_IMAGE, FlowImageTrainConfig(epochs=1, batch_size=512),
                                "mnist", "cpu")
