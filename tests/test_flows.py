@@ -11,7 +11,6 @@ import pytest
 import torch
 from torch.autograd.functional import jacobian
 
-from flow_family import realnvp_family  # noqa: F401 (a fixture)
 from models.likelihood.flow_api import RealNVPModel
 from models.likelihood.flow_data import MIN_POINTS, RING_RADII, check_points, load_points, make_points
 from models.likelihood.realnvp import (LOGIT_ALPHA, PIXELS, RealNVPConfig, bits_per_dim,
@@ -177,7 +176,7 @@ def test_image_samples_are_digits_shaped():
 
 # ------------------------------------------------------------------ save and load
 
-def test_save_and_load_keep_the_density(tmp_path, realnvp_family):
+def test_save_and_load_keep_the_density(tmp_path):
     from models.checkpoint import load_checkpoint
     model = model_2d(seed=6)
     model.module.set_standardisation(make_points("rings", 500))

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import torch
 
-from flow_family import flows_registered, realnvp_family  # noqa: F401 (a fixture)
 from models.checkpoint import load_checkpoint, save_checkpoint
 from models.data import Dataset, Split
 from models.events import DatasetReady, EpochEnd, Snapshot, Step, TrainResult
@@ -61,7 +60,7 @@ def check_contract(trainer: Trainer, events: list, result: TrainResult) -> None:
 
 # ------------------------------------------------------------------ the 2-D flow
 
-def test_training_on_moons_raises_the_likelihood_of_fresh_points(tmp_path, realnvp_family,
+def test_training_on_moons_raises_the_likelihood_of_fresh_points(tmp_path,
                                                                  one_torch_thread):
     trainer = Flow2DTrainer(make_points("moons", 4000, seed=0), SMALL_2D,
                             Flow2DTrainConfig(steps=300, batch_size=128, lr=3e-3), "cpu",
@@ -151,7 +150,7 @@ def test_the_2d_trainer_refuses_an_image_flow_and_bad_settings():
 
 # ------------------------------------------------------------------ the image flow
 
-def test_the_image_flow_trains_in_bits_per_dim(mnist, realnvp_family, tmp_path, one_torch_thread):
+def test_the_image_flow_trains_in_bits_per_dim(mnist, tmp_path, one_torch_thread):
     trainer = FlowImageTrainer(TINY_IMAGE, FlowImageTrainConfig(epochs=2, batch_size=32, lr=1e-2),
                                few_digits(mnist), "cpu")
     events, result = run_all(trainer.run())
@@ -209,10 +208,9 @@ def _train(*argv) -> int:
 
 def test_the_command_trains_a_2d_flow_and_saves_it(tmp_path, capsys):
     out = tmp_path / "moons"
-    with flows_registered():
-        assert _train("--data", "rings", "--steps", "40", "--layers", "2", "--hidden", "8",
-                      "--device", "cpu", "--out", str(out)) == 0
-        model = load_checkpoint(out)
+    assert _train("--data", "rings", "--steps", "40", "--layers", "2", "--hidden", "8",
+                  "--device", "cpu", "--out", str(out)) == 0
+    model = load_checkpoint(out)
     printed = capsys.readouterr()
     assert f"Saved {out} (40 steps; on the 20,000 training points" in printed.out
     assert "test_nll_nats" in printed.out
@@ -224,18 +222,16 @@ def test_the_command_trains_a_2d_flow_and_saves_it(tmp_path, capsys):
 def test_the_command_trains_on_a_points_file(tmp_path, capsys):
     pts = make_points("moons", 100)
     (tmp_path / "mine.csv").write_text("\n".join(f"{a} {b}" for a, b in pts))
-    with flows_registered():
-        assert _train("--data", str(tmp_path / "mine.csv"), "--steps", "5", "--layers", "2",
-                      "--hidden", "4", "--out", str(tmp_path / "f")) == 0
-        assert load_checkpoint(tmp_path / "f").meta["data"] == "mine.csv"   # the name, no folder
+    assert _train("--data", str(tmp_path / "mine.csv"), "--steps", "5", "--layers", "2",
+                  "--hidden", "4", "--out", str(tmp_path / "f")) == 0
+    assert load_checkpoint(tmp_path / "f").meta["data"] == "mine.csv"   # the name, no folder
 
 
 def test_the_command_trains_an_image_flow(tmp_path, capsys, mnist):
-    with flows_registered():
-        assert _train("--dataset", "mnist", "--epochs", "1",
-                      "--layers", "1", "--hidden", "2", "--batch-size", "1024", "--device", "cpu",
-                      "--out", str(tmp_path / "img")) == 0
-        model = load_checkpoint(tmp_path / "img")
+    assert _train("--dataset", "mnist", "--epochs", "1",
+                  "--layers", "1", "--hidden", "2", "--batch-size", "1024", "--device", "cpu",
+                  "--out", str(tmp_path / "img")) == 0
+    model = load_checkpoint(tmp_path / "img")
     assert model.kind == "image" and model.config.layers == 1
     assert "test_bpd" in capsys.readouterr().out
 
@@ -247,20 +243,18 @@ def test_the_command_trains_an_image_flow(tmp_path, capsys, mnist):
     (("--data", "nowhere.csv"), "nor a file that exists"),
 ])
 def test_the_command_refuses_options_that_do_not_fit(tmp_path, capsys, argv, words):
-    with flows_registered():
-        assert _train(*argv, "--out", str(tmp_path / "x")) == 2
+    assert _train(*argv, "--out", str(tmp_path / "x")) == 2
     assert words in capsys.readouterr().err
 
 
 def test_the_command_refuses_a_file_of_something_else(tmp_path, capsys):
     (tmp_path / "notes.npy").write_text("not an array")
-    with flows_registered():
-        assert _train("--data", str(tmp_path / "notes.npy"), "--out", str(tmp_path / "x")) == 2
+    assert _train("--data", str(tmp_path / "notes.npy"), "--out", str(tmp_path / "x")) == 2
     assert "notes.npy: not a NumPy .npy file" in capsys.readouterr().err
 
 
 def test_the_command_refuses_a_bad_layer_count(tmp_path, capsys):
-    with flows_registered(), pytest.raises(SystemExit) as info:
+    with pytest.raises(SystemExit) as info:
         _train("--layers", "0", "--out", str(tmp_path / "x"))
     assert info.value.code == 2
     assert "--layers: must be in 1..64, not 0" in capsys.readouterr().err
@@ -271,6 +265,5 @@ def test_the_shipped_recipe_parses():
     from playground.cli import build_parser
     (recipe,) = flow_recipes()
     assert recipe.name == "realnvp-moons" and recipe.argv[0] == "realnvp"
-    with flows_registered():
-        args = build_parser().parse_args(["train", *recipe.argv, "--out", "x"])
+    args = build_parser().parse_args(["train", *recipe.argv, "--out", "x"])
     assert args.model == "realnvp" and args.data == "moons" and args.steps == 10_000

@@ -84,6 +84,14 @@ def pixelcnn(ds):
                            _images(ds), "cpu")
 
 
+def realnvp(_ds):
+    from models.likelihood.flow_data import make_points
+    from models.likelihood.flow_training import Flow2DTrainConfig, Flow2DTrainer
+    from models.likelihood.realnvp import RealNVPConfig
+    return Flow2DTrainer(make_points("moons", 128), RealNVPConfig(layers=2, hidden=8),
+                         Flow2DTrainConfig(steps=10, batch_size=32), "cpu", data_name="moons")
+
+
 def toy_diffusion(_ds):
     from models.diffusion.toy2d import Toy2DConfig, make_points
     from models.diffusion.toy2d_train import ToyTrainConfig, ToyTrainer
@@ -92,7 +100,8 @@ def toy_diffusion(_ds):
 
 
 CHECKPOINT_FAMILIES = {"autoencoder": autoencoder, "diffusion": diffusion, "gan": gan,
-                       "gan2d": gan2d, "pix2pix": pix2pix, "nade": nade, "pixelcnn": pixelcnn}
+                       "gan2d": gan2d, "pix2pix": pix2pix, "nade": nade, "pixelcnn": pixelcnn,
+                       "realnvp": realnvp}
 ALL = {**CHECKPOINT_FAMILIES, "toy-diffusion": toy_diffusion}
 # the 2-D GAN's run() trains until closed unless told how many steps
 RUN_ARGS = {"gan2d": {"steps": 10}}

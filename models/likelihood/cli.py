@@ -1,4 +1,5 @@
-"""`playground train nade|pixelcnn`: the likelihood family's commands (argparse only at import).
+"""`playground train nade|pixelcnn|realnvp`: the likelihood family's commands (argparse only
+at import; the flow's options and trainer live in flow_cli.py).
 
 One function per command builds its model config; `make_trainer` dispatches on the command,
 so another model of this family adds a COMMANDS entry, a HELP line and its own branch."""
@@ -7,18 +8,23 @@ from __future__ import annotations
 import argparse
 
 from ..cli_types import in_range
+from . import flow_cli
 
-COMMANDS = ("nade", "pixelcnn")
+COMMANDS = ("nade", "pixelcnn", "realnvp")
 HELP = {"nade": "NADE, an autoregressive model of binarized digits (exact likelihood)",
-        "pixelcnn": "a PixelCNN of binarized digits (masked convolutions, exact likelihood)"}
-DATASET_HELP = ("mnist (default), fashion-mnist, or a folder of IDX files; grey images are "
-                "binarized: each pixel is 1 with probability intensity/255")
+        "pixelcnn": "a PixelCNN of binarized digits (masked convolutions, exact likelihood)",
+        "realnvp": flow_cli.HELP}
+_BINARIZED = ("mnist (default), fashion-mnist, or a folder of IDX files; grey images are "
+              "binarized: each pixel is 1 with probability intensity/255")
+DATASET_HELP = {"nade": _BINARIZED, "pixelcnn": _BINARIZED, "realnvp": flow_cli.DATASET_HELP}
 DEFAULT_BATCH = 64
 DEFAULT_LR = 1e-3
 
 
 def add_arguments(parser: argparse.ArgumentParser, command: str) -> None:
-    if command == "nade":
+    if command == "realnvp":
+        flow_cli.add_flow_arguments(parser)
+    elif command == "nade":
         parser.add_argument("--hidden", type=in_range(int, 1, 4096, description="in 1..4096"),
                             default=500, help="hidden units H (default 500, the paper's)")
     else:
@@ -43,6 +49,8 @@ def _model_config(args, command: str):
 
 def make_trainer(args, command: str, load):
     """(trainer, title) for the parsed arguments; `load(name)` loads a named dataset."""
+    if command == "realnvp":
+        return flow_cli.make_flow_trainer(args, load)
     from .training import LikelihoodTrainConfig, NADETrainer, PixelCNNTrainer
 
     model_config, title = _model_config(args, command)
