@@ -12,8 +12,9 @@ import models.diffusion.training as dtraining
 from models.data import Dataset, Split
 from models.diffusion import DiffusionConfig, DiffusionModel
 from models.diffusion.training import EMA, DiffusionTrainConfig, DiffusionTrainer, Samples, simple_loss
-from models.events import DatasetReady, EpochEnd, Snapshot, Step, TrainResult
+from models.events import DatasetReady, EpochEnd, Snapshot, Step
 from models.trainer import TrainingDiverged, to_signed
+from job_events import run_all
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -34,14 +35,6 @@ def make_trainer(dataset, num_classes=0, model=None, **train) -> DiffusionTraine
     mc = model or DiffusionConfig(num_classes=num_classes, **TINY)
     return DiffusionTrainer(mc, DiffusionTrainConfig(**cfg), dataset, device="cpu", download=False)
 
-
-def run_all(job) -> tuple[list, TrainResult]:
-    events = []
-    while True:
-        try:
-            events.append(next(job))
-        except StopIteration as stop:
-            return events, stop.value
 
 
 def copy_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:

@@ -19,18 +19,11 @@ from models.likelihood.flow_training import (Flow2DTrainConfig, Flow2DTrainer,
                                              FlowImageTrainConfig, FlowImageTrainer)
 from models.likelihood.realnvp import RealNVPConfig
 from models.trainer import Trainer, TrainingDiverged
+from job_events import run_all
 
 SMALL_2D = RealNVPConfig(layers=4, hidden=16)
 TINY_IMAGE = RealNVPConfig(kind="image", layers=2, hidden=4, depth=0)
 
-
-def run_all(job) -> tuple[list, TrainResult]:
-    events = []
-    while True:
-        try:
-            events.append(next(job))
-        except StopIteration as stop:
-            return events, stop.value
 
 
 def few_digits(ds: Dataset, n_train: int = 64, n_test: int = 16) -> Dataset:

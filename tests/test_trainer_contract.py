@@ -15,6 +15,7 @@ from models.data import Dataset, Split
 from models.events import EpochEnd, Snapshot, Step, TrainResult
 from models.family import checkpoint_families
 from models.trainer import Trainer
+import job_events
 
 QUIET = math.inf     # no live samples / previews on a timer: the run's end still yields its own
 
@@ -108,12 +109,7 @@ RUN_ARGS = {"gan2d": {"steps": 10}}
 
 
 def run_all(trainer: Trainer, **kwargs) -> tuple[list, TrainResult]:
-    events, job = [], trainer.run(**kwargs)
-    while True:
-        try:
-            events.append(next(job))
-        except StopIteration as stop:
-            return events, stop.value
+    return job_events.run_all(trainer.run(**kwargs))
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from models.latent import latent_box
 from models.metrics import knn_accuracy
 from models.autoencoder.training import (AutoencoderTrainer, epoch_test_size, TrainConfig, TrainingDiverged,
                                          encode_means, evaluate)
+from job_events import run_all
 
 MODEL = AEConfig(kind="vae", arch="conv", latent_dim=2, hidden=64)
 # live_budget=1.0 lifts the cap on the time previews and snapshots may take, so these cadences
@@ -33,14 +34,6 @@ def make_trainer(dataset, model=MODEL, **train) -> AutoencoderTrainer:
     cfg.update(train)
     return AutoencoderTrainer(model, TrainConfig(**cfg), dataset, device="cpu", download=False)
 
-
-def run_all(job) -> tuple[list, TrainResult]:
-    events = []
-    while True:
-        try:
-            events.append(next(job))
-        except StopIteration as stop:
-            return events, stop.value
 
 
 def copy_state(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
