@@ -7,7 +7,7 @@ FAMILY = Family(
                  "pixelcnn": "models.likelihood.api:PixelCNNModel",
                  "realnvp": "models.likelihood.flow_api:RealNVPModel"},
     cli="models.likelihood.cli",
-    panel=None,
+    panel="playground.panels.likelihood.panel:LikelihoodPanel",
     rebuild=f"{__name__}:recipes",
     help="exact likelihood: NADE and PixelCNN on binarized digits, RealNVP flows")
 

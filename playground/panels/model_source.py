@@ -45,6 +45,15 @@ def training_facts(meta: dict) -> list[str]:
     return parts
 
 
+def shown_in(family: str) -> str:
+    """" The X panel shows it." for a checkpoint family some panel opens, else ""."""
+    from . import registry
+    for spec in registry():
+        if family in spec.families:
+            return f" The {spec.title} panel shows it (File → Open checkpoint… routes it there)."
+    return ""
+
+
 class ModelSource:
     model_class: type                       # what load_checkpoint must return
     model_kind = "a model"                  # for "… holds a gan model, not {model_kind}."
@@ -128,8 +137,9 @@ class ModelSource:
 
     def _checked(self, model, path):
         if not isinstance(model, self.model_class):
-            raise CheckpointError(f"{path} holds a {getattr(model, 'family', '?')} model, "
-                                  f"not {self.model_kind}.")
+            family = getattr(model, "family", "?")
+            raise CheckpointError(f"{path} holds a {family} model, not {self.model_kind}."
+                                  + shown_in(family))
         return model
 
     def _refresh_model_list(self) -> None:
