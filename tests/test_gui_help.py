@@ -60,7 +60,7 @@ def test_every_view_of_every_panel_has_a_page(make_window):
     all_pages()
     w = make_window()
     seen = set()
-    for panel in (w.autoencoder, w.diffusion, w.gan, w.pix2pix):
+    for panel in (w.autoencoder, w.diffusion, w.gan, w.pix2pix, w.likelihood):
         w.tabs.setCurrentWidget(panel)
         for tabs in panel.findChildren(QTabWidget):
             for i in range(tabs.count()):
@@ -82,16 +82,16 @@ def test_help_menu_links_and_the_generated_shortcuts_page(qtbot, make_window):
     texts = [a.text().replace("&", "") for a in menu.actions()]
     assert texts == ["What am I seeing?", "Keyboard shortcuts", "About"]
     next(a for a in menu.actions() if a.text() == "&Keyboard shortcuts").trigger()
-    assert w.tabs.count() == 4
+    assert w.tabs.count() == 5
     help_window = w._help
     assert help_window.topic == "shortcuts"
     text = help_window.browser.toPlainText()
-    entries = collect(w, {p.title: p for p in (w.autoencoder, w.diffusion, w.gan, w.pix2pix)})
+    entries = collect(w, {p.title: p for p in (w.autoencoder, w.diffusion, w.gan, w.pix2pix, w.likelihood)})
     for e in entries:      # every shortcut, with its description (digit keys as a range)
         assert e.description in text or digit_pattern(e) in text, e
     assert "0–9" in text and "Draw class k (conditional models)" in text
     assert re.search(r"Ctrl\+Shift\+Z\W+or\W+Ctrl\+Y", text)   # one row: same action
-    for title in ("Autoencoders", "Diffusion", "GANs", "pix2pix", "Reverse process › Chain"):
+    for title in ("Autoencoders", "Diffusion", "GANs", "pix2pix", "Likelihood", "Reverse process › Chain"):
         assert title in text
     # the contents page links every page; following a link shows it
     help_window.show_topic("index")

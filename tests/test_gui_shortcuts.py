@@ -53,7 +53,7 @@ def window(qtbot, messages):
 
 def _panels(w):
     """Every panel, built (the window may build its tabs lazily), by its tab title."""
-    return {p.title: p for p in (w.autoencoder, w.diffusion, w.gan, w.pix2pix)}
+    return {p.title: p for p in (w.autoencoder, w.diffusion, w.gan, w.pix2pix, w.likelihood)}
 
 
 def _entries(w):

@@ -19,7 +19,7 @@ class Page:
 
 
 PAGES: dict[str, Page] = {}
-FAMILY_MODULES = ("autoencoder", "diffusion", "gan", "pix2pix")
+FAMILY_MODULES = ("autoencoder", "diffusion", "gan", "pix2pix", "likelihood")
 INDEX = "index"
 
 
