@@ -106,7 +106,11 @@ class FlowControls(QWidget):
 
     def _build_train(self) -> QGroupBox:
         box = QGroupBox("Train a RealNVP here")
-        form = QFormLayout(box)
+        # the block and chart below the form, in a plain column: as rows of the form, the
+        # status line's wrapped second line was drawn under the chart
+        column = QVBoxLayout(box)
+        form = QFormLayout()
+        column.addLayout(form)
         self.couplings = spin(2, 16, "Affine coupling layers L; they alternate which "
                               "coordinate they change (x₁, then x₂, …)")
         self.hidden = spin(8, 256, "Units in each of the two hidden layers of every "
@@ -127,13 +131,13 @@ class FlowControls(QWidget):
                                 ready="Press Train: the default run takes about half a "
                                       "minute on a CPU.")
         self.block.lend_to(self)      # train_btn, pause_btn, stop_btn, progress, status
-        form.addRow(self.block)
+        column.addWidget(self.block)
         self.chart = CurveChart("−log p(x) of the training batches", "nats",
                                 {"NLL": Curve(NLL_COLOUR, raw_label="per step")},
                                 legend_at=None, min_size=(200, 170), steady_range=True)
         self.chart.setToolTip("The loss: the mean negative log-likelihood of each batch (faint), "
                               "and its running mean")
-        form.addRow(self.chart)
+        column.addWidget(self.chart)
         return box
 
     def _connect(self) -> None:

@@ -117,13 +117,9 @@ class FlowTrainingMixin:
             model = self._snapshot_model(trainer.state_numpy(), trainer.steps_done)
         self._show_trained(model, live=False)
         done = "Stopped" if result is None else "Trained"
-        metrics = model.meta.get("metrics", {})
-        nll = [f"{metrics['train_nll_nats']:.3f} nats on the training points"] \
-            if "train_nll_nats" in metrics else []
-        if "test_nll_nats" in metrics:
-            nll.append(f"{metrics['test_nll_nats']:.3f} on fresh ones")
-        self.controls.status.setText(f"{done} after {trainer.steps_done:,} steps in {secs:.1f} s"
-                                     + (" · −log p: " + ", ".join(nll) if nll else "") + ".")
+        # the flow's −log p on fresh points is on the model's info line, on the data below
+        self.controls.status.setText(f"{done} after {trainer.steps_done:,} steps in "
+                                     f"{secs:.1f} s.")
         self.message.emit(f"Flows 2-D: {done.lower()} after {trainer.steps_done:,} steps; "
                           "the model is “Trained here”")
 
@@ -135,7 +131,7 @@ class FlowTrainingMixin:
             self._show_trained(self._snapshot_model(trainer.state_numpy(), trainer.steps_done),
                                live=False)
             kept = f"\n\n“Trained here” keeps the weights of step {trainer.steps_done:,}."
-        self.controls.status.setText("Training stopped: " + message)
+        self.controls.status.setText("Training failed: " + message)
         QMessageBox.warning(self, "Training stopped", message + kept)
 
 

@@ -178,7 +178,8 @@ class FlowPlot(QWidget):
         if log:
             with np.errstate(divide="ignore"):
                 image = np.log(grid)
-            top = float(np.max(image[np.isfinite(image)], initial=0.0))
+            finite = image[np.isfinite(image)]
+            top = float(finite.max()) if finite.size else 0.0
             levels = (top - 10.0, top)
             image = np.nan_to_num(np.maximum(image, levels[0]), nan=levels[0])
         else:

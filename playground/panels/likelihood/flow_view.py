@@ -305,6 +305,9 @@ class FlowView(FlowTrainingMixin, QWidget, ModelSource):
                 self.points = check_points(self.my_points, "your points")
             except ValueError as exc:
                 self.points, self.data_problem = None, str(exc).replace("your points: ", "")
+                if len(self.my_points) == 0:
+                    self.data_problem = (f"none yet: click on the plot to add some (at least "
+                                         f"{MIN_POINTS}), or load a file.")
         else:
             self.points = make_points(v["data"], v["points"], v["seed"])
         self._update_editing()
