@@ -357,7 +357,8 @@ def test_which_checkpoints_the_tab_takes(qtbot, view, messages, tmp_path):
     assert not view.accepts(tmp_path / "nade")
     assert not view.open_checkpoint(str(tmp_path / "nade"))
     kind, title, text = messages[-1]
-    assert title == "Cannot open checkpoint" and "NADE" in text and "Sample, Complete, Score" in text
+    assert title == "Cannot open checkpoint" and "NADE" in text
+    assert "Sample, Complete, Score" in text
     # an image RealNVP: a RealNVP (the panel routes it here), but not a 2-D one
     RealNVPModel(RealNVPConfig(kind="image", layers=2, hidden=4, depth=0)).save(tmp_path / "img")
     assert view.accepts(tmp_path / "img")
@@ -380,7 +381,8 @@ def test_which_checkpoints_the_tab_takes(qtbot, view, messages, tmp_path):
     assert view.save_checkpoint(str(tmp_path / "copy"))
     from models import load_checkpoint
     again = load_checkpoint(tmp_path / "copy")
-    np.testing.assert_allclose(again.log_prob(view.points[:100]), view.model.log_prob(view.points[:100]))
+    some = view.points[:100]
+    np.testing.assert_allclose(again.log_prob(some), view.model.log_prob(some))
 
 
 def test_the_panel_routes_a_realnvp_to_the_flows_tab(qtbot, messages):
@@ -448,3 +450,22 @@ def test_what_the_form_saves_reads_back_whole(view, caplog):
     with caplog.at_level(logging.WARNING, "playground.settings"):
         assert SAVED.parse(json.dumps(saved)) == saved
     assert not caplog.records
+
+
+def test_the_help_pages_change_of_variables_is_the_models(view):
+    """log p(x) = log N(f(x); 0, I) + log |det ∂f/∂x| with the Jacobian by brute force
+    (autograd, 2×2 per point) gives the flow's log_prob; the misprint's minus sign does not."""
+    from playground.help.likelihood_flows import CHANGE_OF_VARIABLES, MISPRINT, PAGES
+    assert PAGES[0].key == view.help_topic() and CHANGE_OF_VARIABLES in PAGES[0].body
+    assert "+ log |det" in CHANGE_OF_VARIABLES and "− log |det" in MISPRINT
+    import copy
+    expected = view.model.log_prob(view.points[:20])
+    flow = copy.deepcopy(view.model.module).double()
+    x = torch.from_numpy(view.points[:20]).double()
+    z = flow(x)[0]
+    log_det = torch.stack([torch.linalg.slogdet(torch.autograd.functional.jacobian(
+        lambda p: flow(p[None])[0][0], p))[1] for p in x])
+    log_n = (-0.5 * (z ** 2).sum(1) - math.log(2 * math.pi)).detach().numpy()
+    log_det = log_det.detach().numpy()
+    np.testing.assert_allclose(log_n + log_det, expected, rtol=1e-4, atol=1e-4)
+    assert np.abs(log_n - log_det - expected).min() > 0.5

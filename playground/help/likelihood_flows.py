@@ -65,8 +65,8 @@ free as you like, never inverted):</p>
 {formula(INVERSE, "the inverse needs s and t only forwards, because y<sub>a</sub> = "
          "x<sub>a</sub> is known: sampling costs one pass, like scoring.")}
 <p><b>Alternating masks.</b> One coupling leaves x<sub>a</sub> untouched, so layers alternate
-which coordinate they keep: in the plane, coupling 1 changes x₁ given x₂, coupling 2 changes x₂
-given x₁, and so on. The composition's log-det is the sum of the layers' log-dets. Watch the
+which coordinate they keep: in the plane, coupling 1 changes x₁ given x₂, coupling 2 changes
+x₂ given x₁, and so on. The composition's log-det is the sum of the layers' log-dets. Watch the
 slider: from one k to the next the points move along one axis only.</p>
 
 {section("train", "Training here")}
@@ -92,9 +92,9 @@ or .npy file of x, y rows.</p>
     "steps here); eight come much closer (about 1.9).",
     "Train with learning rate 1: within a few steps the gradient overflows, training stops "
     "with a message, and “Trained here” keeps the last finite weights.",
-    "Choose My points, click a few clusters and train: the density concentrates on them; with "
-    "very few points and many steps it collapses onto the points themselves (overfitting, "
-    "which the exact likelihood rewards).",
+    "Choose My points, click a few clusters and train: the density gathers on them. With a "
+    "dozen points and many steps it starts to pile up on the points themselves: the exact "
+    "likelihood of the training points rewards memorising them (overfitting).",
 ])}
 {look_for([
     "Samples at k = L covering the data, and none of them where the heat map is white.",

@@ -78,7 +78,8 @@ def describe(model: RealNVPModel) -> str:
     if isinstance(steps, int) and not isinstance(steps, bool) and steps > 0:
         parts.append(f"{steps:,} steps")
     metrics = m.get("metrics") if isinstance(m.get("metrics"), dict) else {}
-    for key, where in (("test_nll_nats", "fresh points"), ("train_nll_nats", "its training points")):
+    for key, where in (("test_nll_nats", "fresh points"),
+                       ("train_nll_nats", "its training points")):
         v = metrics.get(key)
         if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
             parts.append(f"−log p {v:.3f} nats on {where}")
