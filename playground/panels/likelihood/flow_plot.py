@@ -121,7 +121,8 @@ class FlowPlot(QWidget):
         self.data = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(DATA_COLOUR + "90"))
         rim = pg.mkPen(255, 255, 255, 150, width=0.6)
         self.samples = pg.ScatterPlotItem(size=5.5, pen=rim)
-        for z, item in enumerate((self.u_lines, self.v_lines, self.data, self.samples), 1):
+        # the data on top: it is what you click on, and the samples are meant to cover it
+        for z, item in enumerate((self.u_lines, self.v_lines, self.samples, self.data), 1):
             item.setZValue(z)
             self.view.addItem(item, ignoreBounds=True)
         self.caption = pg.TextItem("", color="#111", anchor=(0, 0),
