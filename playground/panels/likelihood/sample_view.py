@@ -17,9 +17,10 @@ import math
 import time
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QEvent, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
-                               QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QAbstractButton, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QProgressBar, QPushButton, QSlider, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from models.imaging import save_png, tile
 from models.likelihood.stepwise import RasterSampler, fill_job
@@ -64,6 +65,18 @@ class SpeedSlider(QSlider):
             event.accept()
             return True
         return super().event(event)
+
+
+class KeepSpace(QObject):
+    """On a focused button, Space presses the button (as everywhere in Qt) rather than
+    playing: the tab's Space shortcut would otherwise take the key first."""
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
+        if (event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_Space
+                and not event.modifiers()):
+            event.accept()
+            return True
+        return False
 
 
 class SampleView(QWidget):
@@ -249,6 +262,9 @@ class SampleView(QWidget):
         self.runner.finished.connect(self._on_grid_done)
         self.runner.failed.connect(self._on_grid_failed)
         self.runner.stateChanged.connect(lambda _s: self._update_buttons())
+        self._keep_space = KeepSpace(self)
+        for b in self.findChildren(QAbstractButton):
+            b.installEventFilter(self._keep_space)
         keys.shortcut(keys.PLAY, self, self.toggle_play, "Play or pause the pixel-by-pixel "
                       "drawing (while the Sample tab has the focus)",
                       Qt.ShortcutContext.WidgetWithChildrenShortcut, only="Space")
