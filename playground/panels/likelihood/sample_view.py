@@ -40,7 +40,7 @@ SETTINGS = app_settings.Setting("likelihood/sample", {}, app_settings.record(
     speed=app_settings.integer(0, len(SPEEDS) - 1), seed=app_settings.integer(0, MAX_SEED)))
 TICK_MS = 33          # the timer while playing (~30 pictures a second)
 TICK_S = 0.06         # a playing tick draws at most what fits in this (heat map included)
-FINISH_S = 0.15       # a finishing tick: longer pieces, the window still answers between them
+FINISH_S = 0.1        # a finishing tick: longer pieces, the window still answers between them
 GRID = 16
 ARROWS = {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp,
           Qt.Key.Key_PageDown, Qt.Key.Key_Home, Qt.Key.Key_End}
@@ -309,7 +309,7 @@ class SampleView(QWidget):
             if self.playing:
                 self._finishing = SPEEDS[self.speed.value()] == INSTANT
                 self._timer.setInterval(0 if self._finishing else TICK_MS)
-            self._show()
+            self._draw(0)
         self._update_buttons()
 
     # ------------------------------------------------------------------ playing
@@ -403,7 +403,8 @@ class SampleView(QWidget):
             self.message.emit(f"Drawn: log p(x) = {self.log_p:.2f} nats")
 
     def _draw(self, count: int) -> int:
-        """Draw `count` positions and show them; a model that fails stops the drawing."""
+        """Draw `count` positions (0: none) and show them; a model that fails stops the
+        drawing and says why."""
         try:
             drawn = self.sampler.step(count)
             self._show()
@@ -417,9 +418,12 @@ class SampleView(QWidget):
     def _show(self) -> None:
         s, model = self.sampler, self.model
         image = s.images[0]
-        self.conditionals = model.conditionals(s.images)[0]
-        self.log_p = float(s.prefix_log_prob()[0])
         i, n = s.position, s.pixels
+        # one forward pass for both the heat map and log p: −log p(x_j | x_<j) of the pixel
+        # values as they stand (0 where not drawn yet) gives p(x_j = 1 | x_<j) back
+        nll = model.pixel_nll(s.images)[0].astype(np.float64)
+        self.conditionals = np.where(image == 1, np.exp(-nll), -np.expm1(-nll)).astype(np.float32)
+        self.log_p = float(-nll.reshape(-1)[:i].sum())
         self.drawing.set_image(image)
         self.heat.set_overlay(heat_rgba(self.conditionals))
         current = s.pixel(max(0, i - 1))
