@@ -379,3 +379,23 @@ def test_help_pages_cover_both_tabs():
     assert set(keys) == {"likelihood-sample", "likelihood-complete"}
     assert "∏" in keys["likelihood-sample"].body and "raster" in keys["likelihood-sample"].body
     assert "Right half" in keys["likelihood-complete"].body
+
+
+def test_settings_persist(qtbot, messages):
+    from playground.panels.likelihood.complete_view import CompleteView
+    from playground.panels.likelihood.sample_view import SampleView
+    first = [_host(qtbot, SampleView), _host(qtbot, CompleteView)]
+    _speed(first[0].view, 200)
+    first[0].view.seed.setValue(123)
+    c = first[1].view
+    c.preset.setCurrentIndex(c.preset.findData("centre"))
+    c.index.setValue(42)
+    c.brush.setValue(5)
+    c.tint.setChecked(False)
+    again = [_host(qtbot, SampleView), _host(qtbot, CompleteView)]
+    s2, c2 = again[0].view, again[1].view
+    assert s2.speed_label.text() == "200 pixels/s" and s2.seed.value() == 123
+    assert c2.preset.currentData() == "centre" and c2.index.value() == 42
+    assert c2.brush.value() == 5 and c2.canvas.brush == 5 and not c2.tint.isChecked()
+    for h in first + again:
+        assert h.view.shutdown()

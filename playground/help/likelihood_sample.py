@@ -125,9 +125,8 @@ pixels to its left; never the ones to its right or below.</li>
 </ul>
 <p>log p(x) under a completion scores the whole completed image, known pixels included: a
 known pixel after the hidden region is scored given what the model drew, so a completion that
-does not fit what follows it scores low. Compare the 8: the most typical completion under the
-model has the highest log p. The seed box makes the 8 reproducible; New seed
-({key(k.NEW_NOISE)}) draws another 8. Complete ×8 is {key(k.SAMPLE)}, Stop {key(k.CANCEL)},
+does not fit what follows it scores low: compare the 8. The seed box makes the 8
+reproducible; New seed ({key(k.NEW_NOISE)}) draws another 8. Complete ×8 is {key(k.SAMPLE)}, Stop {key(k.CANCEL)},
 Save PNG {key(k.EXPORT)} (the given digit and the 8 completions with their log p).</p>
 {experiments([
     "Bottom half of a 7, then top half of the same 7: the bottom completions continue the "

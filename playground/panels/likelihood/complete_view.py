@@ -113,6 +113,7 @@ class CompleteView(QWidget):
         self.index.setValue(min(saved.get("index", 0), len(self.digits) - 1))
         self.seed.setValue(saved.get("seed", 0))
         self.brush.setValue(saved.get("brush", 2))
+        self.canvas.brush = self.brush.value()
         self.tint.setChecked(saved.get("tint", True))
         self._preset = saved.get("preset", "bottom")
         self.preset.setCurrentIndex(self.preset.findData(self._preset))
@@ -249,7 +250,8 @@ class CompleteView(QWidget):
         self.clear_btn.clicked.connect(self.clear)
         self.ink_mode.toggled.connect(self._mode_changed)
         self.brush.valueChanged.connect(self._brush_changed)
-        self.preset.currentIndexChanged.connect(lambda _i: self.set_preset(self.preset.currentData()))
+        self.preset.currentIndexChanged.connect(
+            lambda _i: self.set_preset(self.preset.currentData()))
         self.canvas.changed.connect(self._canvas_edited)
         self.seed.valueChanged.connect(lambda _s: self._save_settings())
         self.new_seed_btn.clicked.connect(self.new_seed)

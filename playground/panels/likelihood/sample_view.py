@@ -95,7 +95,7 @@ class SampleView(QWidget):
         self._chunk = 1            # the most positions a tick draws; adapts to the model's pace
         self._clock = QElapsedTimer()
         self._paid = 0             # pixels scheduled since Play (drawn, or dropped as too slow)
-        self._rate = (0, 0.0)      # pixels drawn and seconds spent since Play: the real speed
+        self._drawn = 0            # pixels drawn since Play: the speed reached
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
@@ -369,7 +369,7 @@ class SampleView(QWidget):
     def _restart_clock(self) -> None:
         self._clock.restart()
         self._paid = 0
-        self._rate = (0, 0.0)
+        self._drawn = 0
 
     def _tick(self) -> None:
         s = self.sampler
@@ -393,11 +393,10 @@ class SampleView(QWidget):
             self._chunk = min(s.pixels, 2 * self._chunk)
         elif dt > budget and self._chunk > 1:
             self._chunk //= 2
-        n, seconds = self._rate
-        self._rate = (n + drawn, seconds + dt)
-        if self.playing and self._rate[1] > 0.5 and not self._finishing:
-            self.rate_label.setText(f"drawing at {self._rate[0] / self._clock.elapsed() * 1000:.0f} "
-                                    "pixels/s")
+        self._drawn += drawn
+        if self.playing and not self._finishing and self._clock.elapsed() > 500:
+            rate = self._drawn / self._clock.elapsed() * 1000
+            self.rate_label.setText(f"drawing at {rate:.0f} pixels/s")
         if s.done:
             self.pause()
             self.message.emit(f"Drawn: log p(x) = {self.log_p:.2f} nats")
