@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from PySide6.QtCore import Qt
 from torch import nn
 
 from models.likelihood import counting
@@ -126,3 +127,93 @@ def test_log10_handles_counts_past_the_float_range():
     with pytest.raises(ValueError):
         counting.log10(0)
     assert np.isfinite(counting.log10(2 ** 4096))
+
+
+# ---------------------------------------------------------------------- the Counting tab
+@pytest.fixture
+def counting_view(qtbot):
+    from playground.panels.likelihood.counting_view import CountingView
+    v = CountingView(None)
+    qtbot.addWidget(v)
+    v.resize(1000, 700)
+    v.show()
+    qtbot.waitExposed(v)
+    return v
+
+
+def _cell(view, row: int, col: int) -> str:
+    return view.table.item(row, col).text()
+
+
+def _expected_rows(side, hidden=500, channels=64, layers=7, gated=False):
+    return counting.table(side * side, hidden, channels, layers, gated)
+
+
+@pytest.mark.gui
+def test_the_slider_updates_the_table_and_the_chart(qtbot, counting_view):
+    v = counting_view
+    assert v.side.value() == 28 and "784" in v.n_label.text()
+    v.side.setFocus()
+    qtbot.keyClick(v.side, Qt.Key.Key_Right)                       # 28 → 29, by the keyboard
+    assert v.side.value() == 29 and v.side_spin.value() == 29
+    assert "n = 29² = 841" in v.n_label.text()
+    for i, row in enumerate(_expected_rows(29)):
+        assert _cell(v, i, 1) == counting.format_count(row.count, superscript=True)
+        assert _cell(v, i, 3) == f"{counting.log10(row.count):,.1f}"
+    np.testing.assert_allclose(v.bars.opts["height"],
+                               [counting.log10(r.count) for r in _expected_rows(29)])
+    qtbot.keyClick(v.side, Qt.Key.Key_End)                         # the largest: 64×64
+    assert _cell(v, 0, 1) == "≈ 10¹²³³"
+    assert "1,234 digits" in v.table.item(0, 1).toolTip()
+    assert _cell(v, 1, 1) == "4,096" and _cell(v, 2, 1) == "8,191"
+    assert _cell(v, 3, 1) == f"{4096 * 4097 // 2:,}"
+    qtbot.keyClick(v.side, Qt.Key.Key_Home)                        # 2×2: every digit exact
+    assert [_cell(v, i, 1) for i in range(4)] == ["15", "4", "7", "10"]
+    v.side_spin.setValue(17)                                       # the spin box drives it too
+    assert v.side.value() == 17 and "atoms" in v.note.text()
+
+
+@pytest.mark.gui
+def test_the_model_settings_change_their_rows(qtbot, counting_view):
+    v = counting_view
+    pixel_cnn = _cell(v, 5, 1)
+    v.side.setValue(10)
+    assert _cell(v, 5, 1) == pixel_cnn                             # no n in PixelCNN's count
+    v.hidden.setValue(32)
+    assert _cell(v, 4, 1) == f"{counting.nade(100, 32):,}" and "H = 32" in _cell(v, 4, 0)
+    v.channels.setValue(16)
+    v.layers.setValue(3)
+    qtbot.mouseClick(v.gated, Qt.MouseButton.LeftButton)
+    assert v.gated.isChecked()
+    assert _cell(v, 5, 1) == f"{counting.pixelcnn(16, 3, True):,}"
+    assert f"{counting.pixelcnn_unmasked(16, 3, True):,}" in v.table.item(5, 1).toolTip()
+    qtbot.mouseClick(v.with_full, Qt.MouseButton.LeftButton)
+    assert v.bars.opts["height"][0] == 0 and v.bars.opts["height"][4] > 0
+    qtbot.mouseClick(v.defaults_btn, Qt.MouseButton.LeftButton)
+    assert v.values() == {"side": 28, "hidden": 500, "channels": 64, "layers": 7,
+                          "gated": False, "with_full": True}
+    assert _cell(v, 5, 1) == "295,041" and _cell(v, 4, 1) == "785,284"
+
+
+@pytest.mark.gui
+def test_the_settings_are_remembered(qtbot):
+    from playground.panels.likelihood.counting_view import CountingView
+    a = CountingView(None)
+    qtbot.addWidget(a)
+    a.side.setValue(40)
+    a.hidden.setValue(100)
+    a.gated.setChecked(True)
+    b = CountingView(None)
+    qtbot.addWidget(b)
+    assert (b.side.value(), b.hidden.value(), b.gated.isChecked()) == (40, 100, True)
+    assert _cell(b, 4, 1) == f"{counting.nade(1600, 100):,}"
+
+
+@pytest.mark.gui
+def test_the_chart_exports_as_png(qtbot, counting_view, tmp_path):
+    from PIL import Image
+    path = tmp_path / "chart.png"
+    assert counting_view.export_png(str(path))
+    w, h = Image.open(path).size
+    assert w > 100 and h > 100
+    assert counting_view.help_topic() == "likelihood-counting"

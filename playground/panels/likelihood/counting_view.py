@@ -244,9 +244,9 @@ class CountingView(QWidget):
         universe = (f" — more numbers than the universe has atoms (about 10<sup>{ATOMS}</sup>)"
                     if k > ATOMS else "")
         nade, pix = self.rows[4].count, self.rows[5].count
-        small = (" At this size the full table is the smallest of the flexible models: sharing "
-                 "weights pays off only when there are many pixels." if full < min(nade, pix)
-                 else "")
+        small = (" At this size the full table, which can hold every distribution, needs fewer "
+                 "numbers than NADE or PixelCNN: sharing weights pays off only when there are "
+                 "many pixels." if full < min(nade, pix) else "")
         self.note.setText(
             f"A table of p(x) over all 2<sup>{n:,}</sup> images of {n:,} binary pixels needs "
             f"{counting.format_count(full, superscript=True)} numbers{universe}. Independent "
