@@ -155,9 +155,10 @@ def test_a_new_model_rescores_and_no_model_says_so(qtbot, messages, one_torch_th
     try:
         assert v.model is None and v.log_p is None
         assert "No model" in v.model_label.text() and "no model" in v.bpd_label.text()
+        assert "No model" in v.heat.placeholder               # not a map of zero surprise
         other = _nade(seed=5)
         v.source.add_model("other", "Other", other)
-        assert v.model is other
+        assert v.model is other and not v.heat.placeholder
         assert v.log_p == pytest.approx(float(other.log_prob(v.image())[0]))
     finally:
         _close(qtbot, v)

@@ -66,6 +66,24 @@ class HoverCanvas(PixelCanvas):
         super().__init__(size, paintable, INK, parent)
         self.setMouseTracking(True)       # moves without a button: PixelCanvas paints only in
         self._last: tuple[int, int] | None = None   # a stroke, so tracking changes nothing else
+        self.placeholder = ""             # shown instead of the image when set
+
+    def set_placeholder(self, text: str) -> None:
+        """Say `text` instead of showing the image (a map with nothing to map)."""
+        self.placeholder = text
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        if not self.placeholder:
+            return super().paintEvent(event)
+        p = QPainter(self)
+        r = self._square()
+        p.fillRect(self.rect(), self.palette().window())
+        p.fillRect(r, QColor(225, 225, 225))
+        p.setPen(QColor(90, 90, 90))
+        p.drawText(r.adjusted(8, 8, -8, -8), Qt.AlignmentFlag.AlignCenter
+                   | Qt.TextFlag.TextWordWrap, self.placeholder)
+        p.end()
 
     def set_grid(self, size: int) -> None:
         """An empty size×size grid (the image, mask and overlay of the old size go)."""
@@ -302,7 +320,7 @@ class VAEBox(QGroupBox):
         self.computed.emit()
 
     def _show_table(self) -> None:
-        if not self.done:
+        if len(self.done) < 2:             # one k: the lines above say it all
             self.table.setText("")
             return
         first = next(iter(self.done.values()))

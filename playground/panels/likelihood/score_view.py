@@ -369,6 +369,7 @@ class ScoreView(QWidget):
             self.logp_label.setText("log p(x) = –")
             self.bpd_label.setText("no model to score with")
             self.heat.set_overlay(None)
+            self.heat.set_placeholder("No model: nothing to map")
             self.timing_label.setText("")
             return
         start = time.perf_counter()
@@ -378,6 +379,7 @@ class ScoreView(QWidget):
             self.surprise = self.log_p = None
             self.logp_label.setText("log p(x) = –")
             self.bpd_label.setText(f"cannot score: {exc}")
+            self.heat.set_placeholder("This image cannot be scored")
             return
         self.score_ms = 1000 * (time.perf_counter() - start)
         self.surprise = nll
@@ -388,6 +390,7 @@ class ScoreView(QWidget):
         self.bpd_label.setText(f"= {bpd:.4f} bits/dim &nbsp;(−log p / ({n:,} · ln 2)); "
                                f"p(x) = e<sup>{self.log_p:.1f}</sup>")
         self.timing_label.setText(f"scored in {self.score_ms:.1f} ms")
+        self.heat.set_placeholder("")
         self._draw_heat()
 
     def _scale_top(self) -> tuple[float, bool]:
