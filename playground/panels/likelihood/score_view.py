@@ -211,6 +211,8 @@ class ScoreView(QWidget):
                       "Smaller brush", context)
         keys.shortcut(keys.LARGER, self, lambda: self.brush.setValue(self.brush.value() + 1),
                       "Larger brush", context)
+        # a button holds one key: Redo's second one (Ctrl+Y) is a shortcut of the view
+        keys.shortcut(keys.REDO, self, self.redo, "Redo", context, only="Ctrl+Y")
         self._update_history_buttons()
 
     # ------------------------------------------------------------------ the image
