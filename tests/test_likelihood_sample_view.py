@@ -315,7 +315,7 @@ def test_brushed_mask_and_a_drawing_of_your_own(qtbot, complete_host):
     # paint a hidden region with the mouse
     qtbot.mouseClick(v.mask_mode, Qt.MouseButton.LeftButton)
     v.brush.setValue(3)
-    r = v.canvas._square()
+    r = v.canvas.picture_rect()
     cell = r.width() / 28
     at = lambda row, col: QPoint(int(r.left() + (col + 0.5) * cell),   # noqa: E731
                                  int(r.top() + (row + 0.5) * cell))

@@ -70,7 +70,7 @@ def view(qtbot, messages, one_torch_thread):
 
 
 def _centre(canvas, row: int, col: int) -> QPoint:
-    r = canvas._square()
+    r = canvas.picture_rect()
     cell = r.width() / canvas.size_px
     return QPoint(int(r.left() + (col + 0.5) * cell), int(r.top() + (row + 0.5) * cell))
 

@@ -26,7 +26,7 @@ from ...worker import JobRunner
 from .digits import held_out_digits
 from .pixel_canvas import HIDDEN_TINT, INK, MASK, PixelCanvas, gray_image, rgba_image
 from .sampling_widgets import (MAX_SEED, NO_MODEL, CaptionedCanvas, ask_save_path,
-                               replace_canvas, write_or_warn)
+                               write_or_warn)
 
 COUNT = 8
 DRAWN_TINT = (255, 150, 0, 70)      # the completions' drawn pixels: the source's orange, fainter
@@ -286,11 +286,8 @@ class CompleteView(QWidget):
         self._update_buttons()
 
     def _new_canvases(self, size: int) -> None:
-        self.canvas = replace_canvas(self.canvas, size, paintable=True,
-                                     mode=MASK if self.mask_mode.isChecked() else INK)
-        self.canvas.brush = self.brush.value()
-        self.canvas.changed.connect(self._canvas_edited)
-        self.outputs = [replace_canvas(c, size) for c in self.outputs]
+        for canvas in (self.canvas, *self.outputs):
+            canvas.set_grid(size)
 
     # ------------------------------------------------------------------ the digit and mask
     def image(self) -> np.ndarray:

@@ -84,20 +84,34 @@ class PixelCanvas(QWidget):
         self._marker = pixel
         self.update()
 
+    def set_grid(self, size: int) -> None:
+        """An empty size×size grid (a model of another image size); the image, mask, overlay
+        and marker of the old size go."""
+        self.size_px = size
+        self._image = np.zeros((size, size), np.float32)
+        self._mask = np.zeros((size, size), bool)
+        self._overlay = None
+        self._marker = None
+        self.setMinimumSize(QSize(4 * size, 4 * size))
+        self.updateGeometry()
+        self.update()
+
     def clear(self) -> None:
         self._image[:] = 0
         self.update()
         self.changed.emit()
 
     # ------------------------------------------------------------- geometry
-    def _square(self) -> QRect:
+    def picture_rect(self) -> QRect:
+        """Where the image is drawn: the largest square of whole-pixel cells, centred.
+        Subclasses move it (a caption under it, a title above)."""
         side = min(self.width(), self.height())
         side -= side % self.size_px or 0
         side = max(side, self.size_px)
         return QRect((self.width() - side) // 2, (self.height() - side) // 2, side, side)
 
     def pixel_at(self, pos: QPoint) -> tuple[int, int] | None:
-        r = self._square()
+        r = self.picture_rect()
         if not r.contains(pos):
             return None
         cell = r.width() / self.size_px
@@ -116,7 +130,7 @@ class PixelCanvas(QWidget):
     # ------------------------------------------------------------- painting
     def paintEvent(self, _event) -> None:
         p = QPainter(self)
-        r = self._square()
+        r = self.picture_rect()
         p.fillRect(self.rect(), self.palette().window())
         p.drawImage(r, gray_image(self._image))
         if self._mask.any():

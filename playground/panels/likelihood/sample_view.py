@@ -30,7 +30,7 @@ from ... import settings as app_settings
 from ...widgets import ImageView, set_button_text
 from ...worker import JobRunner
 from .sampling_widgets import (MAX_SEED, NO_MODEL, TopCanvas, ask_save_path, colour_bar,
-                               grey_rgb, heat_rgba, replace_canvas, save_rgb, upscale,
+                               grey_rgb, heat_rgba, save_rgb, upscale,
                                write_or_warn)
 
 INSTANT = 0
@@ -281,8 +281,8 @@ class SampleView(QWidget):
             self.runner.stop()
         self.model = model
         if model is not None and model.size != self.drawing.size_px:
-            self.drawing = replace_canvas(self.drawing, model.size)
-            self.heat = replace_canvas(self.heat, model.size)
+            self.drawing.set_grid(model.size)
+            self.heat.set_grid(model.size)
         self.grid_images = None
         self.grid_view.set_image(None)
         self.grid_caption.setText("Press Sample 16 to draw 16 digits at once." if model else "")

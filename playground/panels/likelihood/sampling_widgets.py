@@ -69,8 +69,8 @@ class TopCanvas(PixelCanvas):
     """A PixelCanvas whose square sits at the top of its cell, so that a caption below the
     widget (or a title above it) stays next to the picture however tall the cell is."""
 
-    def _square(self):
-        r = super()._square()
+    def picture_rect(self):
+        r = super().picture_rect()
         r.moveTop(0)
         return r
 
@@ -92,7 +92,7 @@ class CaptionedCanvas(TopCanvas):
     def _line(self) -> int:
         return self.fontMetrics().height() + 6
 
-    def _square(self) -> QRect:
+    def picture_rect(self) -> QRect:
         side = min(self.width(), self.height() - self._line())
         side = max(side - side % self.size_px, self.size_px)
         return QRect((self.width() - side) // 2, 0, side, side)
@@ -102,23 +102,9 @@ class CaptionedCanvas(TopCanvas):
         if self._caption:
             p = QPainter(self)
             p.setPen(self.palette().windowText().color())
-            p.drawText(QRect(0, self._square().bottom() + 4, self.width(), self._line()),
+            p.drawText(QRect(0, self.picture_rect().bottom() + 4, self.width(), self._line()),
                        Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, self._caption)
             p.end()
-
-
-def replace_canvas(old: PixelCanvas, size: int, **kwargs) -> PixelCanvas:
-    """A new canvas of `size` and of `old`'s class where `old` was in its layout (a canvas's
-    size is fixed; a model of another image size needs new ones); `old` is deleted."""
-    new = type(old)(size, **kwargs)
-    new.setToolTip(old.toolTip())
-    new.setFocusPolicy(old.focusPolicy())
-    parent = old.parentWidget()
-    if parent is not None and parent.layout() is not None:
-        parent.layout().replaceWidget(old, new)
-    old.hide()
-    old.deleteLater()
-    return new
 
 
 def upscale(image: np.ndarray, k: int) -> np.ndarray:

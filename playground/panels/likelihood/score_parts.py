@@ -58,8 +58,7 @@ def save_or_warn(parent: QWidget, save, path: str) -> bool:
 
 
 class HoverCanvas(PixelCanvas):
-    """A PixelCanvas that says which pixel the mouse is over (None when it leaves), and
-    whose grid can change size (a model of another image size)."""
+    """A PixelCanvas that says which pixel the mouse is over (None when it leaves)."""
     hovered = Signal(object)
 
     def __init__(self, size: int = 28, paintable: bool = False, parent: QWidget | None = None):
@@ -77,23 +76,13 @@ class HoverCanvas(PixelCanvas):
         if not self.placeholder:
             return super().paintEvent(event)
         p = QPainter(self)
-        r = self._square()
+        r = self.picture_rect()
         p.fillRect(self.rect(), self.palette().window())
         p.fillRect(r, QColor(225, 225, 225))
         p.setPen(QColor(90, 90, 90))
         p.drawText(r.adjusted(8, 8, -8, -8), Qt.AlignmentFlag.AlignCenter
                    | Qt.TextFlag.TextWordWrap, self.placeholder)
         p.end()
-
-    def set_grid(self, size: int) -> None:
-        """An empty size×size grid (the image, mask and overlay of the old size go)."""
-        self.size_px = size
-        self._image = np.zeros((size, size), np.float32)
-        self._mask = np.zeros((size, size), bool)
-        self._overlay = None
-        self._marker = None
-        self.setMinimumSize(QSize(4 * size, 4 * size))
-        self.update()
 
     def mouseMoveEvent(self, event) -> None:
         super().mouseMoveEvent(event)
