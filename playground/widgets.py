@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import QFileDialog, QSizePolicy, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QSizePolicy, QWidget
 
 from models.data import search_roots
 from models.imaging import to_uint8
@@ -147,3 +147,27 @@ def ask_checkpoint(parent: QWidget, start: str, title: str = "Open checkpoint") 
     if path.endswith("config.json"):
         path = str(Path(path).parent)
     return path
+
+
+def ask_save_path(parent: QWidget, folder, title: str, name: str,
+                  filt: str = "PNG images (*.png)") -> str | None:
+    """A path chosen by the user in a save dialog that opens in the remembered `folder` (a
+    settings.Setting, updated), with `name`'s suffix added if they left it off; None if
+    they cancelled."""
+    start = Path(folder.get() or Path.home())
+    path, _ = QFileDialog.getSaveFileName(parent, title, str(start / name), filt)
+    if not path:
+        return None
+    folder.set(str(Path(path).parent))
+    suffix = Path(name).suffix
+    return path if path.lower().endswith(suffix) else path + suffix
+
+
+def write_or_warn(parent: QWidget, save, path: str) -> bool:
+    """Run `save()`; an unwritable path or bad data is a dialog, not an exception."""
+    try:
+        save()
+    except (OSError, ValueError) as exc:
+        QMessageBox.warning(parent, "Export failed", f"Could not write {path}:\n{exc}")
+        return False
+    return True

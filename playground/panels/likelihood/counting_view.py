@@ -22,7 +22,7 @@ from models.likelihood.pixelcnn import PixelCNNConfig
 
 from ... import keys
 from ... import settings as app_settings
-from .score_parts import ask_png_path, save_or_warn
+from .sampling_widgets import ask_save_path, write_or_warn
 
 SHIPPED = PixelCNNConfig()            # the recipe of checkpoints/mnist-pixelcnn: 64 × 7
 DEFAULTS = {"side": 28, "hidden": DEFAULT_HIDDEN, "channels": SHIPPED.channels,
@@ -257,10 +257,10 @@ class CountingView(QWidget):
 
     # ------------------------------------------------------------------ export
     def export_png(self, path: str | None = None) -> bool:
-        path = path or ask_png_path(self, "Export the parameter-count chart", "counting.png")
+        path = path or ask_save_path(self, "Export the parameter-count chart", "counting.png")
         if not path:
             return False
-        if not save_or_warn(self, lambda: self._write_png(path), path):
+        if not write_or_warn(self, lambda: self._write_png(path), path):
             return False
         self.message.emit(f"Saved {path}")
         return True

@@ -1,22 +1,20 @@
 """What the Sample and Complete tabs share: the heat map's colours and their legend, a caption
 under a picture, saving pictures (a remembered folder, a dialog on failure), the no-model
-text, and swapping a PixelCanvas for one of another size when the model's size changes."""
+text."""
 from __future__ import annotations
-
-from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ... import settings as app_settings
+from ... import widgets
 from .pixel_canvas import PixelCanvas
 
-EXPORT_DIR = app_settings.Setting("likelihood/sampling_export_dir", "", app_settings.path,
-                                  kind="str")
+# one remembered export folder for every tab of the panel
+EXPORT_DIR = app_settings.Setting("likelihood/export_dir", "", app_settings.path, kind="str")
 HEAT_MAP = pg.colormap.get("inferno")       # dark = 0, bright yellow = 1: readable in grey too
 MAX_SEED = 2 ** 31 - 1
 
@@ -118,13 +116,8 @@ def grey_rgb(image: np.ndarray) -> np.ndarray:
 
 
 def ask_save_path(parent: QWidget, title: str, name: str) -> str | None:
-    """A .png path chosen by the user (".png" added if left off), or None."""
-    start = Path(EXPORT_DIR.get() or Path.home())
-    path, _ = QFileDialog.getSaveFileName(parent, title, str(start / name), "PNG images (*.png)")
-    if not path:
-        return None
-    EXPORT_DIR.set(str(Path(path).parent))
-    return path if path.lower().endswith(".png") else path + ".png"
+    """A .png path in the panel's remembered export folder, or None if cancelled."""
+    return widgets.ask_save_path(parent, EXPORT_DIR, title, name)
 
 
 def save_rgb(rgb: np.ndarray, path: str) -> None:
@@ -132,11 +125,4 @@ def save_rgb(rgb: np.ndarray, path: str) -> None:
     Image.fromarray(np.ascontiguousarray(rgb, np.uint8)).save(path)
 
 
-def write_or_warn(parent: QWidget, save: Callable[[], object], path: str) -> bool:
-    """Run `save()`; an unwritable path is a dialog, not an exception."""
-    try:
-        save()
-    except (OSError, ValueError) as exc:
-        QMessageBox.warning(parent, "Export failed", f"Could not write {path}:\n{exc}")
-        return False
-    return True
+write_or_warn = widgets.write_or_warn

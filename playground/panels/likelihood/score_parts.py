@@ -8,18 +8,16 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QLabel,
-                               QMessageBox, QSizePolicy, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QLabel, QSizePolicy,
+                               QVBoxLayout, QWidget)
 
 from models.likelihood.api import bits_per_dim
 
-from ... import settings as app_settings
 from ...worker import JobRunner
 from .pixel_canvas import INK, PixelCanvas
 
 ROOT = Path(__file__).resolve().parents[3]
 VAE_DIR = ROOT / "checkpoints" / "mnist-vae-2d"
-EXPORT_DIR = app_settings.Setting("likelihood/score/export_dir", "", app_settings.path, kind="str")
 
 
 def _inferno() -> np.ndarray:
@@ -35,26 +33,6 @@ def heat_rgba(values: np.ndarray, top: float) -> np.ndarray:
     t = np.clip(np.nan_to_num(values / max(top, 1e-9)), 0, 1)
     rgb = LUT[(t * 255 + 0.5).astype(int)]
     return np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], -1)
-
-
-def ask_png_path(parent: QWidget, title: str, name: str) -> str | None:
-    """Where to save a PNG (".png" added if left off), remembered between runs; None if
-    cancelled."""
-    start = Path(EXPORT_DIR.get() or Path.home())
-    path, _ = QFileDialog.getSaveFileName(parent, title, str(start / name), "PNG (*.png)")
-    if not path:
-        return None
-    EXPORT_DIR.set(str(Path(path).parent))
-    return path if path.lower().endswith(".png") else path + ".png"
-
-
-def save_or_warn(parent: QWidget, save, path: str) -> bool:
-    try:
-        save()
-    except (OSError, ValueError) as exc:
-        QMessageBox.warning(parent, "Export failed", f"Could not write {path}:\n{exc}")
-        return False
-    return True
 
 
 class HoverCanvas(PixelCanvas):

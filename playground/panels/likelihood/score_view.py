@@ -27,8 +27,8 @@ from models.likelihood.binarize import ImageRuleError, image_to_binary
 from ... import keys
 from ... import settings as app_settings
 from .digits import held_out_digits
-from .score_parts import (ColourBar, HoverCanvas, VAEBox, ask_png_path, heat_rgba,
-                          save_or_warn)
+from .sampling_widgets import ask_save_path, write_or_warn
+from .score_parts import ColourBar, HoverCanvas, VAEBox, heat_rgba
 from .source import describe
 
 SCALES = (("5", "0 – 5 nats"), ("2", "0 – 2 nats"), ("10", "0 – 10 nats"),
@@ -443,7 +443,7 @@ class ScoreView(QWidget):
 
     def export_png(self, path: str | None = None) -> bool:
         from PIL import Image
-        path = path or ask_png_path(self, "Export image and surprise map", "score.png")
+        path = path or ask_save_path(self, "Export image and surprise map", "score.png")
         if not path:
             return False
         picture = self.export_picture()
@@ -452,7 +452,7 @@ class ScoreView(QWidget):
         def save():
             Image.fromarray(picture).resize((picture.shape[1] * scale, picture.shape[0] * scale),
                                             Image.Resampling.NEAREST).save(path)
-        if not save_or_warn(self, save, path):
+        if not write_or_warn(self, save, path):
             return False
         self.message.emit(f"Saved {path}")
         return True
