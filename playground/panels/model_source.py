@@ -15,7 +15,8 @@ from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton,
+                               QSizePolicy)
 
 from models import CheckpointError, load_checkpoint
 
@@ -100,6 +101,9 @@ class ModelSource:
         self.save_btn.setToolTip(save_tip)
         self.info = QLabel()
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # a long line (a folder's name, many facts) is cut at the window's edge, not allowed to
+        # widen the window; its tooltip holds all of it
+        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Model"))
         bar.addWidget(self.model_box)
@@ -189,6 +193,7 @@ class ModelSource:
             if key == TRAINED and self._training_now():
                 text = self.live_text() + text
             self.info.setText(text)
+        self.info.setToolTip(self.info.text())
         self._model_shown(key, model)
 
     def add_model(self, key: str, name: str, model, select: bool = True) -> None:

@@ -10,6 +10,7 @@ failure (a NaN loss) the last snapshot before it is what stays.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -259,7 +260,8 @@ class TrainView(QWidget):
         v = self._values
         model_config = configs_from(v)[0]
         cls = NADEModel if v["model"] == "nade" else PixelCNNModel
-        meta = {"steps": step, "dataset": {"name": v["dataset"]}}
+        # a folder is recorded by its name, never its path (a checkpoint travels)
+        meta = {"steps": step, "dataset": {"name": Path(v["dataset"]).name}}
         model = cls(model_config, meta)
         model.load_state(state, "the training run")
         return model
