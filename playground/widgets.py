@@ -171,3 +171,16 @@ def write_or_warn(parent: QWidget, save, path: str) -> bool:
         QMessageBox.warning(parent, "Export failed", f"Could not write {path}:\n{exc}")
         return False
     return True
+
+
+def save_widget_png(parent: QWidget, widget: QWidget, path: str | None, name: str) -> bool:
+    """Save `widget` as drawn on screen to a PNG at `path` (asked for, starting at `name`,
+    when None); a path that cannot be written is a dialog. True when saved."""
+    if path is None:
+        path, _ = QFileDialog.getSaveFileName(parent, "Save image", name, "PNG images (*.png)")
+        if not path:
+            return False
+    if not widget.grab().save(path, "PNG"):
+        QMessageBox.warning(parent, "Could not save", f"Could not write an image to {path}.")
+        return False
+    return True

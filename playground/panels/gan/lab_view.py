@@ -25,7 +25,7 @@ from models.gan.toy2d_train import GAN2DTrainConfig, GAN2DTrainer
 
 from ... import keys
 from ... import settings as app_settings
-from ...widgets import ask_checkpoint
+from ...widgets import ask_checkpoint, save_widget_png
 from ...worker import JobRunner
 from .diagnosis_banner import DiagnosisBanner
 from .lab_charts import LabCharts
@@ -338,13 +338,7 @@ class Lab2DView(LabJobsMixin, QWidget):
 
     # ------------------------------------------------------------------ export
     def save_image(self, path: str | None = None) -> bool:
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save image", "gan-2d-lab.png",
-                                                  "PNG images (*.png)")
-            if not path:
-                return False
-        if not self.plot.grab().save(path, "PNG"):
-            QMessageBox.warning(self, "Could not save", f"Could not write an image to {path}.")
+        if not save_widget_png(self, self.plot, path, "gan-2d-lab.png"):
             return False
         self.message.emit(f"Saved {path}")
         return True

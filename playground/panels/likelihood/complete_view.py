@@ -22,9 +22,10 @@ from models.likelihood.stepwise import RasterSampler, fill_job
 
 from ... import keys
 from ... import settings as app_settings
+from ...widgets import gray_qimage
 from ...worker import JobRunner
 from .digits import held_out_digits
-from .pixel_canvas import HIDDEN_TINT, INK, MASK, PixelCanvas, gray_image, rgba_image
+from .pixel_canvas import HIDDEN_TINT, INK, MASK, PixelCanvas, rgba_image
 from .sampling_widgets import (MAX_SEED, NO_MODEL, CaptionedCanvas, ask_save_path,
                                write_or_warn)
 
@@ -496,7 +497,7 @@ class CompleteView(QWidget):
         p.setFont(self.font())
         for i, (image, tint, caption) in enumerate(tiles):
             r = QRect(gap + i * (side + gap), gap, side, side)
-            p.drawImage(r, gray_image(image))
+            p.drawImage(r, gray_qimage(image))
             if self.tint.isChecked() or i == 0:
                 p.drawImage(r, rgba_image(tint))
             p.setPen(QColor("black"))

@@ -27,6 +27,7 @@ from models.likelihood.flow_data import (DATASET_NAMES, MIN_POINTS, check_points
 
 from ... import keys
 from ... import settings as app_settings
+from ...widgets import save_widget_png
 from ...playback_bar import PlaybackBar
 from ...worker import JobRunner
 from ..model_source import ModelSource, shown_in
@@ -507,13 +508,7 @@ class FlowView(FlowTrainingMixin, QWidget, ModelSource):
 
     # ------------------------------------------------------------------ export
     def save_image(self, path: str | None = None) -> bool:
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save image", "flow-2d.png",
-                                                  "PNG images (*.png)")
-            if not path:
-                return False
-        if not self.plot.grab().save(path, "PNG"):
-            QMessageBox.warning(self, "Could not save", f"Could not write an image to {path}.")
+        if not save_widget_png(self, self.plot, path, "flow-2d.png"):
             return False
         self.message.emit(f"Saved {path}")
         return True

@@ -16,15 +16,10 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from ...widgets import gray_qimage
+
 INK, MASK = "ink", "mask"
 HIDDEN_TINT = QColor(255, 150, 0, 120)     # hidden pixels: orange, see-through
-
-
-def gray_image(a: np.ndarray) -> QImage:
-    """S×S floats in [0, 1] → an 8-bit greyscale QImage (copied, so it owns its bytes)."""
-    u8 = np.ascontiguousarray((np.clip(a, 0, 1) * 255 + 0.5).astype(np.uint8))
-    h, w = u8.shape
-    return QImage(u8.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
 
 
 def rgba_image(a: np.ndarray) -> QImage:
@@ -132,7 +127,7 @@ class PixelCanvas(QWidget):
         p = QPainter(self)
         r = self.picture_rect()
         p.fillRect(self.rect(), self.palette().window())
-        p.drawImage(r, gray_image(self._image))
+        p.drawImage(r, gray_qimage(self._image))
         if self._mask.any():
             tint = np.zeros((self.size_px, self.size_px, 4), np.uint8)
             tint[self._mask] = HIDDEN_TINT.red(), HIDDEN_TINT.green(), HIDDEN_TINT.blue(), \
