@@ -56,9 +56,11 @@ class NADE(nn.Module):
         super().__init__()
         self.config = config
         n, h = config.size ** 2, config.hidden
-        self.W = nn.Parameter(torch.randn(h, n) * 0.01)     # input → hidden, column j for x_j
+        # filled by nn.init, which a checkpoint's build on the meta device skips (a random
+        # factory such as randn there would import torch's compiler, about 2 s)
+        self.W = nn.Parameter(nn.init.normal_(torch.empty(h, n), std=0.01))  # column j for x_j
         self.c = nn.Parameter(torch.zeros(h))
-        self.V = nn.Parameter(torch.randn(n, h) * 0.01)     # row i: α_i, hidden → pixel i
+        self.V = nn.Parameter(nn.init.normal_(torch.empty(n, h), std=0.01))  # row i: α_i
         self.b = nn.Parameter(torch.zeros(n))
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
