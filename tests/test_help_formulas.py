@@ -108,3 +108,10 @@ def test_the_pages_print_these_formulas():
     assert MINIMAX in pages["gan-lab"] and MINIMAX in pages["gan-digits"]
     assert "P(x is real)" in MINIMAX
     np.testing.assert_(all("Try this first" in b and "What to look for" in b for b in pages.values()))
+
+
+def test_every_family_with_a_panel_has_a_help_module_found_by_its_name():
+    from models.family import families
+    from playground.help import family_modules
+    with_panel = [f.name for f in families() if f.panel]
+    assert with_panel and set(with_panel) <= set(family_modules())

@@ -1,12 +1,13 @@
 """In-app help: a "What am I seeing?" page per view, and the keyboard shortcuts.
 
-Each family has one module here (autoencoder, diffusion, gan, pix2pix) that registers its
-pages; a panel names the page of its current view with `help_topic()`, so the main window
-never names a family. A topic is a page key, optionally with an anchor: "diffusion-reverse#guidance".
+Each family with a panel has one module here, named after the family (autoencoder.py,
+likelihood.py, …), that registers its pages; a panel names the page of its current view
+with `help_topic()`, so the main window never names a family. A topic is a page key, optionally with an anchor: "diffusion-reverse#guidance".
 """
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import dataclass
 
 
@@ -19,8 +20,15 @@ class Page:
 
 
 PAGES: dict[str, Page] = {}
-FAMILY_MODULES = ("autoencoder", "diffusion", "gan", "pix2pix", "likelihood")
 INDEX = "index"
+
+
+def family_modules() -> list[str]:
+    """The help module of every registered family that has one: playground/help/<name>.py,
+    found by the family's name, so a new family adds its file and touches nothing here."""
+    from models.family import families
+    return [f.name for f in families()
+            if importlib.util.find_spec(f"{__name__}.{f.name}") is not None]
 
 
 def register(*pages: Page) -> None:
@@ -30,7 +38,7 @@ def register(*pages: Page) -> None:
 
 def all_pages() -> list[Page]:
     """Every page, in the order of the app's tabs (importing a family module registers it)."""
-    for name in FAMILY_MODULES:
+    for name in family_modules():
         importlib.import_module(f"{__name__}.{name}")
     return sorted(PAGES.values(), key=lambda p: p.order)
 
