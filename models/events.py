@@ -61,6 +61,17 @@ class LatentCodes:
     step: int
     latents: np.ndarray    # N×d
     labels: np.ndarray     # N
+    scales: np.ndarray | None = None   # N×d: σ of q(z|x) for a Gaussian encoder, else None
+
+
+@dataclass(frozen=True)
+class CodeStats:
+    """What the codes of the held-out images say about posterior collapse (see
+    models/autoencoder/stats.py), under the weights of the Snapshot yielded just before."""
+    step: int
+    unit_variance: np.ndarray          # d: Var over images of E[z_j | x]
+    active_units: int                  # how many exceed the threshold (0.01)
+    kl_per_dim: np.ndarray | None = None   # d: mean KL(q(z_j|x) ‖ N(0, 1)) in nats (VAE)
 
 
 @dataclass(frozen=True)

@@ -84,12 +84,16 @@ def latent_box(latents: np.ndarray, margin: float = 0.05) -> np.ndarray:
 def prior_draws(model, n: int, seed: int | None = None, latents: np.ndarray | None = None) -> np.ndarray:
     """n latent codes 'from the prior'.
 
-    A VAE has one: N(0, I). A plain AE has none, so we do what one would naively do: draw
+    A VAE has one: N(0, I); an AAE or a WAE the prior it matched its codes to; a hierarchical
+    VAE's z₁ comes from z₂ ~ N(0, I) through p(z₁|z₂). A plain AE has none, so we do what one would naively do: draw
     uniformly from a box around the encoded data (from `latents`, else the box saved with the
     checkpoint). Decoding those shows why sampling an AE fails.
     """
     rng = np.random.default_rng(seed)
     d = model.latent_dim
+    if getattr(model, "kind", "vae") not in ("ae", "vae") and model.has_prior:
+        # the AAE's and WAE's matched prior, the hierarchical VAE's ancestral z₁
+        return model.prior_sample(n, seed=int(rng.integers(2**62)))
     if model.variational:
         return rng.standard_normal((n, d)).astype(np.float32)
     if latents is not None and len(latents):

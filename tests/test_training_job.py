@@ -12,7 +12,7 @@ import torch
 import models.autoencoder.training
 from models.autoencoder.nets import AEConfig
 from models.data import DataError, Dataset, Split, to_float
-from models.events import DatasetReady, EpochEnd, LatentCodes, Preview, Snapshot, Status, Step, TrainResult
+from models.events import CodeStats, DatasetReady, EpochEnd, LatentCodes, Preview, Snapshot, Status, Step, TrainResult
 from models.latent import latent_box
 from models.metrics import knn_accuracy
 from models.autoencoder.training import (AutoencoderTrainer, epoch_test_size, TrainConfig, TrainingDiverged,
@@ -80,7 +80,7 @@ def test_events_are_numpy_only_and_steps_count_up(small_mnist):
     events, result = run_all(trainer.run())
 
     kinds = {type(e) for e in events}
-    assert kinds == {DatasetReady, Snapshot, LatentCodes, Step, Preview, EpochEnd}
+    assert kinds == {DatasetReady, Snapshot, LatentCodes, CodeStats, Step, Preview, EpochEnd}
     assert isinstance(events[0], DatasetReady)
     for e in events:
         assert find_tensors(e) == [], type(e).__name__
@@ -247,9 +247,9 @@ def test_a_nan_loss_stops_training_with_the_previous_weights(small_mnist, monkey
     real = models.autoencoder.training.loss_terms
     calls = {"n": 0}
 
-    def flaky(model, x, beta=1.0, generator=None):
+    def flaky(model, x, beta=1.0, generator=None, **options):
         calls["n"] += 1
-        terms = real(model, x, beta, generator)
+        terms = real(model, x, beta, generator, **options)
         if calls["n"] == 3:
             terms = {k: v * float("nan") for k, v in terms.items()}
         return terms

@@ -16,6 +16,8 @@ import math
 import numpy as np
 import torch
 
+from ..points import check_points, load_points
+
 PRIORS = ("gaussian", "mixture10", "swiss-roll", "square", "ring", "points")
 NAMES = {"gaussian": "N(0, I)", "mixture10": "Mixture of 10 Gaussians on a circle",
          "swiss-roll": "Swiss roll", "square": "Uniform square [−2, 2]²",
@@ -27,6 +29,7 @@ RING_STD = 0.1
 SQUARE_HALF = 2.0
 POINT_JITTER = 0.05
 MIN_POINTS = 10
+MAX_POINTS = 5000          # kept in the checkpoint's config.json
 
 
 def mixture_means(k: int = 10, radius: float = MIXTURE_RADIUS) -> np.ndarray:
@@ -36,19 +39,15 @@ def mixture_means(k: int = 10, radius: float = MIXTURE_RADIUS) -> np.ndarray:
 
 
 def check_user_points(points) -> np.ndarray:
-    """A float32 N×2 copy of a user's prior points, or ValueError with the reason."""
-    try:
-        pts = np.array(points, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"the prior's points must be an N×2 array of numbers ({exc})") from exc
-    if pts.ndim != 2 or pts.shape[1] != 2:
-        raise ValueError(f"the prior's points must be N×2 (one x, y per row), not {pts.shape}")
-    if not np.isfinite(pts).all():
-        raise ValueError("the prior's points contain NaN or infinite values")
-    if len(pts) < MIN_POINTS:
-        raise ValueError(f"the prior needs at least {MIN_POINTS} points to sample from; "
-                         f"it has {len(pts)}")
-    return pts.astype(np.float32)
+    """A float32 N×2 copy of a user's prior points, or ValueError with the reason (not N×2,
+    not numbers, NaN or infinite, fewer than MIN_POINTS or more than MAX_POINTS, no spread)."""
+    return check_points(points, "the prior's points", need="the prior", min_points=MIN_POINTS,
+                        max_points=MAX_POINTS)
+
+
+def load_prior_points(path) -> np.ndarray:
+    """A user's prior points from a .csv / .txt (x, y rows) or .npy (N×2) file, checked."""
+    return load_points(path, need="the prior", min_points=MIN_POINTS, max_points=MAX_POINTS)
 
 
 def sample_prior(name: str, n: int, generator: torch.Generator | None = None,
