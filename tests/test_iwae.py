@@ -76,3 +76,23 @@ def test_with_one_latent_dimension_the_bound_approaches_the_integral(mnist):
     assert (k1000 <= exact + 0.05).all()
     assert (exact - k1000 < 0.5).all()
     assert (elbo1 < k1000).all()
+
+
+def test_the_bounds_read_the_image_through_a_pixelcnn_decoder_and_refuse_other_kinds():
+    """With the PixelCNN decoder, log p(x|z) needs x itself (teacher forcing): the bounds
+    repeat x for every draw. L_k ≥ ELBO (in expectation; here with 400 draws), and kinds
+    whose p(z) is not N(0, I) (AAE, WAE, HVAE) are refused rather than mis-scored."""
+    from models.autoencoder.nets import build_model
+
+    torch.manual_seed(0)
+    module = build_model(AEConfig(kind="vae", latent_dim=3, hidden=16, decoder="pixelcnn",
+                                  pixel_channels=4, pixel_layers=1)).eval()
+    x = (torch.rand(3, 1, 28, 28, generator=torch.Generator().manual_seed(1)) < 0.3).float()
+    lk = iwae_bound(module, x, 400, torch.Generator().manual_seed(2))
+    lb = elbo(module, x, 400, torch.Generator().manual_seed(3))
+    assert torch.isfinite(lk).all() and torch.isfinite(lb).all()
+    assert (lk >= lb - 0.5).all()
+    for cfg in (AEConfig(kind="aae", hidden=16), AEConfig(kind="wae", hidden=16),
+                AEConfig(kind="hvae", hidden=16)):
+        with pytest.raises(ValueError, match="not bounded here"):
+            iwae_bound(build_model(cfg), x, 2)

@@ -29,16 +29,33 @@ def _gaussian_log_density(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tenso
     return -0.5 * (LOG_2PI + logvar + (z - mu) ** 2 / logvar.exp()).sum(-1)
 
 
+def _check_bounded(module) -> None:
+    """The bounds here are a one-layer VAE's: q(z|x) Gaussian, p(z) = N(0, I)."""
+    kind = module.config.kind
+    if kind == "ae":
+        raise ValueError("a plain autoencoder has no q(z|x): its likelihood is not bounded")
+    if kind != "vae":
+        raise ValueError(f"these bounds are for a VAE (q(z|x) against p(z) = N(0, I)); a "
+                         f"{kind.upper()} has no such pair, so its likelihood is not bounded here")
+
+
+def _decoder_logits(module, z: torch.Tensor, x: torch.Tensor, k: int) -> torch.Tensor:
+    """N×k×784 logits for z (N·k×d); the PixelCNN decoder reads x too, repeated k times."""
+    n = len(x)
+    context = x.reshape(n, 1, 1, 28, 28).expand(n, k, 1, 28, 28).reshape(n * k, 1, 28, 28) \
+        if getattr(module, "autoregressive", False) else None
+    return module.decode_logits(z, context).reshape(n, k, -1)
+
+
 def log_weights(module, x: torch.Tensor, k: int,
                 generator: torch.Generator | None = None) -> torch.Tensor:
     """N×k: log w_i = log p(x|z_i) + log p(z_i) − log q(z_i|x), z_i ~ q(z|x). x: N×1×28×28."""
+    _check_bounded(module)
     mu, logvar = module.encode(x)
-    if logvar is None:
-        raise ValueError("a plain autoencoder has no q(z|x): its likelihood is not bounded")
     n, d = mu.shape
     eps = torch.randn((n, k, d), generator=generator, device=mu.device, dtype=mu.dtype)
     z = mu[:, None] + (0.5 * logvar[:, None]).exp() * eps                      # N×k×d
-    logits = module.decode_logits(z.reshape(n * k, d)).reshape(n, k, -1)
+    logits = _decoder_logits(module, z.reshape(n * k, d), x, k)
     target = x.reshape(n, 1, -1).expand_as(logits)
     log_px = -F.binary_cross_entropy_with_logits(logits, target, reduction="none").sum(-1)
     log_pz = _gaussian_log_density(z, torch.zeros_like(z), torch.zeros_like(z))
@@ -66,13 +83,12 @@ def elbo(module, x: torch.Tensor, samples: int = 1,
     """N ELBOs, E_q[log p(x|z)] − KL(q(z|x) ‖ p(z)), the expectation over `samples` draws
     and the KL in closed form (what the VAE trains on, with the opposite sign)."""
     from .nets import kl_to_standard_normal
+    _check_bounded(module)
     mu, logvar = module.encode(x)
-    if logvar is None:
-        raise ValueError("a plain autoencoder has no ELBO")
     n, d = mu.shape
     eps = torch.randn((n, samples, d), generator=generator, device=mu.device, dtype=mu.dtype)
     z = mu[:, None] + (0.5 * logvar[:, None]).exp() * eps
-    logits = module.decode_logits(z.reshape(n * samples, d)).reshape(n, samples, -1)
+    logits = _decoder_logits(module, z.reshape(n * samples, d), x, samples)
     target = x.reshape(n, 1, -1).expand_as(logits)
     log_px = -F.binary_cross_entropy_with_logits(logits, target, reduction="none").sum(-1)
     return log_px.mean(1) - kl_to_standard_normal(mu, logvar)
