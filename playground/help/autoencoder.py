@@ -149,4 +149,10 @@ faster per epoch on a big dataset; give them more epochs or a larger learning ra
 {see_also(("gan-digits#latent", "A GAN's latent space"), ("diffusion-forward", "Diffusion"))}
 """
 
-register(Page("autoencoder", "Autoencoders: AE and VAE", BODY, order=10))
+def _pages() -> list[Page]:
+    from . import autoencoder_priors
+    return [Page("autoencoder", "Autoencoders: AE and VAE", BODY, order=10),
+            *autoencoder_priors.PAGES]
+
+
+register(*_pages())
