@@ -46,7 +46,8 @@ class PixelDecoder(nn.Module):
         self.first = MaskedConv2d(1, c, FIRST_KERNEL, "A")
         self.blocks = nn.ModuleList(_Block(c) for _ in range(layers))
         self.head = nn.Sequential(nn.ReLU(), nn.Conv2d(c, c, 1), nn.ReLU(), nn.Conv2d(c, 1, 1))
-        self.rows = FIRST_KERNEL // 2 + layers      # the receptive field's height above a row
+        # the receptive field: R rows above a pixel and R columns either side, R = 3 + layers
+        self.rows = FIRST_KERNEL // 2 + layers
 
     def condition(self, z: torch.Tensor) -> torch.Tensor:
         return self.cond(z)
@@ -63,14 +64,20 @@ class PixelDecoder(nn.Module):
 
     @torch.no_grad()
     def sample(self, z: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """N×1×28×28 binary images drawn pixel by pixel given z, each pass on the band of
-        rows the pixel's receptive field covers (as the Likelihood panel's sampler)."""
+        """N×1×28×28 binary images drawn pixel by pixel given z. Each of the 784 passes runs
+        on the window its pixel's receptive field covers: rows r − R … r, columns
+        c − R … c + R. Exact: the zero padding at a window's edge reaches one pixel further
+        in per layer, R layers in all, so it never reaches the centre (the Likelihood
+        panel's band argument, applied to columns as well)."""
         m = self.condition(z)
         v = torch.zeros(len(z), 1, SIZE, SIZE, device=z.device, dtype=m.dtype)
+        reach = self.rows
         for r in range(SIZE):
-            top = max(0, r - self.rows)
+            top = max(0, r - reach)
             for col in range(SIZE):
-                p = torch.sigmoid(self._net(v[:, :, top:r + 1], m[:, :, top:r + 1])[:, 0, r - top, col])
+                left, right = max(0, col - reach), min(SIZE, col + reach + 1)
+                window = self._net(v[:, :, top:r + 1, left:right], m[:, :, top:r + 1, left:right])
+                p = torch.sigmoid(window[:, 0, r - top, col - left])
                 u = torch.rand(len(z), generator=generator, device=z.device)
                 v[:, 0, r, col] = (u < p).to(v.dtype)
         return v
