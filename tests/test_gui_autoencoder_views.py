@@ -269,3 +269,58 @@ def test_levels_tab_only_for_the_hierarchical_vae(qtbot, panel):
     qtbot.mouseClick(tool.resample_btn, LEFT)
     assert tool.seed == 1 and not np.allclose(before, tool.result["top"])
     assert tool.mosaic().shape == (3 * 28 + 4, 6 * 28 + 10)
+
+
+@pytest.fixture(scope="module")
+def small_folder(tmp_path_factory, mnist):
+    from gui_helpers import SMALL_FOLDER_IMAGES, write_idx_folder
+    folder = tmp_path_factory.mktemp("small-mnist-views")
+    return write_idx_folder(folder, mnist.train.images[:SMALL_FOLDER_IMAGES],
+                            mnist.train.labels[:SMALL_FOLDER_IMAGES].astype(np.uint8))
+
+
+def test_a_training_run_feeds_the_views_live(qtbot, panel, small_folder, monkeypatch):
+    """While a VAE trains: its snapshots' σ reach the plot's space, the Collapse bars follow
+    the job's CodeStats, and the prior cloud is there from the first codes on."""
+    seen = []
+    real = panel.collapse_tool.show_stats
+    monkeypatch.setattr(panel.collapse_tool, "show_stats",
+                        lambda stats, live=True: (seen.append((stats, live)), real(stats, live)))
+    scales = []
+    real_apply = panel._apply_codes
+
+    def apply(model, codes):
+        real_apply(model, codes)
+        scales.append(None if panel.space.scales is None else panel.space.scales.shape)
+    monkeypatch.setattr(panel, "_apply_codes", apply)
+    panel.training.set_values({"kind": "vae", "arch": "conv", "latent_dim": 2,
+                               "dataset": str(small_folder), "epochs": 1, "batch_size": 64,
+                               "lr": 1e-3, "beta": 1.0})
+    open_tab(qtbot, panel, panel.codes_tool)
+    with qtbot.waitSignal(panel.runner.finished, timeout=60000):
+        qtbot.mouseClick(panel.training.train_btn, LEFT)
+    live = [s for s, is_live in seen if is_live]
+    assert live and all(s.kl_per_dim is not None and len(s.kl_per_dim) == 2 for s in live)
+    assert scales and all(sh is not None and sh[1] == 2 for sh in scales)
+    assert panel.plot.prior_cloud() is not None
+    assert panel.codes_tool.overlay is not None
+
+
+def test_codes_with_nan_rows_still_draw_the_others(qtbot, panel):
+    show(panel, "vae", tiny("vae"))
+    open_tab(qtbot, panel, panel.codes_tool)
+    space = panel.space
+    space.latents[:5] = np.nan                 # as a broken checkpoint might encode them
+    space.scales[5:10] = np.inf
+    panel.codes_tool.set_space(space)
+    for mode in (panel.codes_tool.per_example, panel.codes_tool.aggregate):
+        qtbot.mouseClick(mode, LEFT)
+        overlay = panel.codes_tool.overlay
+        assert "p_contours" in overlay
+        if "density" in overlay:
+            assert np.isfinite(overlay["density"]).all()
+            xs, ys = overlay["grid"]
+            assert np.isfinite(xs).all() and np.isfinite(ys).all()
+        else:
+            x, _ = overlay["ellipses"]
+            assert np.isfinite(x).sum() == 150 * ct.ELLIPSE_POINTS      # picked among the good

@@ -221,6 +221,14 @@ class CodesTool(_Tool):
         centres = s.plane.astype(np.float64)
         covs = (projected_covariances(s.projection, s.scales) if s.scales is not None else None)
         prior = self.prior_plane()
+        # a checkpoint that encodes some image to inf/NaN must not blank the whole view
+        ok = np.isfinite(centres).all(1)
+        if covs is not None:
+            ok &= np.isfinite(covs).all((1, 2))
+            covs = covs[ok]
+        centres = centres[ok]
+        if prior is not None:
+            prior = prior[np.isfinite(prior).all(1)]
         if self.mode() == "per-example" and covs is not None:
             pick = evenly(len(centres), self.count.value())
             out["ellipses"] = ellipse_curves(centres[pick], covs[pick])
