@@ -81,7 +81,8 @@ class LatentPlot(QWidget):
         self._density.setZValue(-20)
         self._density.setLookupTable(_DENSITY_LUT)
         self.view.addItem(self._density, ignoreBounds=True)
-        self._prior_cloud = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(120, 120, 120, 90))
+        self._prior_cloud = pg.ScatterPlotItem(size=3, pen=None,
+                                               brush=pg.mkBrush(120, 120, 120, 90))
         self._prior_cloud.setZValue(-10)
         self.view.addItem(self._prior_cloud, ignoreBounds=True)
         self._cloud_xy: np.ndarray | None = None

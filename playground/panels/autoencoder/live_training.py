@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from models.autoencoder.nets import AEConfig
 from models.autoencoder.api import AutoencoderModel
-from models.events import CodeStats, DatasetReady, EpochEnd, LatentCodes, Preview, Snapshot, Status, Step
+from models.events import DatasetReady, EpochEnd, LatentCodes, Preview, Snapshot, Status, Step
+from models.events import CodeStats
 from models.latent import PlaneProjection, latent_box
 from models.autoencoder.training import AutoencoderTrainer, TrainConfig
 
