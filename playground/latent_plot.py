@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainterPath, QPolygonF
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from .widgets import CLASS_COLOURS
 
 MODES = ("explore", "lasso", "box", "pick-a", "pick-b")
+# transparent → pale red: a density under coloured points must stay light enough to read them
+_t = np.linspace(0.0, 1.0, 256)
+_DENSITY_LUT = np.stack([255 - 20 * _t, 255 - 115 * _t, 255 - 125 * _t, 200 * _t ** 0.7],
+                        1).astype(np.uint8)
 
 
 class _LatentViewBox(pg.ViewBox):
@@ -72,6 +76,17 @@ class LatentPlot(QWidget):
         self.legend = self.plot.addLegend(offset=(-8, 8), labelTextColor="#222",
                                           brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#bbb"))
         self.legend.setColumnCount(2)
+        # under the codes: q(z)'s density image and a light grey cloud of prior draws
+        self._density = pg.ImageItem(axisOrder="row-major")
+        self._density.setZValue(-20)
+        self._density.setLookupTable(_DENSITY_LUT)
+        self.view.addItem(self._density, ignoreBounds=True)
+        self._prior_cloud = pg.ScatterPlotItem(size=3, pen=None,
+                                               brush=pg.mkBrush(120, 120, 120, 90))
+        self._prior_cloud.setZValue(-10)
+        self.view.addItem(self._prior_cloud, ignoreBounds=True)
+        self._cloud_xy: np.ndarray | None = None
+        self._cloud_on = True
         self._class_items = []
         for i, colour in enumerate(CLASS_COLOURS):
             item = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(colour), name=str(i))
@@ -83,6 +98,15 @@ class LatentPlot(QWidget):
             item.setZValue(10)
             self.view.addItem(item, ignoreBounds=True)
             return item
+        # the Codes tool: each q(z|x) as a 1-σ ellipse (red), the aggregate q(z)'s and the
+        # prior's highest-density contours (red, green): the lectures' red balls and green ball
+        self._ellipses = pg.PlotCurveItem(pen=pg.mkPen(214, 39, 40, 150, width=1), connect="finite")
+        self._q_contours = pg.PlotCurveItem(pen=pg.mkPen("#c0392b", width=2), connect="finite")
+        self._p_contours = pg.PlotCurveItem(
+            pen=pg.mkPen("#1a9641", width=2.5, style=Qt.PenStyle.DashLine), connect="finite")
+        for z, item in ((3, self._ellipses), (4, self._q_contours), (5, self._p_contours)):
+            item.setZValue(z)
+            self.view.addItem(item, ignoreBounds=True)
         self._selected = overlay(size=9, brush=None, pen=pg.mkPen("#000", width=1.2))
         self._prior = overlay(size=11, symbol="x", brush=pg.mkBrush("#111"), pen=pg.mkPen("#111"))
         self._prior_labels: list[pg.TextItem] = []
@@ -154,6 +178,53 @@ class LatentPlot(QWidget):
             t.setZValue(11)
             self.view.addItem(t, ignoreBounds=True)
             self._prior_labels.append(t)
+
+    def set_prior_cloud(self, xy: np.ndarray | None) -> None:
+        """Draws from the model's prior in plane coordinates (a light grey layer under the
+        codes), or None for a model without one."""
+        self._cloud_xy = None if xy is None or len(xy) == 0 else np.asarray(xy, np.float32)
+        self._draw_cloud()
+
+    def set_prior_cloud_visible(self, on: bool) -> None:
+        self._cloud_on = bool(on)
+        self._draw_cloud()
+
+    def prior_cloud(self) -> np.ndarray | None:
+        """What the cloud shows now (None when hidden or absent)."""
+        return self._cloud_xy if self._cloud_on else None
+
+    def _draw_cloud(self) -> None:
+        xy = self.prior_cloud()
+        self._prior_cloud.setData([] if xy is None else xy[:, 0], [] if xy is None else xy[:, 1])
+
+    def set_codes_overlay(self, overlay: dict | None) -> None:
+        """The Codes tool's marks: "ellipses" (x, y with NaN breaks), "density" (row-major
+        image, y up) with "rect" (x0, y0, w, h), "q_contours" and "p_contours" (x, y with
+        NaN breaks). Missing keys or None clear that part."""
+        overlay = overlay or {}
+        for key, item in (("ellipses", self._ellipses), ("q_contours", self._q_contours),
+                          ("p_contours", self._p_contours)):
+            xy = overlay.get(key)
+            item.setData([], []) if xy is None else item.setData(xy[0], xy[1])
+        density = overlay.get("density")
+        if density is None:
+            self._density.clear()
+            self._density.hide()
+        else:
+            # a few codes with tiny σ make sharp peaks; scaled by the max they would leave the
+            # rest white, so the shading saturates at the 99th percentile (contours are exact)
+            top = float(np.quantile(density, 0.99)) or float(density.max()) or 1.0
+            self._density.setImage(np.clip(density / top, 0.0, 1.0), levels=(0.0, 1.0))
+            self._density.setRect(QRectF(*overlay["rect"]))
+            self._density.show()
+
+    def codes_overlay_shown(self) -> dict:
+        """What the Codes overlay draws now, for tests: item → number of finite points."""
+        def n(item):
+            x = item.getData()[0]
+            return 0 if x is None else int(np.isfinite(x).sum())
+        return {"ellipses": n(self._ellipses), "q_contours": n(self._q_contours),
+                "p_contours": n(self._p_contours), "density": self._density.isVisible()}
 
     def set_selection(self, mask: np.ndarray | None) -> None:
         if mask is None or not np.any(mask):

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from models.autoencoder.nets import AEConfig
 from models.autoencoder.api import AutoencoderModel
 from models.events import DatasetReady, EpochEnd, LatentCodes, Preview, Snapshot, Status, Step
+from models.events import CodeStats
 from models.latent import PlaneProjection, latent_box
 from models.autoencoder.training import AutoencoderTrainer, TrainConfig
 
@@ -77,6 +78,8 @@ class LiveTrainingMixin:
                 self._job_data = ev
             elif isinstance(ev, Status):
                 self.training.set_status(ev.message)
+            elif isinstance(ev, CodeStats):
+                self._code_stats(ev)        # the Collapse tool's live bars (panel.py)
         self.training.redraw()
         # the weights first: the codes were computed under the Snapshot just before them,
         # which is either in this batch or already applied from an earlier one
@@ -93,7 +96,7 @@ class LiveTrainingMixin:
             data = self._job_data
             images, labels = data.images[:len(codes.latents)], codes.labels
             self.space = LatentSpace(model, images, labels, data.classes, codes.latents,
-                                     PlaneProjection.fit(codes.latents))
+                                     PlaneProjection.fit(codes.latents), codes.scales)
             self._space_changed()
 
     def _finish_model(self, stopped_early: bool) -> None:

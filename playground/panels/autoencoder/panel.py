@@ -6,6 +6,7 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -18,14 +19,18 @@ from PySide6.QtWidgets import (
 )
 
 from models.data import read_folder, to_float
-from models.events import DatasetReady, Preview
+from models.events import CodeStats, DatasetReady, Preview
 from models.autoencoder.training import AutoencoderTrainer
 
 from ... import keys
+from ... import settings as app_settings
 from ...latent_plot import LatentPlot
 from ...widgets import ImageView
 from ...worker import JobRunner
+from .codes_tool import CodesTool
+from .collapse_tool import CollapseTool
 from .compare import CompareView
+from .levels_tool import LevelsTool
 from .live_training import HYPERPARAMETERS, LiveTrainingMixin
 from .morph import MorphTool
 from .source import CHECKPOINTS, ROOT, AutoencoderSource, dataset_name
@@ -38,6 +43,10 @@ from .training_view import TrainingView
 SAMPLES = {name: ROOT / "assets" / "datasets" / f"{name}-sample"
            for name in ("mnist", "fashion-mnist")}
 SAMPLE_DATA = SAMPLES["mnist"]
+PRIOR_CLOUD = app_settings.Setting("autoencoder/prior_cloud", True, app_settings.boolean)
+PRIOR_CLOUD_DRAWS = 1000
+SLOW_DECODER = ("off for a PixelCNN decoder: it draws each image pixel by pixel, seconds "
+                "apiece; click the plot or use Sample")
 __all__ = ["AutoencoderPanel", "CHECKPOINTS", "SAMPLES", "load_sample_images"]
 
 
@@ -101,6 +110,13 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
         keys.bind_button(self.compare_btn, keys.COMPARE,
                          "Show the autoencoder and the VAE side by side")
         bar.addWidget(self.compare_btn)
+        self.cloud_box = QCheckBox("Prior samples")
+        self.cloud_box.setToolTip(
+            f"Show {PRIOR_CLOUD_DRAWS:,} draws from the model's prior p(z) as a grey cloud under "
+            "the codes (AAE / WAE: the prior they match; HVAE: z₁ from z₂ ~ N(0, I)). "
+            "A plain AE has none")
+        self.cloud_box.setChecked(bool(PRIOR_CLOUD.get()))
+        bar.addWidget(self.cloud_box)
 
         self.training = TrainingView(data_dir=lambda: self.data_dir)
         scroll = QScrollArea()
@@ -121,10 +137,21 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
         self.image = ImageView(min_side=180)
         self.sample_tool, self.grid_tool = SampleTool(), GridTool()
         self.attr_tool, self.morph_tool = AttributeTool(), MorphTool()
+        self.codes_tool, self.collapse_tool = CodesTool(), CollapseTool()
+        self.levels_tool = LevelsTool()
         self.tools = QTabWidget()
-        for tool, name in ((self.sample_tool, "Sample"), (self.grid_tool, "Grid"),
-                           (self.attr_tool, "Attributes"), (self.morph_tool, "Morph")):
-            self.tools.addTab(tool, name)
+        for tool, name, tip in (
+                (self.sample_tool, "Sample", "Draw codes from the prior and decode them"),
+                (self.grid_tool, "Grid", "Decode a grid over the visible plane"),
+                (self.attr_tool, "Attributes", "Vector arithmetic in z"),
+                (self.morph_tool, "Morph", "Interpolate between two codes"),
+                (self.codes_tool, "Codes", "Per-example posteriors q(z|x) against the "
+                 "aggregate q(z) and the prior"),
+                (self.collapse_tool, "Collapse", "KL per dimension, active units, and whether "
+                 "the decoder reads z"),
+                (self.levels_tool, "Levels", "Hierarchical VAE: resample the top or the "
+                 "bottom level")):
+            self.tools.setTabToolTip(self.tools.addTab(tool, name), tip)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -142,6 +169,9 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
         lay.addWidget(self.banner)
         lay.addWidget(split, 1)
         self._grid_timer = QTimer(self, singleShot=True, interval=120)
+        self._slow_timer = QTimer(self, singleShot=True, interval=300)
+        self._slow_point = (0.0, 0.0)
+        self._slow_timer.timeout.connect(self._slow_decode)
 
     def _connect(self) -> None:
         self.model_box.currentIndexChanged.connect(
@@ -150,6 +180,10 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
         self.save_btn.clicked.connect(lambda: self.save_checkpoint())
         self.modes.buttonClicked.connect(lambda b: self.plot.set_mode(b.property("mode")))
         self.compare_btn.toggled.connect(self.show_compare)
+        self.cloud_box.toggled.connect(self._cloud_toggled)
+        self.plot.set_prior_cloud_visible(self.cloud_box.isChecked())
+        self.plot.pointPicked.connect(self.levels_tool.pick_near)
+        self.codes_tool.overlayChanged.connect(self._codes_overlay)
         self.plot.pointPicked.connect(self.decode_at)
         self.plot.selectionMade.connect(self._selection_made)
         self.plot.endpointPicked.connect(self._endpoint_picked)
@@ -185,7 +219,10 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
         self._space_changed(autorange=True)
         if not self.runner.busy:   # while training, the grid and curves show the job's instead
             x = to_float(images[:8])
-            self.training.show_preview(Preview(0, x, model.decode(model.encode(x))))
+            # a PixelCNN decoder's samples take seconds: show its one-pass probabilities
+            recon = (model.recon_probabilities(x) if model.autoregressive
+                     else model.decode(model.encode(x)))
+            self.training.show_preview(Preview(0, x, recon))
             run, name = self._runs.get(key), self.names.get(key, str(key))
             self.training.curves.restore(run, f"Training curves of {name}" if run else
                                          f"No training curves: {name} was not trained here.")
@@ -214,8 +251,11 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
             self.plot.auto_range()
             self.plot.set_prior_points(None)
             self.plot.set_selection(None)
-        for tool in (self.sample_tool, self.grid_tool, self.attr_tool, self.morph_tool):
+        self._enable_tabs(space.model)     # first: a disabled tool decodes nothing
+        for tool in (self.sample_tool, self.grid_tool, self.attr_tool, self.morph_tool,
+                     self.codes_tool, self.collapse_tool, self.levels_tool):
             tool.set_space(space)
+        self._refresh_prior_cloud()
         if self.attr_tool.base_z is not None and len(self.attr_tool.base_z) == space.model.latent_dim:
             x, y = space.to_plane(self.attr_tool.base_z)[0]
         else:
@@ -224,18 +264,55 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
         if self.compare_btn.isChecked():
             self.show_compare(True)
 
+    def _enable_tabs(self, model) -> None:
+        """Levels needs two levels; Grid, Attributes and Morph decode dozens of codes at
+        once, which a PixelCNN decoder draws pixel by pixel (seconds per image)."""
+        slow = model.autoregressive
+        levels = model.kind == "hvae"
+        for tool, ok, why in (
+                (self.levels_tool, levels, "only for a hierarchical VAE; this model has one level"),
+                (self.grid_tool, not slow, SLOW_DECODER),
+                (self.attr_tool, not slow, SLOW_DECODER),
+                (self.morph_tool, not slow, SLOW_DECODER)):
+            i = self.tools.indexOf(tool)
+            self.tools.setTabEnabled(i, ok)
+            tip = self.tools.tabToolTip(i).split(" (")[0]
+            self.tools.setTabToolTip(i, tip if ok else f"{tip} ({why})")
+        self.sample_tool.count.setMaximum(4 if slow else 64)
+
     def decode_at(self, x: float, y: float) -> None:
         """Decode a point of the plane and show it: the click-to-sample path, kept tiny."""
         if self.space is None:
             return
         z = self.space.to_latent([x, y])
+        if self.space.model.autoregressive:
+            # seconds per image: mark the point now, draw it once the mouse rests
+            self.plot.set_cursor(x, y)
+            self.image.set_caption("drawing pixel by pixel…")
+            self._slow_point = (x, y)
+            self._slow_timer.start()
+            return
         self.image.set_image(self.space.model.decode(z)[0])
         self.image.set_caption(f"z = ({x:.2f}, {y:.2f})" if self.space.projection.is_identity
                                else f"plane ({x:.2f}, {y:.2f})")
         self.plot.set_cursor(x, y)
         self.attr_tool.set_base(z[0])
 
+    def _slow_decode(self) -> None:
+        """decode_at for a PixelCNN decoder: one sample at the point where the mouse rests."""
+        if self.space is None:
+            return
+        x, y = self._slow_point
+        z = self.space.to_latent([x, y])
+        self.image.set_image(self.space.model.decode(z)[0])
+        self.image.set_caption(f"one sample at z = ({x:.2f}, {y:.2f})"
+                               if self.space.projection.is_identity
+                               else f"one sample at plane ({x:.2f}, {y:.2f})")
+        self.attr_tool.set_base(z[0])
+
     def render_grid(self) -> None:
+        if not self.tools.isTabEnabled(self.tools.indexOf(self.grid_tool)):
+            return
         xr, yr = self.plot.visible_range()
         self.grid_tool.render(xr, yr)
 
@@ -279,6 +356,32 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
         else:
             self.plot.set_attribute_move(None, None)
         self.plot.set_prior_points(self.sample_tool.points() if tool is self.sample_tool else None)
+        self._codes_overlay()
+
+    # ------------------------------------------------------------------ issue 15 views
+    def _refresh_prior_cloud(self) -> None:
+        """The prior's draws on the current plane (fixed seed: the same cloud per model,
+        redrawn through each snapshot's projection while training)."""
+        model = self.space.model if self.space is not None else None
+        if model is None or not model.has_prior:
+            self.plot.set_prior_cloud(None)
+            return
+        z = model.prior_sample(PRIOR_CLOUD_DRAWS, seed=0)
+        self.plot.set_prior_cloud(self.space.projection.to_plane(z))
+
+    def _cloud_toggled(self, on: bool) -> None:
+        PRIOR_CLOUD.set(bool(on))
+        self.plot.set_prior_cloud_visible(on)
+
+    def _codes_overlay(self) -> None:
+        """The Codes tool's ellipses and densities show only while it is open."""
+        shown = self.tools.currentWidget() is self.codes_tool
+        self.plot.set_codes_overlay(self.codes_tool.overlay if shown else None)
+
+    def _code_stats(self, stats: CodeStats) -> None:
+        """A training job's collapse figures: live bars while its model is the one shown."""
+        if self._training_name is not None and self.active_name() == self._training_name:
+            self.collapse_tool.show_stats(stats, live=True)
 
     def _prior_drawn(self, xy) -> None:
         if xy is None or self.tools.currentWidget() is self.sample_tool:
@@ -291,7 +394,8 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
         data = dataset_name(self.models.get(self.active_name()))
         picks = {}
         for kind in ("ae", "vae"):
-            names = [n for n, m in self.models.items() if m is not None and m.config.kind == kind]
+            names = [n for n, m in self.models.items() if m is not None and m.config.kind == kind
+                     and not m.autoregressive]      # its grid would take minutes
             # the selected model, else the last of that kind trained on the same dataset
             names = [n for n in names if dataset_name(self.models[n]) == data] or names
             if names:

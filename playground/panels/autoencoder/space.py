@@ -23,12 +23,17 @@ class LatentSpace:
     classes: tuple[str, ...]
     latents: np.ndarray        # N×d
     projection: PlaneProjection
+    scales: np.ndarray | None = None   # N×d σ of q(z|x) for a Gaussian encoder, else None
 
     @classmethod
     def build(cls, model: AutoencoderModel, images: np.ndarray, labels: np.ndarray,
               classes: tuple[str, ...], latents: np.ndarray | None = None) -> "LatentSpace":
-        z = model.encode(images) if latents is None else np.asarray(latents, np.float32)
-        return cls(model, images, labels, tuple(classes), z, PlaneProjection.fit(z))
+        scales = None
+        if latents is None:     # one pass gives the means and, for a Gaussian encoder, σ
+            z, scales = model.encode_posterior(images)
+        else:
+            z = np.asarray(latents, np.float32)
+        return cls(model, images, labels, tuple(classes), z, PlaneProjection.fit(z), scales)
 
     @property
     def plane(self) -> np.ndarray:
