@@ -89,5 +89,12 @@ ladder VAE):</p>
 {see_also(("autoencoder", "Autoencoders: AE and VAE"))}
 """
 
-PAGES = [Page("autoencoder-priors", "Autoencoders: AAE, WAE, collapse, hierarchy", BODY,
+def _body() -> str:
+    """The page, then the sections of the tabs that show it (Codes, Collapse, Levels: F1
+    there opens "autoencoder-priors#<tab>")."""
+    from .autoencoder_beyond import SECTIONS
+    return BODY + "".join(section(a, t) + html for a, t, html in SECTIONS)
+
+
+PAGES = [Page("autoencoder-priors", "Autoencoders: AAE, WAE, collapse, hierarchy", _body(),
               order=11)]

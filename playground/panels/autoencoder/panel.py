@@ -419,7 +419,10 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
         """F1: the help page's section for what is on screen (see playground/help)."""
         if self.compare_btn.isChecked():
             return "autoencoder#compare"
-        return "autoencoder#" + self.tools.tabText(self.tools.currentIndex()).lower()
+        tab = self.tools.tabText(self.tools.currentIndex()).lower()
+        # the tabs that show what the VAE's prior term cannot do live on the page about it
+        page = "autoencoder-priors" if tab in ("codes", "collapse", "levels") else "autoencoder"
+        return f"{page}#{tab}"
 
     def set_device(self, device: str) -> None:
         self.device = device
