@@ -30,6 +30,11 @@ def images(n: int = 4, seed: int = 0) -> torch.Tensor:
     return torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(seed))
 
 
+@torch.no_grad()
+def no_grad_terms(*args, **kwargs) -> dict[str, torch.Tensor]:
+    return objectives.terms(*args, **kwargs)
+
+
 def tiny(kind: str, **options) -> AEConfig:
     options.setdefault("hidden", 16)
     return AEConfig(kind=kind, **options)
@@ -48,7 +53,8 @@ def test_gaussian_kl_matches_torch_distributions():
     assert got.shape == (5,)
     torch.testing.assert_close(got, want.sum(-1))
     # KL(q ‖ q) = 0 and KL(q ‖ N(0, 1)) is the VAE's closed form
-    torch.testing.assert_close(gaussian_kl(mu_q, lv_q, mu_q, lv_q), torch.zeros(5, dtype=torch.float64))
+    torch.testing.assert_close(gaussian_kl(mu_q, lv_q, mu_q, lv_q),
+                               torch.zeros(5, dtype=torch.float64))
     torch.testing.assert_close(gaussian_kl(mu_q, lv_q, 0 * mu_q, 0 * lv_q),
                                kl_to_standard_normal(mu_q, lv_q))
 
@@ -75,11 +81,11 @@ def _double_hvae(seed: int = 0, top_dim: int = 2) -> HierarchicalVAE:
 
 
 def test_hvae_terms_are_the_elbo_with_monte_carlo_kls():
-    """kl_top = KL(q(z₂|x) ‖ N(0, I)) and kl_bottom = KL(q(z₁|x, z₂) ‖ p(z₁|z₂)) at the z₂ the
-    pass drew, each against E_q[log q − log p] over 200,000 draws; the loss is recon + β KL."""
+    """kl_top = KL(q(z₂|x) ‖ N(0, I)) and kl_bottom = KL(q(z₁|x, z₂) ‖ p(z₁|z₂)) at the z₂
+    the pass drew, each against E_q[log q − log p] over 200,000 draws; the loss is recon + β KL."""
     model = _double_hvae()
     x = images(3).double()
-    terms = objectives.terms(model, x, 0.7, torch.Generator().manual_seed(5))
+    terms = no_grad_terms(model, x, 0.7, torch.Generator().manual_seed(5))
     q = model.infer(x, torch.Generator().manual_seed(5))          # the same draws as terms'
     mc = torch.Generator().manual_seed(9)
     draws = 200_000
@@ -93,12 +99,12 @@ def test_hvae_terms_are_the_elbo_with_monte_carlo_kls():
     with torch.no_grad():
         top = mc_kl(q["mu2"], q["logvar2"], 0 * q["mu2"], 0 * q["logvar2"])
         bottom = mc_kl(q["mu1"], q["logvar1"], q["prior_mu"], q["prior_logvar"])
-    assert float(terms["kl_top"].detach()) == pytest.approx(top, rel=0.02, abs=2e-3)
+    assert float(terms["kl_top"]) == pytest.approx(top, rel=0.02, abs=2e-3)
     assert float(terms["kl_bottom"]) == pytest.approx(bottom, rel=0.02, abs=2e-3)
     assert float(terms["kl_top"]) > 0.01 and float(terms["kl_bottom"]) > 0.01  # not vacuous
     assert float(terms["kl"]) == pytest.approx(float(terms["kl_top"] + terms["kl_bottom"]))
     recon = torch.nn.functional.binary_cross_entropy_with_logits(
-        model.decode_logits(q["z1"]), x, reduction="none").flatten(1).sum(1).mean()
+        model.decode_logits(q["z1"]), x, reduction="none").flatten(1).sum(1).mean().detach()
     assert float(terms["recon"]) == pytest.approx(float(recon))
     assert float(terms["loss"]) == pytest.approx(float(recon + 0.7 * terms["kl"]))
 
@@ -145,8 +151,8 @@ def test_free_bits_in_the_vae_loss():
     torch.manual_seed(0)
     model = build_model(tiny("vae", latent_dim=3))
     x = images(8)
-    plain = objectives.terms(model, x, 0.5, torch.Generator().manual_seed(1))
-    free = objectives.terms(model, x, 0.5, torch.Generator().manual_seed(1), free_bits=50.0)
+    plain = no_grad_terms(model, x, 0.5, torch.Generator().manual_seed(1))
+    free = no_grad_terms(model, x, 0.5, torch.Generator().manual_seed(1), free_bits=50.0)
     assert float(free["recon"]) == pytest.approx(float(plain["recon"]))
     assert float(free["kl"]) == pytest.approx(float(plain["kl"]))    # reported: the true KL
     assert float(plain["loss"]) == pytest.approx(float(plain["recon"] + 0.5 * plain["kl"]))
@@ -172,7 +178,7 @@ def test_wae_mmd_term_is_the_unbiased_mmd_of_codes_and_prior_draws(options):
     torch.manual_seed(0)
     model = build_model(tiny("wae", **options))
     x = images(16)
-    terms = objectives.terms(model, x, generator=torch.Generator().manual_seed(3), lam=2.5,
+    terms = no_grad_terms(model, x, generator=torch.Generator().manual_seed(3), lam=2.5,
                              prior_generator=torch.Generator().manual_seed(4))
     mu, logvar = model.encode(x)
     z = mu if logvar is None else mu + (0.5 * logvar).exp() * torch.randn(
@@ -396,11 +402,12 @@ def test_a_plain_autoencoder_has_no_prior_to_sample():
 
 
 def test_hvae_prior_sample_is_ancestral():
-    """z₂ ~ N(0, I) then z₁ ~ p(z₁ | z₂): with the top-down net's output fixed to (μ, log σ²) = (1, log 4),
-    z₁ is N(1, 4) whatever z₂ is."""
+    """z₂ ~ N(0, I) then z₁ ~ p(z₁ | z₂): with the top-down net's output fixed to
+    (μ, log σ²) = (1, log 4), z₁ is N(1, 4) whatever z₂ is."""
     model = _api("hvae", latent_dim=2, top_dim=3)
     with torch.no_grad():
-        for layer, value in ((model.module.prior_mu, 1.0), (model.module.prior_logvar, np.log(4.0))):
+        m = model.module
+        for layer, value in ((m.prior_mu, 1.0), (m.prior_logvar, np.log(4.0))):
             layer.weight.zero_()
             layer.bias.fill_(value)
     z = model.prior_sample(20_000, seed=0)
@@ -415,7 +422,7 @@ def test_latent_prior_draws_use_the_matched_prior():
     radius = np.linalg.norm(z, axis=1)
     assert abs(np.median(radius) - MIXTURE_RADIUS) < 0.2
     np.testing.assert_array_equal(z, prior_draws(model, 2000, seed=3))
-    vae = prior_draws(_api("vae"), 2000, seed=3)                 # N(0, I): median radius √(2 ln 2)
+    vae = prior_draws(_api("vae"), 2000, seed=3)       # N(0, I): median radius √(2 ln 2)
     assert abs(np.median(np.linalg.norm(vae, axis=1)) - np.sqrt(2 * np.log(2))) < 0.1
 
 

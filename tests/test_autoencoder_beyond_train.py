@@ -219,7 +219,8 @@ def test_checkpoint_round_trip_for_every_kind(tmp_path, name):
         z = model.encode(x)
         np.testing.assert_array_equal(loaded.decode(z), model.decode(z))
     if model.has_prior:
-        np.testing.assert_array_equal(loaded.prior_sample(20, seed=4), model.prior_sample(20, seed=4))
+        np.testing.assert_array_equal(loaded.prior_sample(20, seed=4),
+                                      model.prior_sample(20, seed=4))
     if model.config.prior == "points":
         assert loaded.config.prior_points == model.config.prior_points   # exactly
         np.testing.assert_allclose(loaded.config.prior_points, RING, rtol=1e-6)
@@ -230,8 +231,8 @@ def test_a_trained_aae_checkpoint_round_trips(tiny_mnist, tmp_path):
     _, result = run_all(trainer.run())
     state, meta = trainer.checkpoint(result)
     assert any(k.startswith("critic.") for k in state)
-    AutoencoderModel.from_state(state, {**meta, "family": "autoencoder",
-                                        "config": trainer.model_config.to_dict()}).save(tmp_path / "c")
+    meta = {**meta, "family": "autoencoder", "config": trainer.model_config.to_dict()}
+    AutoencoderModel.from_state(state, meta).save(tmp_path / "c")
     loaded = load_checkpoint(tmp_path / "c")
     assert loaded.config.supervised and loaded.config.stochastic
     assert 0 <= loaded.meta["metrics"]["knn5_accuracy"] <= 1
