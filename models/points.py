@@ -38,7 +38,8 @@ def check_points(points, what: str = "the points", need: str = "this", min_point
     for axis, s in zip("xy", spread):
         if not s > 1e-6 * max(1.0, float(np.abs(pts).max())):
             raise ValueError(f"{what} all have the same {axis} (no spread to fit a density to)")
-    out = pts.astype(np.float32)
+    with np.errstate(over="ignore"):        # the check below says so, in words
+        out = pts.astype(np.float32)
     if not np.isfinite(out).all():
         raise ValueError(f"{what} are too large for float32")
     return out

@@ -95,11 +95,17 @@ class AEConfig:
             raise ValueError(f"the {NAMES[self.prior]} prior is 2-D; set latent_dim = 2 "
                              f"(not {self.latent_dim}) or use N(0, I)")
         if self.prior == "points":
+            if _count(self.prior_points) == 0:     # else numpy's "shape (0,)" were the reason
+                from .priors import MIN_POINTS
+                raise ValueError(f"the 'points' prior needs its points: draw or load at least "
+                                 f"{MIN_POINTS} (x, y) points")
             pts = check_user_points(self.prior_points)
             object.__setattr__(self, "prior_points",
                                tuple((float(x), float(y)) for x, y in pts))
-        elif self.prior_points:
+        elif _count(self.prior_points) != 0:
             raise ValueError("prior points are only for the 'points' prior")
+        else:
+            object.__setattr__(self, "prior_points", ())    # an empty array compares as ()
         if self.stochastic and not matched:
             raise ValueError("only an AAE or a WAE has the deterministic/Gaussian encoder "
                              "choice (a VAE's encoder is always Gaussian)")
@@ -149,6 +155,14 @@ class AEConfig:
             except TypeError as exc:
                 raise ValueError(f"prior_points must be a list of [x, y] pairs ({exc})") from None
         return cls(**known)
+
+
+def _count(points) -> int | None:
+    """How many points were given (None: not a collection; check_user_points says what)."""
+    try:
+        return len(points)          # a numpy array's truth value would be ambiguous
+    except TypeError:
+        return None
 
 
 def _conv_encoder(hidden: int) -> nn.Module:

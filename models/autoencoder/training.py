@@ -182,6 +182,12 @@ class AutoencoderTrainer(ImageTrainer):
         if n == 0:
             raise ValueError("the training split is empty")
         d = self.dist
+        # objectives.terms runs their encoder and decoder on the bare module (the codes
+        # themselves are needed, which the forward pass does not return), so DDP would not
+        # average their gradients and each process would train a model of its own
+        if self.model_config.kind in ("aae", "wae") and d.world_size > 1:
+            raise ValueError("the adversarial and Wasserstein autoencoders (AAE, WAE) train in "
+                             "one process; run them without torchrun")
         per_rank = check_batch(cfg.batch_size, d)      # this process's share of a batch
         model = wrap(self.model, d)                   # DDP averages the gradients
         steps_per_epoch = math.ceil(n / cfg.batch_size)
@@ -191,9 +197,6 @@ class AutoencoderTrainer(ImageTrainer):
         prior_noise = self.generator("prior", d.rank_seed(cfg.seed + 2), "cpu")
         supervised = self.model_config.supervised
         train_y = torch.from_numpy(self.dataset.train.labels.astype(np.int64)).to(dev)
-        if self.critic_optimizer is not None and d.world_size > 1:
-            raise ValueError("the adversarial autoencoders (AAE, WAE-GAN) train in one "
-                             "process; run them without torchrun")
         first_epoch, first_b = position(self.steps_done, steps_per_epoch)
 
         epoch_test_x = test_x[:epoch_test_size(cfg, n, len(test_x))]
