@@ -120,6 +120,8 @@ class AutoencoderModel(WeightsMixin):
         Each is N×n×28×28; "input" the reconstructions (N×28×28)."""
         if self.config.kind != "hvae":
             raise ValueError("only the hierarchical VAE has two levels to resample")
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= 256:
+            raise ValueError(f"n must be a whole number in 1..256, not {n!r}")
         m, c = self.module, self.config
         x = torch.from_numpy(to_float(images)).to(self.device)
         q = m.infer(x, sample=False)

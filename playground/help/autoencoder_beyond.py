@@ -1,6 +1,6 @@
 """Help sections for the Autoencoders panel's Codes, Collapse and Levels tabs (issue 15), and
-the prior cloud: `SECTIONS = [(anchor, title, html), ...]`, wired into the panel's page by
-the lead. The anchors are the tab names in lower case, which is what F1 asks for
+the prior cloud: `SECTIONS = [(anchor, title, html), ...]`, which autoencoder_priors.py appends
+to its page. The anchors are the tab names in lower case, which is what F1 asks for
 (AutoencoderPanel.help_topic)."""
 from __future__ import annotations
 
