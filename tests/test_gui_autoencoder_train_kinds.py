@@ -164,7 +164,12 @@ FACTS = {"aae-supervised": "AAE · conv · d = 2 · prior mixture of 10 · super
 
 
 def _legend(chart) -> list[str]:
-    return [label.text for _, label in chart.legend.items]
+    """The legend's series, without the "test" entry of the dots."""
+    return [label.text for _, label in chart.legend.items if not label.text.startswith("test")]
+
+
+def _has_test_entry(chart) -> bool:
+    return any(label.text.startswith("test") for _, label in chart.legend.items)
 
 
 @pytest.mark.parametrize("case", list(KINDS))
@@ -191,14 +196,19 @@ def test_each_kind_trains_to_a_finished_model(panel, qtbot, small_folder, messag
     assert all(np.isfinite(w).all() for w in model.state_numpy().values())
     # the lower chart shows this kind's terms, with points, and the info line says what it is
     curves = panel.training.curves
-    assert _legend(curves.bottom)[:-1] == SERIES[case]
+    assert _legend(curves.bottom) == SERIES[case]
+    # dots for the held-out terms; the AAE's critic is not evaluated on held-out data
+    assert _has_test_entry(curves.bottom) == (case != "aae-supervised")
     assert curves.bottom.isVisible() and curves.bottom.has_points()
     assert panel.info.text().startswith(FACTS[case]), panel.info.text()
     # its run's curves come back with the model, labelled for its kind
     panel.select_model("VAE · pretrained (MNIST, 2-D)")
-    assert _legend(curves.bottom)[:-1] == ["KL"] and not curves.bottom.has_points()
+    assert _legend(curves.bottom) == ["KL"] and not curves.bottom.has_points()
+    assert _legend(curves.top) == ["total", "reconstruction"]
     panel.select_model(name)
-    assert _legend(curves.bottom)[:-1] == SERIES[case] and curves.bottom.has_points()
+    assert _legend(curves.bottom) == SERIES[case] and curves.bottom.has_points()
+    assert _legend(curves.top) == (["reconstruction"] if c.kind == "aae" else
+                                   ["total", "reconstruction"])
     if case == "aae-supervised":
         # Compare AE ↔ VAE pairs an AE with a VAE, never the AAE that is selected
         qtbot.mouseClick(panel.compare_btn, LEFT)

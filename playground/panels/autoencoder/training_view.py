@@ -34,17 +34,18 @@ def _row(*widgets: QWidget) -> QWidget:
 
 
 # What the lower chart shows for each kind: (series, its legend label), the chart's axis label,
-# and the upper chart's (the WAE's cost is the squared error, not the cross-entropy).
+# the upper chart's (the WAE's cost is the squared error, not the cross-entropy), and the
+# series with per-epoch test dots (the critic's own loss is not evaluated on held-out data).
 BOTTOM = {
-    "ae": ((), "", "recon / image"),
-    "vae": ((("kl", "KL"),), "KL / image (nats)", "recon / image"),
+    "ae": ((), "", "recon / image", ()),
+    "vae": ((("kl", "KL"),), "KL / image (nats)", "recon / image", ("kl",)),
     "hvae": ((("kl", "KL"), ("kl_top", "KL top z₂"), ("kl_bottom", "KL bottom z₁|z₂")),
-             "KL / image (nats)", "recon / image"),
+             "KL / image (nats)", "recon / image", ("kl", "kl_top", "kl_bottom")),
     "aae": ((("d_loss", "critic D"), ("g_loss", "encoder fools D")), "critic on z",
-            "recon / image"),
-    "wae-mmd": ((("mmd", "MMD²"),), "MMD² (codes, prior)", "‖x − x̂‖² / image"),
+            "recon / image", ()),
+    "wae-mmd": ((("mmd", "MMD²"),), "MMD²", "‖x − x̂‖²", ("mmd",)),
     "wae-gan": ((("d_loss", "critic D"), ("g_loss", "encoder fools D")), "critic on z",
-                "‖x − x̂‖² / image"),
+                "‖x − x̂‖²", ("g_loss",)),
 }
 COLOURS = {"kl": "#d62728", "kl_top": "#9467bd", "kl_bottom": "#ff7f0e", "mmd": "#2ca02c",
            "d_loss": "#9467bd", "g_loss": "#8c564b"}
@@ -79,13 +80,9 @@ class LossCurves(QWidget):
             lower[f"test {name}"] = Curve(colour, **dots)
         self.bottom = CurveChart(None, "KL / image", lower, legend_at=(-5, 2),
                                  legend_opts=legend, min_size=(150, 80))
-        self.top.rename_series("loss", "total")
-        self.top.rename_series("recon", "reconstruction")
-        self.charts = (self.top, self.bottom)
-        self._test_entry = {self.top: self.top.curves["test recon"][1], self.bottom: None}
         # one "test" entry per chart for the dots (markers have none of their own: two would
-        # read "test recon", "test kl")
-        self.top.legend.addItem(self._test_entry[self.top], "test")
+        # read "test recon", "test kl"): see _relegend
+        self.charts = (self.top, self.bottom)
         self._equilibrium = []
         for level in (D_EQUILIBRIUM, G_EQUILIBRIUM):
             line = pg.InfiniteLine(level, angle=0, pen=pg.mkPen("#888", width=1,
@@ -128,27 +125,20 @@ class LossCurves(QWidget):
         if kind == self.kind:
             return
         self.kind = kind
-        shown, left, top_left = BOTTOM[kind]
+        shown, left, top_left, tested = BOTTOM[kind]
         labels = dict(shown)
         for name in COLOURS:
-            self.bottom.show_series(name, name in labels)
-            if name in labels:
-                self.bottom.rename_series(name, labels[name])
-            self.bottom.show_series(f"test {name}", name in labels)
+            self._show(self.bottom, name, name in labels)
+            self._show(self.bottom, f"test {name}", name in tested)
         # the AAE's total is its reconstruction (the critic's phases are their own steps)
-        self.top.show_series("loss", kind != "aae")
+        self._show(self.top, "loss", kind != "aae")
+        self._relegend(self.top, [("loss", "total")] * (kind != "aae")
+                       + [("recon", "reconstruction")], "test recon")
+        self._relegend(self.bottom, list(shown), f"test {tested[0]}" if tested else None)
         self.top.setLabel("left", top_left)
         self.bottom.setLabel("left", left or "KL / image")
         for line in self._equilibrium:
             line.setVisible(kind in ("aae", "wae-gan"))
-        # the "test" entry last, beside the first shown series' colour
-        old = self._test_entry[self.bottom]
-        if old is not None:
-            self.bottom.legend.removeItem(old)
-        self._test_entry[self.bottom] = self.bottom.curves[f"test {shown[0][0]}"][1] if shown \
-            else None
-        if shown:
-            self.bottom.legend.addItem(self._test_entry[self.bottom], "test")
         tips = {"aae": "Dashed: the critic's and the encoder's losses when D cannot tell codes "
                        "from prior draws (2 log 2 ≈ 1.39 and log 2 ≈ 0.69). ",
                 "wae-gan": "Dashed: the critic's and the encoder's losses when D cannot tell "
@@ -158,6 +148,24 @@ class LossCurves(QWidget):
                 "hvae": "KL of each level: top q(z₂|x) ‖ N(0, I), bottom q(z₁|x, z₂) ‖ p(z₁|z₂). "}
         self._kind_tip = tips.get(kind, "")
         self.label_test(self.test_images)
+
+    @staticmethod
+    def _show(chart: CurveChart, name: str, on: bool) -> None:
+        for item in chart.curves[name]:
+            if item is not None:
+                item.setVisible(on)
+
+    @staticmethod
+    def _relegend(chart: CurveChart, entries: list[tuple[str, str]], test: str | None) -> None:
+        """The legend afresh, in order (removing entries one by one leaves holes in its grid),
+        with one "test" entry for the dots, drawn as `test`'s markers."""
+        chart.legend.clear()
+        for name, label in entries:
+            chart.labels[name] = label
+            chart.curves[name][1].opts["name"] = label
+            chart.legend.addItem(chart.curves[name][1], label)
+        if test is not None:
+            chart.legend.addItem(chart.curves[test][1], "test")
 
     def clear(self, caption: str = "") -> None:
         for chart in self.charts:
