@@ -37,7 +37,8 @@ def _row(*widgets: QWidget) -> QWidget:
 # the upper chart's (the WAE's cost is the squared error, not the cross-entropy), and the
 # series with per-epoch test dots (the critic's own loss is not evaluated on held-out data).
 BOTTOM = {
-    "ae": ((), "", "recon / image", ()),
+    # an AE has no KL: its chart stays empty (and goes once the run has points, see redraw)
+    "ae": ((("kl", "KL"),), "KL / image (nats)", "recon / image", ("kl",)),
     "vae": ((("kl", "KL"),), "KL / image (nats)", "recon / image", ("kl",)),
     "hvae": ((("kl", "KL"), ("kl_top", "KL top z₂"), ("kl_bottom", "KL bottom z₁|z₂")),
              "KL / image (nats)", "recon / image", ("kl", "kl_top", "kl_bottom")),
@@ -136,7 +137,7 @@ class LossCurves(QWidget):
                        + [("recon", "reconstruction")], "test recon")
         self._relegend(self.bottom, list(shown), f"test {tested[0]}" if tested else None)
         self.top.setLabel("left", top_left)
-        self.bottom.setLabel("left", left or "KL / image")
+        self.bottom.setLabel("left", left)
         for line in self._equilibrium:
             line.setVisible(kind in ("aae", "wae-gan"))
         tips = {"aae": "Dashed: the critic's and the encoder's losses when D cannot tell codes "
