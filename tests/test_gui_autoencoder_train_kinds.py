@@ -84,15 +84,18 @@ COMMON = {"Model", "Architecture", "Dataset", "Latent dim", "Learning rate", "Ba
 
 def test_the_kind_shows_only_its_options(form, qtbot):
     t = form
-    expect = {"vae": {"Decoder", "β (KL weight)", "Warm-up · free bits"},
+    expect = {"vae": {"Decoder", "β (KL weight)", "KL remedies"},
               "ae": set(),
               "aae": {"Prior", "Encoder"},
-              "wae": {"Prior", "Encoder", "Regulariser", "λ (penalty weight)"},
-              "hvae": {"β (KL weight)", "Warm-up · free bits", "Top dim (z₂)"}}
+              "wae": {"Prior", "Encoder", "Regulariser", "λ"},
+              "hvae": {"β (KL weight)", "KL remedies", "Top dim (z₂)"}}
+    # the panel sizes its column to the default form: no kind's options may be wider
+    width = t.minimumSizeHint().width()
     for kind, extra in expect.items():
         _choose(qtbot, t.kind, kind)
         assert _shown(t) == COMMON | extra, kind
         assert t.supervised.isVisible() == (kind == "aae")
+        assert t.minimumSizeHint().width() <= width, kind
     # the PixelCNN decoder says what it costs and shows
     _choose(qtbot, t.kind, "vae")
     assert not t.decoder_note.isVisible()
@@ -119,6 +122,8 @@ def test_the_kind_shows_only_its_options(form, qtbot):
     assert "Your points" not in _shown(t)
     _choose(qtbot, t.prior, "points")
     assert "Your points" in _shown(t)
+    qtbot.mouseClick(t.points.draw_btn, LEFT)
+    assert t.points.canvas.isVisible() and t.minimumSizeHint().width() <= width
     # picking the WAE's adversarial penalty sets the paper's λ = 1; MMD back to 10
     _choose(qtbot, t.kind, "wae")
     _choose(qtbot, t.regulariser, "gan")
@@ -209,6 +214,12 @@ def test_each_kind_trains_to_a_finished_model(panel, qtbot, small_folder, messag
     assert _legend(curves.bottom) == SERIES[case] and curves.bottom.has_points()
     assert _legend(curves.top) == (["reconstruction"] if c.kind == "aae" else
                                    ["total", "reconstruction"])
+    if case == "wae-mmd":
+        # the same settings again: a second entry beside the first, not in its place
+        with qtbot.waitSignal(panel.runner.finished, timeout=120000):
+            qtbot.mouseClick(panel.training.train_btn, LEFT)
+        assert panel.active_name() == name + " #2"
+        assert panel.models[name] is model and panel.models[name + " #2"] is not model
     if case == "aae-supervised":
         # Compare AE ↔ VAE pairs an AE with a VAE, never the AAE that is selected
         qtbot.mouseClick(panel.compare_btn, LEFT)

@@ -153,6 +153,9 @@ class LiveTrainingMixin:
         model.load_state(trainer.state_numpy())
         data = self._job_data
         final = name.replace("training", "stopped" if stopped_early else "trained")
+        if final in self.names:      # the same settings again: a second entry, not a swap
+            final = next(f"{final} #{i}" for i in range(2, 10_000)
+                         if f"{final} #{i}" not in self.names)
         self.rename_model(name, final, final)
         if data is not None:
             self.display = self._displays[data.name] = (data.images, data.labels, data.classes)

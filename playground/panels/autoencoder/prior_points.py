@@ -101,8 +101,8 @@ class PriorPointsBox(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._points: np.ndarray | None = None
-        self.load_btn = QPushButton("Load points…")
-        self.load_btn.setToolTip("Read the prior's points from a .csv / .txt file (x, y per row) "
+        self.load_btn = QPushButton("Load…")
+        self.load_btn.setToolTip("Load the prior's points from a .csv / .txt file (x, y per row) "
                                  f"or a .npy N×2 array: {MIN_POINTS} to {MAX_POINTS:,} points")
         self.draw_btn = QPushButton("Draw")
         self.draw_btn.setCheckable(True)
@@ -112,6 +112,7 @@ class PriorPointsBox(QWidget):
                                   f"good set until {MIN_POINTS} new points are drawn)")
         self.count = QLabel()
         self.count.setToolTip("How many points the prior is drawn from now")
+        self.count.setWordWrap(True)        # the column's width is the form's, not this line's
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b00020;")
@@ -121,6 +122,7 @@ class PriorPointsBox(QWidget):
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         for b in (self.load_btn, self.draw_btn, self.clear_btn):
+            b.setMinimumWidth(64)       # narrower than Qt's 80 px: the column must not widen
             row.addWidget(b)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)

@@ -358,10 +358,10 @@ class TrainingView(QWidget):
                 ("Latent dim", _row(self.latent, self.latent_note), None),
                 ("Prior", self.prior, ("aae", "wae")), ("Your points", self.points, ("aae", "wae")),
                 ("Encoder", _row(self.stochastic, self.supervised), ("aae", "wae")),
-                ("Regulariser", self.regulariser, ("wae",)), ("λ (penalty weight)", self.lam, ("wae",)),
+                ("Regulariser", self.regulariser, ("wae",)), ("λ", self.lam, ("wae",)),
                 ("Decoder", self.decoder, ("vae",)), ("", self.decoder_note, ("vae",)),
                 ("β (KL weight)", self.beta, ("vae", "hvae")),
-                ("Warm-up · free bits", remedies, ("vae", "hvae")),
+                ("KL remedies", remedies, ("vae", "hvae")),
                 ("Top dim (z₂)", self.top_dim, ("hvae",)),
                 ("Learning rate", self.lr, None), ("Batch size", self.batch, None),
                 ("Epochs", self.epochs, None)):
