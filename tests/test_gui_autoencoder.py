@@ -26,7 +26,13 @@ VAE_NAME = "VAE · pretrained (MNIST, 2-D)"
 AE_NAME = "AE · pretrained (MNIST, 2-D)"
 FASHION_VAE_NAME = "VAE · pretrained (Fashion-MNIST, 2-D)"
 FASHION_AE_NAME = "AE · pretrained (Fashion-MNIST, 2-D)"
-PRETRAINED_NAMES = [VAE_NAME, AE_NAME, FASHION_VAE_NAME, FASHION_AE_NAME]
+# the shipped list: the AAE and WAE (issue 15) show as "not available" until their checkpoints ship
+BASE_NAMES = [VAE_NAME, AE_NAME, FASHION_VAE_NAME, FASHION_AE_NAME,
+              "AAE · pretrained (Fashion-MNIST, 2-D)", "WAE · pretrained (Fashion-MNIST, 2-D)"]
+PRETRAINED_NAMES = [n + ("" if (ROOT / "checkpoints" / folder).is_dir() else " (not available)")
+                    for n, folder in zip(BASE_NAMES, ("mnist-vae-2d", "mnist-ae-2d",
+                                                      "fashion-vae-2d", "fashion-ae-2d",
+                                                      "fashion-aae-2d", "fashion-wae-2d"))]
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
@@ -679,7 +685,7 @@ def test_missing_shipped_models_are_listed_and_explained_like_every_panels(
     panel.show()
     qtbot.waitExposed(panel)
     names = [panel.model_box.itemText(i) for i in range(panel.model_box.count())]
-    assert names == [n + " (not available)" for n in PRETRAINED_NAMES]
+    assert names == [n + " (not available)" for n in BASE_NAMES]
     assert panel.banner.isVisible() and "not available" in panel.banner.text()
     assert panel.space is None and not panel.save_btn.isEnabled()
     for button in (panel.sample_tool.draw_btn, panel.grid_tool.btn, panel.compare_btn,
@@ -845,7 +851,7 @@ def test_hyperparameters_persist_when_train_is_pressed(make_window, qtbot, small
     assert all(defaults[k] != wanted[k] for k in ("kind", "arch", "latent_dim", "lr", "batch_size",
                                                    "epochs", "dataset"))
     first.autoencoder.training.set_values(wanted)
-    assert first.autoencoder.training.values() == wanted
+    assert {k: first.autoencoder.training.values()[k] for k in wanted} == wanted
     assert app_settings.get_json("autoencoder/hyperparameters", None) is None   # not saved yet
     qtbot.mouseClick(first.autoencoder.training.train_btn, _left())
     assert first.autoencoder.runner.busy
@@ -853,4 +859,4 @@ def test_hyperparameters_persist_when_train_is_pressed(make_window, qtbot, small
     qtbot.waitUntil(lambda: not first.autoencoder.runner.busy, timeout=5000)
 
     second = make_window()
-    assert second.autoencoder.training.values() == wanted
+    assert {k: second.autoencoder.training.values()[k] for k in wanted} == wanted

@@ -18,11 +18,58 @@ from models.autoencoder.training import AutoencoderTrainer, TrainConfig
 from ... import settings as app_settings
 from ...worker import build_then_run
 from .space import LatentSpace
+from .training_view import curve_kind
 
 HYPERPARAMETERS = app_settings.Setting("autoencoder/hyperparameters", {}, app_settings.record(
     kind=app_settings.name, arch=app_settings.name, dataset=app_settings.path,
     latent_dim=app_settings.integer(), beta=app_settings.number, lr=app_settings.number,
-    batch_size=app_settings.integer(), epochs=app_settings.integer()))
+    batch_size=app_settings.integer(), epochs=app_settings.integer(),
+    prior=app_settings.name, stochastic=app_settings.boolean, supervised=app_settings.boolean,
+    regulariser=app_settings.name, lam=app_settings.number, decoder=app_settings.name,
+    kl_warmup=app_settings.integer(), free_bits=app_settings.number,
+    top_dim=app_settings.integer()))
+# short names of the priors, for a run's name in the list
+PRIOR_SHORT = {"gaussian": "N(0, I)", "mixture10": "mixture of 10", "swiss-roll": "swiss roll",
+               "square": "square", "ring": "ring", "points": "your points"}
+
+
+def configs(v: dict, points=None) -> tuple[AEConfig, TrainConfig]:
+    """The model and training configs of the form's values `v` (TrainingView.values()), with
+    the options of other kinds left at their defaults; ValueError says what is wrong."""
+    kind = v["kind"]
+    matched, variational = kind in ("aae", "wae"), kind in ("vae", "hvae")
+    prior = v.get("prior", "gaussian") if matched else "gaussian"
+    if prior == "points" and points is None:
+        raise ValueError("The \"your points\" prior has no points yet: load a file (Load "
+                         "points…) or draw at least 10 (Draw).")
+    config = AEConfig(
+        kind=kind, arch=v["arch"], latent_dim=v["latent_dim"], prior=prior,
+        prior_points=tuple(map(tuple, points)) if prior == "points" else (),
+        regulariser=v.get("regulariser") if kind == "wae" else None,
+        stochastic=bool(v.get("stochastic")) and matched,
+        supervised=bool(v.get("supervised")) and kind == "aae" and prior == "mixture10",
+        decoder=v.get("decoder", "plain") if kind == "vae" else "plain",
+        top_dim=v.get("top_dim") if kind == "hvae" else None)
+    tcfg = TrainConfig(epochs=v["epochs"], batch_size=v["batch_size"], lr=v["lr"],
+                       beta=v["beta"] if variational else 0.0,
+                       lam=v.get("lam", 10.0) if kind == "wae" else TrainConfig.lam,
+                       free_bits=v.get("free_bits", 0.0) if variational else 0.0,
+                       kl_warmup=v.get("kl_warmup", 0) if variational else 0)
+    return config, tcfg
+
+
+def run_name(config: AEConfig) -> str:
+    """"AAE · training (conv, d=2, mixture of 10)": the kind and what sets it apart."""
+    extra = ""
+    if config.kind in ("aae", "wae"):
+        extra = f", {PRIOR_SHORT.get(config.prior, config.prior)}"
+        if config.kind == "wae":
+            extra += ", MMD" if config.regulariser == "mmd" else ", adversarial"
+    elif config.decoder == "pixelcnn":
+        extra = ", PixelCNN"
+    elif config.kind == "hvae":
+        extra = f", z₂ {config.top_dim}-D"
+    return f"{config.kind.upper()} · training ({config.arch}, d={config.latent_dim}{extra})"
 
 
 class LiveTrainingMixin:
@@ -34,13 +81,11 @@ class LiveTrainingMixin:
         v = self.training.values()
         HYPERPARAMETERS.set(v)
         try:
-            config = AEConfig(kind=v["kind"], arch=v["arch"], latent_dim=v["latent_dim"])
-            tcfg = TrainConfig(epochs=v["epochs"], batch_size=v["batch_size"], lr=v["lr"],
-                               beta=v["beta"] if v["kind"] == "vae" else 0.0)
+            config, tcfg = configs(v, self.training.prior_points())
         except ValueError as exc:
             QMessageBox.warning(self, "Cannot train", str(exc))
             return
-        name = f"{config.kind.upper()} · training ({config.arch}, d={config.latent_dim})"
+        name = run_name(config)
         self._trainer = None
         self._training_name, self._job_data, self._last_step = name, None, 0
         # listed (and picked) at once, shown from the first snapshot on: the plot keeps the
@@ -50,7 +95,7 @@ class LiveTrainingMixin:
         self.model_box.blockSignals(True)
         self.model_box.setCurrentIndex(self.model_box.findData(name))
         self.model_box.blockSignals(False)
-        self.training.begin(name)
+        self.training.begin(name, curve_kind(config))
         self.training.set_status("Building the model…")
         dataset, device, data_dir = v["dataset"], self.device, self.data_dir
         self.runner.start(lambda: build_then_run(
@@ -111,6 +156,9 @@ class LiveTrainingMixin:
         model.load_state(trainer.state_numpy())
         data = self._job_data
         final = name.replace("training", "stopped" if stopped_early else "trained")
+        if final in self.names:      # the same settings again: a second entry, not a swap
+            final = next(f"{final} #{i}" for i in range(2, 10_000)
+                         if f"{final} #{i}" not in self.names)
         self.rename_model(name, final, final)
         if data is not None:
             self.display = self._displays[data.name] = (data.images, data.labels, data.classes)
@@ -136,6 +184,12 @@ class LiveTrainingMixin:
         self.message.emit("Training stopped" if stopped else "Training finished")
 
     def _on_failed(self, message: str) -> None:
+        # a run that diverged (a NaN loss, a critic gone wild) keeps the weights of its last
+        # whole step: the trainer put them back, and they are listed as a stopped run
+        trainer = self._trainer
+        kept = trainer is not None and trainer.steps_done > 0 and self._training_name is not None
         self._finish_model(True)
-        self.training.set_status("Training failed.")
+        self.training.set_status(
+            f"Training failed; the weights of step {trainer.steps_done:,} are kept." if kept
+            else "Training failed.")
         QMessageBox.warning(self, "Training failed", message)

@@ -36,7 +36,7 @@ from .morph import MorphTool
 from .source import CHECKPOINTS, ROOT, AutoencoderSource, dataset_name
 from .space import LatentSpace
 from .tools import AttributeTool, GridTool, SampleTool
-from .training_view import TrainingView
+from .training_view import TrainingView, curve_kind
 
 # held-out images of each dataset a shipped model was trained on, bundled so that the plot
 # has real data before any download (scripts/train_checkpoints.py writes them)
@@ -219,13 +219,14 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
         self._space_changed(autorange=True)
         if not self.runner.busy:   # while training, the grid and curves show the job's instead
             x = to_float(images[:8])
-            # a PixelCNN decoder's samples take seconds: show its one-pass probabilities
-            recon = (model.recon_probabilities(x) if model.autoregressive
-                     else model.decode(model.encode(x)))
-            self.training.show_preview(Preview(0, x, recon))
+            # a PixelCNN decoder would draw pixel by pixel: show p(x_i | x_<i, z) instead
+            out = (model.recon_probabilities(x) if model.autoregressive
+                   else model.decode(model.encode(x)))
+            self.training.show_preview(Preview(0, x, out))
             run, name = self._runs.get(key), self.names.get(key, str(key))
             self.training.curves.restore(run, f"Training curves of {name}" if run else
-                                         f"No training curves: {name} was not trained here.")
+                                         f"No training curves: {name} was not trained here.",
+                                         curve_kind(model.config))
             # a fresh model trains on the data of the one the user picks (picking the Fashion
             # VAE and pressing Train trains on clothes). Not while the panel is being built
             # (the form's saved settings stand), and never over a folder the user chose.

@@ -1,5 +1,5 @@
 """Where the autoencoder panel's models come from: the shipped 2-D VAEs and AEs (MNIST, and
-Fashion-MNIST: the lectures' own demonstration), the runs
+Fashion-MNIST: the lectures' own demonstration), the 2-D AAE and WAE on Fashion-MNIST, the runs
 trained here (each keeps its own entry), and checkpoints opened from disk: the one ModelSource
 every panel uses.
 
@@ -20,9 +20,15 @@ VAE_NAME = "VAE · pretrained (MNIST, 2-D)"
 AE_NAME = "AE · pretrained (MNIST, 2-D)"
 FASHION_VAE_NAME = "VAE · pretrained (Fashion-MNIST, 2-D)"
 FASHION_AE_NAME = "AE · pretrained (Fashion-MNIST, 2-D)"
+FASHION_AAE_NAME = "AAE · pretrained (Fashion-MNIST, 2-D)"
+FASHION_WAE_NAME = "WAE · pretrained (Fashion-MNIST, 2-D)"
 PRETRAINED = {VAE_NAME: (VAE_NAME, "mnist-vae-2d"), AE_NAME: (AE_NAME, "mnist-ae-2d"),
               FASHION_VAE_NAME: (FASHION_VAE_NAME, "fashion-vae-2d"),
-              FASHION_AE_NAME: (FASHION_AE_NAME, "fashion-ae-2d")}
+              FASHION_AE_NAME: (FASHION_AE_NAME, "fashion-ae-2d"),
+              FASHION_AAE_NAME: (FASHION_AAE_NAME, "fashion-aae-2d"),
+              FASHION_WAE_NAME: (FASHION_WAE_NAME, "fashion-wae-2d")}
+PRIOR_NAMES = {"gaussian": "N(0, I)", "mixture10": "mixture of 10", "swiss-roll": "swiss roll",
+               "square": "square [−2, 2]²", "ring": "ring", "points": "your points"}
 KEY = "autoencoder/"
 
 
@@ -35,8 +41,41 @@ def dataset_name(model) -> str | None:
 
 
 def describe(model: AutoencoderModel) -> str:
+    """One line: the kind and what sets it apart, then the training facts, e.g.
+    "AAE · conv · d = 2 · prior mixture of 10 · supervised · trained on fashion-mnist"."""
     c, m = model.config, model.meta
-    parts = [f"{c.kind.upper()} · {c.arch} · d = {c.latent_dim}"]
+    training = m.get("training") if isinstance(m.get("training"), dict) else {}
+
+    def number(key):
+        v = training.get(key)
+        return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+    kind = c.kind.upper() + ("-MMD" if c.kind == "wae" and c.regulariser == "mmd" else
+                             "-GAN" if c.kind == "wae" else "")
+    parts = [f"{kind} · {c.arch} · d = {c.latent_dim}"]
+    if c.kind == "hvae":
+        parts.append(f"z₂ {c.top_dim}-D")
+    if c.kind in ("aae", "wae"):
+        prior = PRIOR_NAMES.get(c.prior, c.prior)
+        if c.prior == "points":
+            prior += f" ({len(c.prior_points):,})"
+        parts.append(f"prior {prior}")
+        if c.supervised:
+            parts.append("supervised")
+        if c.stochastic:
+            parts.append("Gaussian encoder")
+        if c.kind == "wae" and number("lam") is not None:
+            parts.append(f"λ = {number('lam'):g}")
+    if c.decoder == "pixelcnn":
+        parts.append("PixelCNN decoder")
+    if c.variational:
+        beta, bits, warm = number("beta"), number("free_bits"), number("kl_warmup")
+        if beta is not None and beta != 1:
+            parts.append(f"β = {beta:g}")
+        if bits:
+            parts.append(f"free bits {bits:g}")
+        if warm:
+            parts.append(f"KL warm-up {warm:,}")
     parts += training_facts(m)
     loss = m.get("metrics", {}).get("test_loss")
     if isinstance(loss, (int, float)) and loss == loss:
