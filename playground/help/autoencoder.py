@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import keys as k
 from . import Page, register
-from .markup import experiments, formula, key, look_for, misprint, section, see_also
+from .markup import experiments, formula, key, link, look_for, misprint, section, see_also
 
 # The KL term of the VAE, as the app computes it (models.autoencoder.nets.kl_to_standard_normal).
 KL = ("KL(q<sub>φ</sub>(z|x) ‖ N(0, I)) = −½ Σ<sub>j</sub> (1 + log σ<sub>j</sub><sup>2</sup> "
@@ -123,8 +123,10 @@ codes towards N(0, I), so its plane is filled in.</p>
 {section("train", "Train: the loss curves")}
 <p>Train ({key(k.TRAIN)}), Pause ({key(k.PAUSE)}), Stop ({key(k.STOP)}). The top chart is
 the reconstruction loss per image, the bottom the KL per image (VAE), per step, with the test
-loss as dots per epoch. The loss is the negative ELBO, with β weighting the KL (β = 1 is the
-ELBO):</p>
+loss as dots per epoch. The AAE, the WAE, the hierarchical VAE and the VAE with a PixelCNN
+decoder train here too: their options and curves are explained on
+{link("autoencoder-priors#train-kinds", "their own page")}. For the VAE, the loss is the
+negative ELBO, with β weighting the KL (β = 1 is the ELBO):</p>
 {formula("L(x) = E<sub>q<sub>φ</sub>(z|x)</sub>[−log p<sub>θ</sub>(x|z)] + β · KL(q<sub>φ</sub>(z|x) ‖ N(0, I))")}
 {formula(KL, "μ, σ² are the encoder's outputs for x; the sum runs over the latent dimensions. "
          "Each term is ≥ 0, and the KL is 0 only at μ = 0, σ² = 1.")}

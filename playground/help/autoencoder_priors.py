@@ -1,6 +1,7 @@
 """Help for the Autoencoders panel beyond the VAE: the adversarial and Wasserstein
 autoencoders, posterior collapse and the hierarchical VAE (issue 15). One page; the tools
-that show them (Codes, Collapse, Levels) add their sections from autoencoder_beyond.py."""
+that show them (Codes, Collapse, Levels) add their sections from autoencoder_beyond.py, and
+the Train column's options for these kinds theirs from autoencoder_train_kinds.py."""
 from __future__ import annotations
 
 from . import Page
@@ -93,7 +94,8 @@ def _body() -> str:
     """The page, then the sections of the tabs that show it (Codes, Collapse, Levels: F1
     there opens "autoencoder-priors#<tab>")."""
     from .autoencoder_beyond import SECTIONS
-    return BODY + "".join(section(a, t) + html for a, t, html in SECTIONS)
+    from .autoencoder_train_kinds import SECTION
+    return BODY + "".join(section(a, t) + html for a, t, html in SECTIONS) + SECTION
 
 
 PAGES = [Page("autoencoder-priors", "Autoencoders: AAE, WAE, collapse, hierarchy", _body(),

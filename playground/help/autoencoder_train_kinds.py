@@ -1,16 +1,15 @@
 """Help for the Autoencoders panel's Train column: the kinds beyond the AE and VAE (AAE, WAE,
 hierarchical VAE, the VAE with a PixelCNN decoder) and every option the form shows for them.
 
-Not registered here: `SECTION` is meant to go into the Autoencoders page (anchor "train"), and
-`PAGES` holds it as a page of its own should the lead prefer that; register(*PAGES) does it.
+`SECTION` (anchor "train-kinds") is part of the page on the AAE, WAE, collapse and hierarchy
+(autoencoder_priors.py).
 """
 from __future__ import annotations
 
-from . import Page
 from .markup import experiments, formula, look_for, section
 
 SECTION = f"""
-{section("train", "Train: the kinds and their options")}
+{section("train-kinds", "Train: the kinds and their options")}
 <p>The <b>Model</b> box picks what to train; only the options of that kind are shown. Every
 kind shares the encoder and decoder of the chosen architecture, so they compare fairly. The
 charts below the buttons show, per step, the reconstruction term (top) and what keeps the
@@ -104,5 +103,3 @@ default λ = 1. Picking a regulariser sets its default λ.</li>
     "last whole step and is listed as stopped.",
 ])}
 """
-
-PAGES = [Page("autoencoder-train", "Autoencoders: training the other kinds", SECTION, order=11)]
