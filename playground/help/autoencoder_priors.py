@@ -76,8 +76,10 @@ ladder VAE):</p>
 {formula(HVAE_ELBO, "Both KLs are between Gaussians and computed in closed form; the plot shows "
          "z₁, the code the decoder reads.")}
 {experiments([
-    "Pick the shipped <b>AAE (Fashion-MNIST)</b>: the held-out codes sit on ten petals like the "
-    "grey prior draws under them. Pick the <b>VAE</b> of the same data: one round cloud.",
+    "Pick the shipped <b>AAE (Fashion-MNIST)</b>: the held-out codes lie on the ring of the ten "
+    "components, like the grey prior draws under them, each kind of garment in its own arc, and "
+    "the hole in the middle decodes to nothing. Pick the <b>VAE</b> of the same data: one round "
+    "cloud.",
     "Train a VAE with the PixelCNN decoder and no remedy: watch the KL curve fall towards 0 and "
     "the Collapse tool's bars flatten. Train again with free bits 0.25.",
     "Train an AAE on the ring or your own points: the codes take the shape you drew.",

@@ -152,6 +152,9 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
                 (self.levels_tool, "Levels", "Hierarchical VAE: resample the top or the "
                  "bottom level")):
             self.tools.setTabToolTip(self.tools.addTab(tool, name), tip)
+        # every tool's tab stays in sight: the column keeps the width of all seven tabs
+        # (with scroll arrows, Collapse and Levels hid behind them at the default width)
+        self.tools.tabBar().setUsesScrollButtons(False)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -163,7 +166,7 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
             split.addWidget(w)
         split.setStretchFactor(1, 3)
         split.setStretchFactor(2, 2)
-        split.setSizes([scroll.minimumWidth(), 620, 420])
+        split.setSizes([scroll.minimumWidth(), 560, 480])
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
         lay.addWidget(self.banner)
