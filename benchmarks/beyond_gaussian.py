@@ -38,7 +38,8 @@ MODELS = ("fashion-vae-2d", "fashion-aae-2d", "fashion-wae-2d")
 
 def extra(p) -> None:
     p.add_argument("--checkpoints", nargs="+", default=[str(_common.ROOT / "checkpoints")],
-                   help="folders holding the checkpoints, searched in order (default: checkpoints/)")
+                   help="folders holding the checkpoints, searched in order "
+                        "(default: checkpoints/)")
     p.add_argument("--models", nargs="+", default=list(MODELS))
     p.add_argument("--seeds", type=int, default=5, help="MMD repeats (default 5)")
     p.add_argument("--n", type=int, default=2000, help="codes and prior draws per MMD (2000)")

@@ -32,7 +32,8 @@ def extra(p) -> None:
     p.add_argument("--epochs", type=int, default=5, help="epochs (default 5)")
     p.add_argument("--latent", type=int, default=16, help="z₁ dimensions (default 16)")
     p.add_argument("--top-dim", type=int, default=16, help="the ladder's z₂ (default 16)")
-    p.add_argument("--iw-k", type=int, default=100, help="importance samples (default 100; 0 skips)")
+    p.add_argument("--iw-k", type=int, default=100,
+                   help="importance samples (default 100; 0 skips)")
     p.add_argument("--iw-images", type=int, default=1000, help="test digits for the IW bound")
     p.add_argument("--train", type=int, default=60000, help="training digits (default all)")
     p.add_argument("--seed", type=int, default=0)
@@ -126,8 +127,8 @@ def main() -> int:
         print(f"RESULT {name}: test −ELBO {test['loss']:.2f} nats (recon {test['recon']:.2f}, "
               f"KL {kl}), active {active}, −IW bound (k={args.iw_k}, {args.iw_images} digits) "
               f"{iw:.2f}, {params:,} parameters, {wall:.0f} s; {_common.load_line()}", flush=True)
-    print(f"\n{args.epochs} epoch(s) of {len(ds.train):,} MNIST training digits each (batch 64, Adam 2e-3, "
-          f"β = 1); test: the 10,000 test digits, grey, BCE; {_common.load_line()}\n")
+    print(f"\n{args.epochs} epoch(s) of {len(ds.train):,} MNIST training digits each (batch 64, "
+          f"Adam 2e-3, β = 1); test: the 10,000 test digits, grey, BCE; {_common.load_line()}\n")
     print(f"| model | test −ELBO (nats) | recon | KL | active units | −IW bound k={args.iw_k} "
           f"({args.iw_images:,} digits) | parameters | train wall |")
     print("|---|---:|---:|---|---|---:|---:|---:|")
