@@ -1,7 +1,7 @@
 """A two-layer ladder VAE (z₂ → z₁ → x) against a one-layer VAE of the same size, on MNIST.
 
     .venv/bin/python benchmarks/hvae_elbo.py [--epochs 5] [--latent 16] [--top-dim 16]
-        [--iw-k 100] [--iw-images 1000]
+        [--iw-k 100] [--iw-images 1000] [--kl-warmup 0]
 
 Both models have the app's conv encoder and decoder (hidden 256) and z₁ of --latent (16)
 dimensions; the hierarchical one (AEConfig(kind="hvae"), models/autoencoder/hierarchy.py)
@@ -37,6 +37,9 @@ def extra(p) -> None:
     p.add_argument("--iw-images", type=int, default=1000, help="test digits for the IW bound")
     p.add_argument("--train", type=int, default=60000, help="training digits (default all)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--kl-warmup", type=int, default=0,
+                   help="steps over which β grows from 0 to 1, for both models (default 0: "
+                        "none; the ladder VAE paper warms up)")
 
 
 def ladder_log_weights(module, x, k: int, generator):
@@ -103,6 +106,7 @@ def main() -> int:
     rows = []
     for name, cfg in models.items():
         trainer = AutoencoderTrainer(cfg, TrainConfig(epochs=args.epochs, seed=args.seed,
+                                                      kl_warmup=args.kl_warmup,
                                                       preview_every_s=1e9, snapshot_every_s=1e9),
                                      ds, device="cpu")
         t0 = time.perf_counter()
@@ -127,8 +131,9 @@ def main() -> int:
         print(f"RESULT {name}: test −ELBO {test['loss']:.2f} nats (recon {test['recon']:.2f}, "
               f"KL {kl}), active {active}, −IW bound (k={args.iw_k}, {args.iw_images} digits) "
               f"{iw:.2f}, {params:,} parameters, {wall:.0f} s; {_common.load_line()}", flush=True)
+    warm = f", KL warm-up over {args.kl_warmup} steps" if args.kl_warmup else ""
     print(f"\n{args.epochs} epoch(s) of {len(ds.train):,} MNIST training digits each (batch 64, "
-          f"Adam 2e-3, β = 1); test: the 10,000 test digits, grey, BCE; {_common.load_line()}\n")
+          f"Adam 2e-3, β = 1{warm}); test: the 10,000 test digits, grey, BCE; {_common.load_line()}\n")
     print(f"| model | test −ELBO (nats) | recon | KL | active units | −IW bound k={args.iw_k} "
           f"({args.iw_images:,} digits) | parameters | train wall |")
     print("|---|---:|---:|---|---|---:|---:|---:|")
