@@ -237,12 +237,43 @@ def test_a_pixel_decoder_that_ignores_z_gives_identical_rows(qtbot, panel):
         i = panel.tools.indexOf(tool)
         assert not panel.tools.isTabEnabled(i)
         assert "PixelCNN" in panel.tools.tabToolTip(i)
-    assert panel.sample_tool.count.maximum() == 4
+    assert panel.sample_tool.count.maximum() == 16
     open_tab(qtbot, panel, panel.collapse_tool)
     tool = panel.collapse_tool
     assert tool.difference == 0.0
     np.testing.assert_array_equal(tool.rows["mu"], tool.rows["random"])
     np.testing.assert_allclose(tool.rows["mu"], model.recon_probabilities(panel.space.images[:8]))
+
+
+def test_a_pixel_decoder_draws_on_a_worker_and_the_newest_click_wins(qtbot, panel):
+    """Click-to-decode and Draw from prior hand a PixelCNN decoder's codes to a worker: the
+    GUI thread returns at once, the picture grows row by row, a newer point replaces an older
+    one, and the finished images are exactly decode(z, seed 0)."""
+    model = tiny("vae", latent_dim=2, decoder="pixelcnn", pixel_channels=4, pixel_layers=0)
+    show(panel, "pixel", model)
+    captions = []
+    panel.image.set_caption = lambda text, real=panel.image.set_caption: (captions.append(text),
+                                                                          real(text))
+    panel.decode_at(3.0, 3.0)              # replaced before the mouse rests: never drawn
+    panel.decode_at(0.5, -0.25)
+    assert captions[-1] == "drawing pixel by pixel…"
+    qtbot.waitUntil(lambda: captions[-1].startswith("one sample at"), timeout=60_000)
+    assert captions[-1] == "one sample at z = (0.50, -0.25)"
+    assert any(c.startswith("drawing pixel by pixel… row ") for c in captions)
+    want = model.decode(panel.space.to_latent([0.5, -0.25]))[0]
+    np.testing.assert_array_equal(panel.image._array, want)
+
+    tool = panel.sample_tool
+    shown = []
+    tool.view.set_tiles = lambda images, real=tool.view.set_tiles: (shown.append(images),
+                                                                    real(images))
+    tool.count.setValue(3)
+    open_tab(qtbot, panel, tool)
+    qtbot.mouseClick(tool.draw_btn, LEFT)
+    assert tool.note.text().startswith("drawing 3 images pixel by pixel")
+    qtbot.waitUntil(lambda: tool.note.text().startswith("3 draws from N(0, I)"), timeout=60_000)
+    np.testing.assert_array_equal(shown[-1], model.decode(tool.z))
+    assert not panel.slow_decoder.busy
 
 
 def test_levels_tab_only_for_the_hierarchical_vae(qtbot, panel):

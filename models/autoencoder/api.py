@@ -163,6 +163,18 @@ class AutoencoderModel(WeightsMixin):
         out = [self.module.decode(zt[i:i + 2048], g)[:, 0] for i in range(0, len(zt), 2048)]
         return torch.cat(out).cpu().numpy() if out else np.zeros((0, 28, 28), np.float32)
 
+    def decode_steps(self, z, seed: int = 0):
+        """decode(z, seed) for the PixelCNN decoder, drawn row by row: yields (rows done out
+        of 28, N×28×28 float32 images so far) after each row; the last is decode(z, seed)."""
+        if not self.autoregressive:
+            yield 28, self.decode(z)
+            return
+        zt = torch.from_numpy(self._check_codes(z)).to(self.device)
+        g = torch.Generator(device=self.device).manual_seed(seed)
+        with torch.inference_mode():
+            for rows, v in self.module.decoder.sample_rows(zt, g):
+                yield rows, v[:, 0].cpu().numpy().copy()
+
     def sample(self, n: int, seed: int | None = None, latents: np.ndarray | None = None) -> np.ndarray:
         """Decode n draws from the prior. See `prior_draws` for what 'prior' means for an AE."""
         from ..latent import prior_draws

@@ -64,11 +64,22 @@ class PixelDecoder(nn.Module):
 
     @torch.no_grad()
     def sample(self, z: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """N×1×28×28 binary images drawn pixel by pixel given z. Each of the 784 passes runs
-        on the window its pixel's receptive field covers: rows r − R … r, columns
-        c − R … c + R. Exact: the zero padding at a window's edge reaches one pixel further
-        in per layer, R layers in all, so it never reaches the centre (the Likelihood
-        panel's band argument, applied to columns as well)."""
+        """N×1×28×28 binary images drawn pixel by pixel given z (see sample_rows)."""
+        v = None
+        for _, v in self.sample_rows(z, generator):
+            pass
+        return v
+
+    @torch.no_grad()
+    def sample_rows(self, z: torch.Tensor, generator: torch.Generator | None = None):
+        """Draw as sample() does, yielding (rows done, the images so far) after each row, so
+        a caller can show the drawing grow or stop it between rows. The images are the
+        sampler's own tensor: copy what you keep.
+
+        Each of the 784 passes runs on the window its pixel's receptive field covers: rows
+        r − R … r, columns c − R … c + R. Exact: the zero padding at a window's edge reaches
+        one pixel further in per layer, R layers in all, so it never reaches the centre (the
+        Likelihood panel's band argument, applied to columns as well)."""
         m = self.condition(z)
         v = torch.zeros(len(z), 1, SIZE, SIZE, device=z.device, dtype=m.dtype)
         reach = self.rows
@@ -80,4 +91,4 @@ class PixelDecoder(nn.Module):
                 p = torch.sigmoid(window[:, 0, r - top, col - left])
                 u = torch.rand(len(z), generator=generator, device=z.device)
                 v[:, 0, r, col] = (u < p).to(v.dtype)
-        return v
+            yield r + 1, v

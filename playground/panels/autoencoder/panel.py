@@ -33,6 +33,7 @@ from .compare import CompareView
 from .levels_tool import LevelsTool
 from .live_training import HYPERPARAMETERS, LiveTrainingMixin
 from .morph import MorphTool
+from .slow_decode import SlowDecoder
 from .source import CHECKPOINTS, ROOT, AutoencoderSource, dataset_name
 from .space import LatentSpace
 from .tools import AttributeTool, GridTool, SampleTool
@@ -135,7 +136,8 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
         self.center.addWidget(self.compare)
 
         self.image = ImageView(min_side=180)
-        self.sample_tool, self.grid_tool = SampleTool(), GridTool()
+        self.slow_decoder = SlowDecoder(self)     # a PixelCNN decoder draws on a worker
+        self.sample_tool, self.grid_tool = SampleTool(slow=self.slow_decoder), GridTool()
         self.attr_tool, self.morph_tool = AttributeTool(), MorphTool()
         self.codes_tool, self.collapse_tool = CodesTool(), CollapseTool()
         self.levels_tool = LevelsTool()
@@ -282,7 +284,8 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
             self.tools.setTabEnabled(i, ok)
             tip = self.tools.tabToolTip(i).split(" (")[0]
             self.tools.setTabToolTip(i, tip if ok else f"{tip} ({why})")
-        self.sample_tool.count.setMaximum(4 if slow else 64)
+        # drawn on a worker row by row, so more than a few is only a longer wait
+        self.sample_tool.count.setMaximum(16 if slow else 64)
 
     def decode_at(self, x: float, y: float) -> None:
         """Decode a point of the plane and show it: the click-to-sample path, kept tiny."""
@@ -296,6 +299,7 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
             self._slow_point = (x, y)
             self._slow_timer.start()
             return
+        self.slow_decoder.cancel("click")     # a slow model's drawing must not land later
         self.image.set_image(self.space.model.decode(z)[0])
         self.image.set_caption(f"z = ({x:.2f}, {y:.2f})" if self.space.projection.is_identity
                                else f"plane ({x:.2f}, {y:.2f})")
@@ -303,15 +307,24 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
         self.attr_tool.set_base(z[0])
 
     def _slow_decode(self) -> None:
-        """decode_at for a PixelCNN decoder: one sample at the point where the mouse rests."""
+        """decode_at for a PixelCNN decoder: one sample where the mouse rests, drawn on a
+        worker row by row (a newer point replaces it)."""
         if self.space is None:
             return
         x, y = self._slow_point
         z = self.space.to_latent([x, y])
-        self.image.set_image(self.space.model.decode(z)[0])
-        self.image.set_caption(f"one sample at z = ({x:.2f}, {y:.2f})"
-                               if self.space.projection.is_identity
-                               else f"one sample at plane ({x:.2f}, {y:.2f})")
+        where = (f"z = ({x:.2f}, {y:.2f})" if self.space.projection.is_identity
+                 else f"plane ({x:.2f}, {y:.2f})")
+
+        def progress(rows: int, images) -> None:
+            if rows < 0:
+                self.image.set_caption(f"could not draw: {images}")
+                return
+            self.image.set_image(images[0])
+            self.image.set_caption(f"one sample at {where}" if rows == 28 else
+                                   f"drawing pixel by pixel… row {rows}/28")
+
+        self.slow_decoder.request("click", self.space.model, z, progress)
         self.attr_tool.set_base(z[0])
 
     def render_grid(self) -> None:
@@ -436,4 +449,6 @@ class AutoencoderPanel(LiveTrainingMixin, AutoencoderSource, QWidget):
 
     def shutdown(self) -> bool:
         self.morph_tool.stop()
+        self._slow_timer.stop()
+        self.slow_decoder.shutdown()
         return self.runner.shutdown()

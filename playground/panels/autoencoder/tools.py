@@ -76,6 +76,16 @@ class NumberedTiles(ImageView):
         p.end()
 
 
+def prior_name(model) -> str:
+    """What 'the prior' is for this model, in words (see models.latent.prior_draws)."""
+    from models.autoencoder.priors import NAMES
+    if model.kind in ("aae", "wae"):
+        return f"the prior it matched, {NAMES[model.config.prior]}"
+    if model.kind == "hvae":
+        return "the top-down prior (z₂ ~ N(0, I), then z₁ ~ p(z₁|z₂))"
+    return "N(0, I)" if model.variational else "a uniform box around the encoded data"
+
+
 class SampleTool(_Tool):
     """Draw N codes from the prior and decode them; the plot shows where they landed.
 
@@ -84,13 +94,15 @@ class SampleTool(_Tool):
     """
     pointsDrawn = Signal(object)   # N×2 plane coordinates, or None
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, slow=None):
         super().__init__(parent)
+        self.slow = slow          # a SlowDecoder: a PixelCNN decoder's draws go to a worker
         self.z: np.ndarray | None = None
         self.count = QSpinBox(minimum=1, maximum=64, value=16)
         self.draw_btn = QPushButton("Draw from prior")
-        keys.bind_button(self.draw_btn, keys.SAMPLE, "VAE: z ~ N(0, I). AE: uniform in a box "
-                         "around the data, which often lands in empty regions")
+        keys.bind_button(self.draw_btn, keys.SAMPLE, "VAE: z ~ N(0, I). AAE, WAE: the prior "
+                         "they matched. AE: uniform in a box around the data, which often "
+                         "lands in empty regions")
         self.draw_btn.clicked.connect(self.draw)
         self.view = NumberedTiles(min_side=200)
         self.note = QLabel()
@@ -123,9 +135,22 @@ class SampleTool(_Tool):
 
     def _show(self) -> None:
         model, n = self.space.model, len(self.z)
-        self.view.set_tiles(model.decode(self.z))
-        where = "N(0, I)" if model.variational else "a uniform box around the encoded data"
-        self.note.setText(f"{n} draws from {where}; each tile's number is its cross on the plot.")
+        where = prior_name(model)
+        done = f"{n} draws from {where}; each tile's number is its cross on the plot."
+        if model.autoregressive and self.slow is not None:
+            def progress(rows: int, images) -> None:
+                if rows < 0:
+                    self.note.setText(f"Could not draw: {images}")
+                    return
+                self.view.set_tiles(images)
+                self.note.setText(done if rows == 28 else
+                                  f"drawing {n} images pixel by pixel… row {rows}/28")
+            self.view.set_tiles(np.zeros((n, 28, 28), np.float32))
+            self.note.setText(f"drawing {n} images pixel by pixel…")
+            self.slow.request("sample", model, self.z, progress)
+        else:
+            self.view.set_tiles(model.decode(self.z))
+            self.note.setText(done)
         self.pointsDrawn.emit(self.points())
 
     def points(self) -> np.ndarray | None:
@@ -133,6 +158,8 @@ class SampleTool(_Tool):
         return None if self.z is None or self.space is None else self.space.to_plane(self.z)
 
     def clear(self) -> None:
+        if self.slow is not None:
+            self.slow.cancel("sample")
         self.z = None
         self.view.set_tiles(None)
         self.note.setText("")
