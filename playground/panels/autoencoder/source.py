@@ -22,11 +22,16 @@ FASHION_VAE_NAME = "VAE · pretrained (Fashion-MNIST, 2-D)"
 FASHION_AE_NAME = "AE · pretrained (Fashion-MNIST, 2-D)"
 FASHION_AAE_NAME = "AAE · pretrained (Fashion-MNIST, 2-D)"
 FASHION_WAE_NAME = "WAE · pretrained (Fashion-MNIST, 2-D)"
+# posterior collapse, both sides: a PixelCNN decoder that ignores z, and the same with free bits
+PIXEL_VAE_NAME = "VAE + PixelCNN decoder · pretrained (MNIST, collapsed)"
+PIXEL_FREEBITS_NAME = "VAE + PixelCNN decoder · pretrained (MNIST, free bits)"
 PRETRAINED = {VAE_NAME: (VAE_NAME, "mnist-vae-2d"), AE_NAME: (AE_NAME, "mnist-ae-2d"),
               FASHION_VAE_NAME: (FASHION_VAE_NAME, "fashion-vae-2d"),
               FASHION_AE_NAME: (FASHION_AE_NAME, "fashion-ae-2d"),
               FASHION_AAE_NAME: (FASHION_AAE_NAME, "fashion-aae-2d"),
-              FASHION_WAE_NAME: (FASHION_WAE_NAME, "fashion-wae-2d")}
+              FASHION_WAE_NAME: (FASHION_WAE_NAME, "fashion-wae-2d"),
+              PIXEL_VAE_NAME: (PIXEL_VAE_NAME, "mnist-pixelvae"),
+              PIXEL_FREEBITS_NAME: (PIXEL_FREEBITS_NAME, "mnist-pixelvae-freebits")}
 PRIOR_NAMES = {"gaussian": "N(0, I)", "mixture10": "mixture of 10", "swiss-roll": "swiss roll",
                "square": "square [−2, 2]²", "ring": "ring", "points": "your points"}
 KEY = "autoencoder/"

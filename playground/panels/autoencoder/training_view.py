@@ -38,10 +38,10 @@ def _row(*widgets: QWidget) -> QWidget:
 # series with per-epoch test dots (the critic's own loss is not evaluated on held-out data).
 BOTTOM = {
     # an AE has no KL: its chart stays empty (and goes once the run has points, see redraw)
-    "ae": ((("kl", "KL"),), "KL / image (nats)", "recon / image", ("kl",)),
-    "vae": ((("kl", "KL"),), "KL / image (nats)", "recon / image", ("kl",)),
+    "ae": ((("kl", "KL"),), "KL / image", "recon / image", ("kl",)),
+    "vae": ((("kl", "KL"),), "KL / image", "recon / image", ("kl",)),
     "hvae": ((("kl", "KL"), ("kl_top", "KL top z₂"), ("kl_bottom", "KL bottom z₁|z₂")),
-             "KL / image (nats)", "recon / image", ("kl", "kl_top", "kl_bottom")),
+             "KL / image", "recon / image", ("kl", "kl_top", "kl_bottom")),
     "aae": ((("d_loss", "critic D"), ("g_loss", "encoder fools D")), "critic on z",
             "recon / image", ()),
     "wae-mmd": ((("mmd", "MMD²"),), "MMD²", "‖x − x̂‖²", ("mmd",)),
