@@ -98,8 +98,8 @@ class CollapseTool(_Tool):
         lay = QVBoxLayout(self)
         lay.addWidget(self.summary)
         plots = QHBoxLayout()
-        plots.addWidget(self.kl_plot)
-        plots.addWidget(self.var_plot)
+        plots.addWidget(self.kl_plot, 1)      # side by side, the same width
+        plots.addWidget(self.var_plot, 1)
         lay.addLayout(plots, 2)
         lay.addWidget(self.kl_note)
         lay.addWidget(self.images, 2)

@@ -22,8 +22,9 @@ FASHION_VAE_NAME = "VAE · pretrained (Fashion-MNIST, 2-D)"
 FASHION_AE_NAME = "AE · pretrained (Fashion-MNIST, 2-D)"
 FASHION_AAE_NAME = "AAE · pretrained (Fashion-MNIST, 2-D)"
 FASHION_WAE_NAME = "WAE · pretrained (Fashion-MNIST, 2-D)"
-# posterior collapse, both sides: a PixelCNN decoder that ignores z, and the same with free bits
-PIXEL_VAE_NAME = "VAE + PixelCNN decoder · pretrained (MNIST, collapsed)"
+# posterior collapse, both sides: a PixelCNN decoder that all but ignores z, and the same with
+# free bits
+PIXEL_VAE_NAME = "VAE + PixelCNN decoder · pretrained (MNIST, no remedy)"
 PIXEL_FREEBITS_NAME = "VAE + PixelCNN decoder · pretrained (MNIST, free bits)"
 PRETRAINED = {VAE_NAME: (VAE_NAME, "mnist-vae-2d"), AE_NAME: (AE_NAME, "mnist-ae-2d"),
               FASHION_VAE_NAME: (FASHION_VAE_NAME, "fashion-vae-2d"),
