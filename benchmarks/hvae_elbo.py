@@ -1,7 +1,7 @@
 """A two-layer ladder VAE (z₂ → z₁ → x) against a one-layer VAE of the same size, on MNIST.
 
     .venv/bin/python benchmarks/hvae_elbo.py [--epochs 5] [--latent 16] [--top-dim 16]
-        [--iw-k 100] [--iw-images 1000] [--kl-warmup 0]
+        [--iw-k 100] [--iw-images 1000] [--kl-warmup STEPS] [--only vae|hvae]
 
 Both models have the app's conv encoder and decoder (hidden 256) and z₁ of --latent (16)
 dimensions; the hierarchical one (AEConfig(kind="hvae"), models/autoencoder/hierarchy.py)
@@ -15,7 +15,9 @@ Figures on the 10,000 test digits (grey, the same BCE as training): the test −
 (models.autoencoder.training.evaluate at β = 1: recon + KL, one z per image, fixed seed), its
 recon and KL terms (for the ladder, KL(q(z₂|x) ‖ p(z₂)) + KL(q(z₁|x,z₂) ‖ p(z₁|z₂)), each shown),
 the active units of z₁ (and z₂) (Var_x E[z|x] > 0.01), the parameter count and the training wall
-time. Also the importance-weighted bound −log (1/k) Σ p(x, z)/q(z|x) with k = --iw-k on the first
+time. --kl-warmup ramps β from 0 to 1 over that many steps (Sønderby et al. trained their
+ladder with such a warm-up; the app's default is none); --only trains one of the two. Also
+the importance-weighted bound −log (1/k) Σ p(x, z)/q(z|x) with k = --iw-k on the first
 --iw-images test digits (Burda et al. 2016; for the ladder z = (z₁, z₂), q(z|x) = q(z₂|x)
 q(z₁|x, z₂), p(x, z) = p(x|z₁) p(z₁|z₂) p(z₂)); on grey images it is the same cross-entropy
 objective tightened, not a likelihood (a likelihood needs binary pixels; see likelihood_nll.py).
@@ -38,8 +40,8 @@ def extra(p) -> None:
     p.add_argument("--train", type=int, default=60000, help="training digits (default all)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--kl-warmup", type=int, default=0,
-                   help="steps over which β grows from 0 to 1, for both models (default 0: "
-                        "none; the ladder VAE paper warms up)")
+                   help="KL warm-up steps for both models (default 0: none, the app's default)")
+    p.add_argument("--only", choices=("vae", "hvae"), help="train one of the two")
 
 
 def ladder_log_weights(module, x, k: int, generator):
@@ -103,6 +105,8 @@ def main() -> int:
     models = {"VAE (one layer)": AEConfig(kind="vae", arch="conv", latent_dim=args.latent),
               "ladder VAE (two layers)": AEConfig(kind="hvae", arch="conv", latent_dim=args.latent,
                                                   top_dim=args.top_dim)}
+    if args.only:
+        models = {k: v for k, v in models.items() if v.kind == args.only}
     rows = []
     for name, cfg in models.items():
         trainer = AutoencoderTrainer(cfg, TrainConfig(epochs=args.epochs, seed=args.seed,
@@ -131,9 +135,9 @@ def main() -> int:
         print(f"RESULT {name}: test −ELBO {test['loss']:.2f} nats (recon {test['recon']:.2f}, "
               f"KL {kl}), active {active}, −IW bound (k={args.iw_k}, {args.iw_images} digits) "
               f"{iw:.2f}, {params:,} parameters, {wall:.0f} s; {_common.load_line()}", flush=True)
-    warm = f", KL warm-up over {args.kl_warmup} steps" if args.kl_warmup else ""
     print(f"\n{args.epochs} epoch(s) of {len(ds.train):,} MNIST training digits each (batch 64, "
-          f"Adam 2e-3, β = 1{warm}); test: the 10,000 test digits, grey, BCE; {_common.load_line()}\n")
+          f"Adam 2e-3, β = 1, KL warm-up {args.kl_warmup} steps); test: the 10,000 test digits, "
+          f"grey, BCE; {_common.load_line()}\n")
     print(f"| model | test −ELBO (nats) | recon | KL | active units | −IW bound k={args.iw_k} "
           f"({args.iw_images:,} digits) | parameters | train wall |")
     print("|---|---:|---:|---|---|---:|---:|---:|")
