@@ -114,7 +114,9 @@ def test_train_honours_model_options(small_folder, tmp_path):
             "--batch-size", "200", "--beta", "0.5", "--seed", "3"]
     assert main(args) == 0
     meta = json.loads((out / "config.json").read_text())
-    assert meta["config"] == {"kind": "ae", "arch": "mlp", "latent_dim": 3, "hidden": 400}
+    assert {k: meta["config"][k] for k in ("kind", "arch", "latent_dim", "hidden")} == \
+        {"kind": "ae", "arch": "mlp", "latent_dim": 3, "hidden": 400}
+    assert meta["config"]["prior"] == "gaussian" and meta["config"]["decoder"] == "plain"
     assert meta["training"]["batch_size"] == 200 and meta["training"]["seed"] == 3
     assert meta["training"]["beta"] == 0.5
     assert meta["steps"] == 3  # ceil(480 / 200)

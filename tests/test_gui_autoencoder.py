@@ -26,13 +26,17 @@ VAE_NAME = "VAE · pretrained (MNIST, 2-D)"
 AE_NAME = "AE · pretrained (MNIST, 2-D)"
 FASHION_VAE_NAME = "VAE · pretrained (Fashion-MNIST, 2-D)"
 FASHION_AE_NAME = "AE · pretrained (Fashion-MNIST, 2-D)"
-# the shipped list: the AAE and WAE (issue 15) show as "not available" until their checkpoints ship
-BASE_NAMES = [VAE_NAME, AE_NAME, FASHION_VAE_NAME, FASHION_AE_NAME,
-              "AAE · pretrained (Fashion-MNIST, 2-D)", "WAE · pretrained (Fashion-MNIST, 2-D)"]
+# the shipped list, with issue 15's AAE, WAE and PixelCNN-decoder VAEs (a missing folder
+# shows as "not available")
+SHIPPED = {VAE_NAME: "mnist-vae-2d", AE_NAME: "mnist-ae-2d", FASHION_VAE_NAME: "fashion-vae-2d",
+           FASHION_AE_NAME: "fashion-ae-2d",
+           "AAE · pretrained (Fashion-MNIST, 2-D)": "fashion-aae-2d",
+           "WAE · pretrained (Fashion-MNIST, 2-D)": "fashion-wae-2d",
+           "VAE + PixelCNN decoder · pretrained (MNIST, no remedy)": "mnist-pixelvae",
+           "VAE + PixelCNN decoder · pretrained (MNIST, free bits)": "mnist-pixelvae-freebits"}
+BASE_NAMES = list(SHIPPED)
 PRETRAINED_NAMES = [n + ("" if (ROOT / "checkpoints" / folder).is_dir() else " (not available)")
-                    for n, folder in zip(BASE_NAMES, ("mnist-vae-2d", "mnist-ae-2d",
-                                                      "fashion-vae-2d", "fashion-ae-2d",
-                                                      "fashion-aae-2d", "fashion-wae-2d"))]
+                    for n, folder in SHIPPED.items()]
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
