@@ -141,6 +141,17 @@ def mnist():
 
 
 @pytest.fixture(scope="session")
+def small_folder(tmp_path_factory, mnist):
+    """The first 600 training images of the shared MNIST as an IDX folder (480 train, 120 held
+    out): what the panels' Train tests point a dataset box at. Read only."""
+    import numpy as np
+    from gui_helpers import SMALL_FOLDER_IMAGES, write_idx_folder
+    return write_idx_folder(tmp_path_factory.mktemp("small-mnist"),
+                            mnist.train.images[:SMALL_FOLDER_IMAGES],
+                            mnist.train.labels[:SMALL_FOLDER_IMAGES].astype(np.uint8))
+
+
+@pytest.fixture(scope="session")
 def full_mnist(mnist):
     """The full 10,000-digit set (8,000 train, 2,000 held out), or a skip (a failure under CI)."""
     needs_full_mnist()

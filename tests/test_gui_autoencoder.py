@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 from PySide6.QtWidgets import QPushButton
 
-from gui_helpers import SMALL_FOLDER_IMAGES, drag_move, view_to_viewport, viewport_to_view, write_idx_folder
+from gui_helpers import drag_move, view_to_viewport, viewport_to_view
 
 pytestmark = pytest.mark.gui
 
@@ -42,14 +42,6 @@ FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 
 
 # --------------------------------------------------------------------------- fixtures
-
-@pytest.fixture(scope="module")
-def small_folder(tmp_path_factory, mnist):
-    """The first 600 training images of the shared MNIST as an IDX folder (480 train, 120 held out)."""
-    folder = tmp_path_factory.mktemp("small-mnist")
-    return write_idx_folder(folder, mnist.train.images[:SMALL_FOLDER_IMAGES],
-                            mnist.train.labels[:SMALL_FOLDER_IMAGES].astype(np.uint8))
-
 
 @pytest.fixture
 def make_window(qtbot, messages):

@@ -11,17 +11,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from gui_helpers import SMALL_FOLDER_IMAGES, write_idx_folder
 
 pytestmark = pytest.mark.gui
 LEFT = Qt.MouseButton.LeftButton
-
-
-@pytest.fixture(scope="module")
-def small_folder(tmp_path_factory, mnist):
-    folder = tmp_path_factory.mktemp("small-mnist")
-    return write_idx_folder(folder, mnist.train.images[:SMALL_FOLDER_IMAGES],
-                            mnist.train.labels[:SMALL_FOLDER_IMAGES].astype(np.uint8))
 
 
 @pytest.fixture

@@ -302,14 +302,6 @@ def test_levels_tab_only_for_the_hierarchical_vae(qtbot, panel):
     assert tool.mosaic().shape == (3 * 28 + 4, 6 * 28 + 10)
 
 
-@pytest.fixture(scope="module")
-def small_folder(tmp_path_factory, mnist):
-    from gui_helpers import SMALL_FOLDER_IMAGES, write_idx_folder
-    folder = tmp_path_factory.mktemp("small-mnist-views")
-    return write_idx_folder(folder, mnist.train.images[:SMALL_FOLDER_IMAGES],
-                            mnist.train.labels[:SMALL_FOLDER_IMAGES].astype(np.uint8))
-
-
 def test_a_training_run_feeds_the_views_live(qtbot, panel, small_folder, monkeypatch):
     """While a VAE trains: its snapshots' σ reach the plot's space, the Collapse bars follow
     the job's CodeStats, and the prior cloud is there from the first codes on."""

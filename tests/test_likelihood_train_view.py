@@ -9,16 +9,9 @@ import json
 import numpy as np
 import pytest
 
-from gui_helpers import SMALL_FOLDER_IMAGES, write_idx_folder
+from gui_helpers import SMALL_FOLDER_IMAGES
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture(scope="module")
-def small_folder(tmp_path_factory, mnist):
-    folder = tmp_path_factory.mktemp("small-mnist")
-    return write_idx_folder(folder, mnist.train.images[:SMALL_FOLDER_IMAGES],
-                            mnist.train.labels[:SMALL_FOLDER_IMAGES].astype(np.uint8))
 
 
 @pytest.fixture
