@@ -89,7 +89,8 @@ class CollapseTool(_Tool):
         self.caption = QLabel(
             "<b>Collapse looks like</b>: KL bars at 0, no unit above the red line, and the "
             "bottom row (random z) identical to the middle one (difference ≈ 0): the decoder "
-            "models x without z. A healthy model's bottom row shows other images.")
+            "models x without z. A healthy model's bottom row shows other images. Read the KL "
+            "first: a unit can pass the variance test while carrying almost nothing.")
         self.caption.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_z)
