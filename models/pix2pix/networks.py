@@ -170,15 +170,27 @@ def batch_stats_at_inference(model: nn.Module, on: bool = True) -> Iterator[None
             m.track_running_stats = tracking
 
 
+NORMS = {"batch": nn.BatchNorm2d,
+         # CycleGAN's: per image statistics, learnt scale and shift
+         "instance": lambda c: nn.InstanceNorm2d(c, affine=True)}
+
+
 class PatchDiscriminator(nn.Sequential):
-    def __init__(self, in_channels: int = 6, patch: int = 70, width: int = 64):
+    """pix2pix's PatchGAN (batch norm, A and B stacked: 6 channels in) and, with
+    norm="instance" and 3 channels, CycleGAN's."""
+
+    def __init__(self, in_channels: int = 6, patch: int = 70, width: int = 64,
+                 norm: str = "batch"):
         if patch not in PATCHES:
             raise ValueError(f"patch must be one of {', '.join(map(str, PATCHES))}, not {patch}")
+        if norm not in NORMS:
+            raise ValueError(f"norm must be one of {', '.join(NORMS)}, not {norm!r}")
         layers: list[nn.Module]
         n = PATCHES[patch]
+        Norm = NORMS[norm]
         if n == 0:
             layers = [nn.Conv2d(in_channels, width, 1), nn.LeakyReLU(0.2, True),
-                      nn.Conv2d(width, 2 * width, 1, bias=False), nn.BatchNorm2d(2 * width),
+                      nn.Conv2d(width, 2 * width, 1, bias=False), Norm(2 * width),
                       nn.LeakyReLU(0.2, True), nn.Conv2d(2 * width, 1, 1)]
         else:
             layers = [nn.Conv2d(in_channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True)]
@@ -186,7 +198,7 @@ class PatchDiscriminator(nn.Sequential):
             for i in range(1, n + 1):
                 nxt = width * min(2 ** i, 8)
                 stride = 2 if i < n else 1
-                layers += [nn.Conv2d(ch, nxt, 4, stride, 1, bias=False), nn.BatchNorm2d(nxt),
+                layers += [nn.Conv2d(ch, nxt, 4, stride, 1, bias=False), Norm(nxt),
                            nn.LeakyReLU(0.2, True)]
                 ch = nxt
             layers.append(nn.Conv2d(ch, 1, 4, 1, 1))
@@ -223,8 +235,9 @@ def build_generator(name: str | UNetConfig = "unet_256", **overrides) -> UNetGen
     return UNetGenerator(UNetConfig(depth=GENERATORS[name], **overrides))
 
 
-def build_discriminator(patch: int = 70, in_channels: int = 6, width: int = 64) -> PatchDiscriminator:
-    return PatchDiscriminator(in_channels, patch, width)
+def build_discriminator(patch: int = 70, in_channels: int = 6, width: int = 64,
+                        norm: str = "batch") -> PatchDiscriminator:
+    return PatchDiscriminator(in_channels, patch, width, norm)
 
 
 def parameter_count(model: nn.Module) -> int:

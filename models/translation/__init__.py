@@ -1,3 +1,4 @@
 """Unpaired image-to-image translation and super-resolution (issue 16; in progress): the
-two-domain data made here (styles.py, unpaired.py, textured_digits.py) and the parts the
-models share (pool.py). No family.py yet: the family registers once its models exist."""
+two-domain data made here (styles.py, unpaired.py, textured_digits.py), CycleGAN's networks
+and objective (cyclegan.py) and its image history (pool.py). No trainer and no family.py yet:
+the family registers once it can train and ship."""
