@@ -1,4 +1,5 @@
 """Unpaired image-to-image translation and super-resolution (issue 16; in progress): the
-two-domain data made here (styles.py, unpaired.py, textured_digits.py), CycleGAN's networks
-and objective (cyclegan.py) and its image history (pool.py). No trainer and no family.py yet:
+two-domain data made here (styles.py, unpaired.py, textured_digits.py), CycleGAN's networks,
+objective (cyclegan.py), history pool (pool.py) and training job (cyclegan_training.py), and
+SRGAN's networks and objective (srgan.py). No UNIT, CLI, panel, checkpoints or family.py yet:
 the family registers once it can train and ship."""
