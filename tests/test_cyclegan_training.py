@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import models.translation.cyclegan_training as ct
+from job_events import run_all
 from models.events import Snapshot, Status, Step, TrainResult
 from models.trainer import TrainingDiverged
 from models.translation.cyclegan import CycleGANConfig
@@ -21,19 +22,10 @@ def tiny_trainer(**train) -> CycleGANTrainer:
     return CycleGANTrainer(TINY, CycleTrainConfig(**settings), device="cpu")
 
 
-def drive(gen):
-    events = []
-    while True:
-        try:
-            events.append(next(gen))
-        except StopIteration as stop:
-            return events, stop.value
-
-
 def test_the_job_yields_small_numpy_events_and_trains_every_network():
     trainer = tiny_trainer()
     before = {k: v.copy() for k, v in trainer.state_numpy().items()}
-    events, result = drive(trainer.run())
+    events, result = run_all(trainer.run())
     kinds = [type(e) for e in events]
     assert kinds[0] is Status and kinds.count(Step) == 3 and kinds.count(Snapshot) == 2
     assert isinstance(result, TrainResult) and result.steps == 3
@@ -103,7 +95,7 @@ def test_settings_are_checked(kwargs):
 
 def test_the_cycle_switch_removes_the_cycle_terms():
     trainer = tiny_trainer(cycle=0.0, steps=1)
-    events, _ = drive(trainer.run())
+    events, _ = run_all(trainer.run())
     step = next(e for e in events if isinstance(e, Step))
     assert "cycle" not in step.losses and "identity" not in step.losses
     assert step.losses["loss"] == pytest.approx(step.losses["gan"])

@@ -13,25 +13,17 @@ Parameters: W and V (nH each), b (n) and c (H): 2nH + n + H.
 """
 from __future__ import annotations
 
-import operator
 from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
 
+from ..checks import whole
+
 DEFAULT_HIDDEN = 500      # the paper's
 
 
-def _int(name: str, value, low: int, high: int) -> int:
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be an integer, not {value!r}")
-    try:
-        value = operator.index(value)
-    except TypeError:
-        raise ValueError(f"{name} must be an integer, not {value!r}") from None
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be in {low}..{high}, not {value}")
-    return value
+_int = whole          # pixelcnn.py and realnvp.py import it from here
 
 
 @dataclass(frozen=True)

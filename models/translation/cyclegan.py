@@ -18,13 +18,13 @@ Images are N×3×H×W in [−1, 1]. Issue 16 groundwork: no trainer yet.
 """
 from __future__ import annotations
 
-import operator
 from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..checks import whole
 from ..pix2pix.networks import PATCHES, PatchDiscriminator, patch_fits
 
 
@@ -39,16 +39,7 @@ class CycleGANConfig:
     def __post_init__(self):
         for name, low, high in (("size", 16, 512), ("width", 4, 256), ("blocks", 0, 32),
                                 ("critic_width", 4, 256)):
-            value = getattr(self, name)
-            if isinstance(value, bool):
-                raise ValueError(f"{name} must be a whole number, not {value!r}")
-            try:
-                value = operator.index(value)
-            except TypeError:
-                raise ValueError(f"{name} must be a whole number, not {value!r}") from None
-            if not low <= value <= high:
-                raise ValueError(f"{name} must be in {low}..{high}, not {value}")
-            object.__setattr__(self, name, value)
+            object.__setattr__(self, name, whole(name, getattr(self, name), low, high))
         if self.size % 4:
             raise ValueError(f"size must be a multiple of 4 (two downsamplings), not {self.size}")
         if self.patch not in PATCHES or not patch_fits(self.patch, self.size):

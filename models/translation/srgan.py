@@ -19,12 +19,13 @@ Images are N×3×H×W in [−1, 1]; the output of a 4× model is 4H×4W.
 from __future__ import annotations
 
 import math
-import operator
 from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from ..checks import whole
 
 ADVERSARIAL_WEIGHT = 1e-3
 
@@ -39,16 +40,7 @@ class SRConfig:
     def __post_init__(self):
         for name, low, high in (("scale", 2, 8), ("channels", 4, 256), ("blocks", 0, 64),
                                 ("critic_width", 4, 256)):
-            value = getattr(self, name)
-            if isinstance(value, bool):
-                raise ValueError(f"{name} must be a whole number, not {value!r}")
-            try:
-                value = operator.index(value)
-            except TypeError:
-                raise ValueError(f"{name} must be a whole number, not {value!r}") from None
-            if not low <= value <= high:
-                raise ValueError(f"{name} must be in {low}..{high}, not {value}")
-            object.__setattr__(self, name, value)
+            object.__setattr__(self, name, whole(name, getattr(self, name), low, high))
         if self.scale & (self.scale - 1):
             raise ValueError(f"scale must be 2, 4 or 8, not {self.scale}")
 

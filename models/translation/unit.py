@@ -16,12 +16,13 @@ Issue 16 groundwork: no trainer yet.
 """
 from __future__ import annotations
 
-import operator
 from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from ..checks import whole
 
 
 @dataclass(frozen=True)
@@ -34,16 +35,7 @@ class UNITConfig:
     def __post_init__(self):
         for name, low, high in (("channels_a", 1, 4), ("channels_b", 1, 4), ("width", 4, 256),
                                 ("latent", 2, 512)):
-            value = getattr(self, name)
-            if isinstance(value, bool):
-                raise ValueError(f"{name} must be a whole number, not {value!r}")
-            try:
-                value = operator.index(value)
-            except TypeError:
-                raise ValueError(f"{name} must be a whole number, not {value!r}") from None
-            if not low <= value <= high:
-                raise ValueError(f"{name} must be in {low}..{high}, not {value}")
-            object.__setattr__(self, name, value)
+            object.__setattr__(self, name, whole(name, getattr(self, name), low, high))
 
     def to_dict(self) -> dict:
         return asdict(self)
