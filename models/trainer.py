@@ -26,6 +26,33 @@ class TrainingDiverged(Exception):
     """A loss became NaN or infinite. The model keeps the weights from before that step."""
 
 
+class whole_step:
+    """`with whole_step(*modules): ...` around one training step: if the step raises
+    TrainingDiverged, every parameter and buffer of the modules is put back as it was when the
+    step began. A step that updates one network before the next one's loss is checked (a
+    GAN's D, then G), and any forward pass in training mode (batch norm's running statistics
+    move before a loss is known), would otherwise leave a half-taken step behind. The copy
+    costs one memcpy of the weights per step; the optimisers' moments are not put back (a
+    stopped run is not resumed from a divergence)."""
+
+    def __init__(self, *modules: torch.nn.Module):
+        self.modules = modules
+
+    def __enter__(self):
+        self.kept = [[t.detach().clone() for t in (*m.parameters(), *m.buffers())]
+                     for m in self.modules]
+        return self
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if kind is not None and issubclass(kind, TrainingDiverged):
+            with torch.no_grad():
+                for m, kept in zip(self.modules, self.kept):
+                    for t, old in zip((*m.parameters(), *m.buffers()), kept):
+                        t.copy_(old)
+        self.kept = None
+        return False
+
+
 def state_to_numpy(model: torch.nn.Module) -> dict[str, np.ndarray]:
     return {k: v.detach().to("cpu", copy=True).numpy() for k, v in model.state_dict().items()}
 

@@ -261,9 +261,18 @@ def test_a_nan_discriminator_stops_training_with_a_message(small_mnist):
 
 
 def test_a_nan_generator_loss_stops_training_with_a_message(small_mnist, monkeypatch):
+    """G's loss is checked after D's update of the same step: that update (and batch norm's
+    running statistics in both networks) is undone, so every weight and buffer is exactly as
+    before the step (models.trainer.whole_step)."""
     monkeypatch.setattr(training, "g_loss", lambda logits, loss: logits.mean() * float("inf") * 0)
+    trainer = GANTrainer(TINY, train_config(), small_mnist, "cpu")
+    before = {name: {k: v.clone() for k, v in net.state_dict().items()}
+              for name, net in (("G", trainer.G), ("D", trainer.D))}
     with pytest.raises(TrainingDiverged, match="G's loss became nan"):
-        run(GANTrainer(TINY, train_config(), small_mnist, "cpu"))
+        run(trainer)
+    for name, net in (("G", trainer.G), ("D", trainer.D)):
+        for k, v in net.state_dict().items():
+            assert torch.equal(v, before[name][k]), f"{name}.{k} changed"
 
 
 # --- reproducibility and the conditional model --------------------------------------------------

@@ -185,3 +185,30 @@ def test_a_trainer_that_is_no_checkpoint_family_says_so(runs):
     trainer, _, _ = runs["toy-diffusion"]
     with pytest.raises(NotImplementedError):
         trainer.checkpoint()
+
+
+def test_whole_step_puts_back_parameters_and_buffers_only_when_a_step_diverges():
+    import torch
+    from torch import nn
+
+    from models.trainer import TrainingDiverged, whole_step
+
+    net = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    with pytest.raises(TrainingDiverged):
+        with whole_step(net):
+            net(torch.randn(8, 3))                    # moves the running statistics
+            with torch.no_grad():
+                net[0].weight.add_(1.0)               # and a weight, as a first phase would
+            raise TrainingDiverged("a later phase's loss was NaN")
+    assert all(torch.equal(v, before[k]) for k, v in net.state_dict().items())
+    with whole_step(net):                             # a step that succeeds keeps its changes
+        with torch.no_grad():
+            net[0].weight.add_(1.0)
+    assert not torch.equal(net[0].weight, before["0.weight"])
+    with pytest.raises(ValueError):                   # other errors are not divergence
+        with whole_step(net):
+            with torch.no_grad():
+                net[0].bias.add_(1.0)
+            raise ValueError("not a divergence")
+    assert not torch.equal(net[0].bias, before["0.bias"])

@@ -21,7 +21,7 @@ from ..events import (CodeStats, DatasetReady, EpochEnd, LatentCodes, Preview, S
 from ..distributed import check_batch, check_step, epoch_indices, wrap
 from ..train_state import Parts, position
 from ..trainer import (ImageTrainer, TrainingDiverged,  # noqa: F401 (re-exported)
-                       check_run_settings, state_to_numpy)
+                       check_run_settings, state_to_numpy, whole_step)
 from .nets import AEConfig, build_model, loss_terms
 from .objectives import critic_loss, fool_loss
 from .stats import code_stats
@@ -272,50 +272,50 @@ class AutoencoderTrainer(ImageTrainer):
         generator; two for the WAE-GAN). Every loss is checked before the weights it would
         change; a multi-phase step that fails part-way puts back the weights it started
         from, so the model always holds those of the last whole step."""
-        cfg, step = self.config, self.steps_done + 1
-        kind = self.model_config.kind
+        step, kind = self.steps_done + 1, self.model_config.kind
         message = (f"The loss became {{}} at step {step} (epoch {epoch}). Training stopped; the "
                    f"model keeps the weights of step {self.steps_done}. Try a smaller learning "
                    "rate" + (" or a smaller λ." if kind == "wae" else "."))
-        backup = ({k: v.detach().clone() for k, v in self.model.state_dict().items()}
-                  if self.critic_optimizer is not None else None)
-        try:
-            terms = loss_terms(model, batch, cfg.beta_at(step), noise, labels=labels,
-                               prior_generator=prior_noise, **cfg.options())
-            losses = {k: float(v.detach()) for k, v in terms.items()}
-            # every rank learns of a NaN (or a stop) on any rank before a weight changes
-            check_step(self.dist, losses.values(), message.format(losses["loss"]), step)
-            self.optimizer.zero_grad(set_to_none=True)
-            terms["loss"].backward()
-            self.optimizer.step()
-            if self.critic_optimizer is None:
-                return losses
-            inner = self.model
-            d_loss = critic_loss(inner, batch, noise, prior_noise, labels)
-            losses["d_loss"] = float(d_loss.detach())
-            check_step(self.dist, [losses["d_loss"]], message.format(losses["d_loss"]), step,
-                       can_stop=False)
-            self.critic_optimizer.zero_grad(set_to_none=True)
-            d_loss.backward()
-            self.critic_optimizer.step()
-            if kind == "aae":      # the third phase: the encoder learns to fool the critic
-                g_loss = fool_loss(inner, batch, noise, labels)
-                losses["g_loss"] = float(g_loss.detach())
-                check_step(self.dist, [losses["g_loss"]], message.format(losses["g_loss"]),
-                           step, can_stop=False)
-                self.optimizer.zero_grad(set_to_none=True)
-                g_loss.backward()
-                self.optimizer.step()
-            if not all(bool(torch.isfinite(p).all()) for p in inner.parameters()):
-                raise TrainingDiverged(
-                    f"A weight became NaN or infinite at step {step} (epoch {epoch}). Training "
-                    f"stopped; the model keeps the weights of step {self.steps_done}. Try a "
-                    "smaller learning rate.")
+        if self.critic_optimizer is None:       # one phase, checked before it changes a weight
+            return self._phases(model, batch, labels, noise, prior_noise, step, epoch, message)
+        with whole_step(self.model):           # a failed phase undoes the earlier ones
+            return self._phases(model, batch, labels, noise, prior_noise, step, epoch, message)
+
+    def _phases(self, model, batch, labels, noise, prior_noise, step: int, epoch: int,
+                message: str) -> dict:
+        cfg, kind = self.config, self.model_config.kind
+        terms = loss_terms(model, batch, cfg.beta_at(step), noise, labels=labels,
+                           prior_generator=prior_noise, **cfg.options())
+        losses = {k: float(v.detach()) for k, v in terms.items()}
+        # every rank learns of a NaN (or a stop) on any rank before a weight changes
+        check_step(self.dist, losses.values(), message.format(losses["loss"]), step)
+        self.optimizer.zero_grad(set_to_none=True)
+        terms["loss"].backward()
+        self.optimizer.step()
+        if self.critic_optimizer is None:
             return losses
-        except TrainingDiverged:
-            if backup is not None:
-                self.model.load_state_dict(backup)
-            raise
+        inner = self.model
+        d_loss = critic_loss(inner, batch, noise, prior_noise, labels)
+        losses["d_loss"] = float(d_loss.detach())
+        check_step(self.dist, [losses["d_loss"]], message.format(losses["d_loss"]), step,
+                   can_stop=False)
+        self.critic_optimizer.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.critic_optimizer.step()
+        if kind == "aae":      # the third phase: the encoder learns to fool the critic
+            g_loss = fool_loss(inner, batch, noise, labels)
+            losses["g_loss"] = float(g_loss.detach())
+            check_step(self.dist, [losses["g_loss"]], message.format(losses["g_loss"]),
+                       step, can_stop=False)
+            self.optimizer.zero_grad(set_to_none=True)
+            g_loss.backward()
+            self.optimizer.step()
+        if not all(bool(torch.isfinite(p).all()) for p in inner.parameters()):
+            raise TrainingDiverged(
+                f"A weight became NaN or infinite at step {step} (epoch {epoch}). Training "
+                f"stopped; the model keeps the weights of step {self.steps_done}. Try a "
+                "smaller learning rate.")
+        return losses
 
     @torch.no_grad()
     def _preview(self, x: torch.Tensor) -> Preview:

@@ -20,7 +20,7 @@ from ..distributed import check_batch, check_step, epoch_indices, sync_batch_nor
 from ..events import EpochEnd, Snapshot, Step, TrainResult
 from ..live import LiveBudget
 from ..train_state import Parts, position
-from ..trainer import ImageTrainer, load_training_data, state_to_numpy, to_unit
+from ..trainer import ImageTrainer, load_training_data, state_to_numpy, to_unit, whole_step
 from .diagnostics import (
     Monitor,
     class_histogram,
@@ -241,7 +241,8 @@ class GANTrainer(ImageTrainer):
             for b in range(first_b if epoch == first_epoch else 0, steps_per_epoch):
                 t0 = time.perf_counter()
                 chunk = perm[bounds[b][0]:bounds[b][1]]
-                values = self._step(train_x, train_y, chunk, rng, nets)
+                with whole_step(self.G, self.D):     # a NaN in G's turn undoes D's too
+                    values = self._step(train_x, train_y, chunk, rng, nets)
                 self.steps_done += 1
                 seen += len(chunk) * d.world_size
                 sums["D"] += values["D"]

@@ -18,7 +18,7 @@ from ..distributed import check_batch, check_step, epoch_indices, sync_batch_nor
 from ..events import EpochEnd, Snapshot, Status, Step, TrainResult
 from ..live import LiveBudget
 from ..train_state import Parts, position
-from ..trainer import Trainer, state_to_numpy
+from ..trainer import Trainer, state_to_numpy, whole_step
 from .api import INPUTS, Pix2PixConfig, decode_rgb, encode_inputs, encode_rgb  # noqa: F401 (re-exported)
 from .landscapes import LandscapeDataset, colourise
 from .networks import PATCHES, UNetGenerator, build_discriminator, keep_dropout_on, patch_fits
@@ -189,7 +189,8 @@ class Pix2PixTrainer(Trainer):
                 idx = perm[s * per_rank:(s + 1) * per_rank]
                 a = encode_inputs(a_all[idx], mc).to(dev)
                 b = encode_rgb(b_all[idx]).to(dev)
-                values = self._step(a, b, nets)
+                with whole_step(self.G, self.D):     # a NaN in G's turn undoes D's too
+                    values = self._step(a, b, nets)
                 self.steps_done += 1
                 seen += len(idx) * d.world_size
                 counted += 1

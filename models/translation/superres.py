@@ -26,7 +26,7 @@ from torch import nn
 from ..distributed import SINGLE, check_step
 from ..events import Snapshot, Status, Step, TrainResult
 from ..pix2pix.landscapes import landscape_pair
-from ..trainer import Trainer, TrainingDiverged, state_to_numpy
+from ..trainer import Trainer, state_to_numpy, whole_step
 from .cyclegan_training import to_numpy, to_tensor
 from .srgan import ADVERSARIAL_WEIGHT, SRConfig, SRDiscriminator, SRResNet, perceptual_terms
 
@@ -139,36 +139,10 @@ class SRTrainer(Trainer):
             t0 = time.perf_counter()
             step = self.steps_done + 1
             idx = torch.randint(len(hr_t), (cfg.batch_size,), generator=g).to(dev)
-            low, truth = lr_t[idx], hr_t[idx]
-            # the forward pass moves batch norm's running statistics: keep them, so that a
-            # step that fails its check leaves the model exactly as the last one did
-            kept = [b.clone() for b in self.model.buffers()]
-            sr = self.model(low)
-            logits = self.critic(sr) if self.critic is not None else None
-            terms = perceptual_terms(sr, truth, logits, self.features, cfg.adversarial)
-            losses = {k: float(v.detach()) for k, v in terms.items()}
-            try:
-                check_step(self.dist, losses.values(),
-                           f"The loss became {losses['loss']} at step {step}. Training stopped; "
-                           f"the model keeps the weights of step {self.steps_done}.", step)
-            except TrainingDiverged:
-                with torch.no_grad():
-                    for b, old in zip(self.model.buffers(), kept):
-                        b.copy_(old)
-                raise
-            self.opt.zero_grad(set_to_none=True)
-            terms["loss"].backward()
-            self.opt.step()
-            if self.critic is not None:
-                d_loss = (F.softplus(-self.critic(truth)).mean()
-                          + F.softplus(self.critic(sr.detach())).mean())
-                losses["d_loss"] = float(d_loss.detach())
-                check_step(self.dist, [losses["d_loss"]], f"The discriminator's loss became "
-                           f"{losses['d_loss']} at step {step}. Training stopped.", step,
-                           can_stop=False)
-                self.opt_critic.zero_grad(set_to_none=True)
-                d_loss.backward()
-                self.opt_critic.step()
+            # batch norm's running statistics move in the forward pass, before the loss is
+            # checked: whole_step puts them (and the critic) back if the step fails
+            with whole_step(*[m for m in (self.model, self.critic) if m is not None]):
+                losses = self._step(lr_t[idx], hr_t[idx], step)
             self.steps_done = step
             busy += time.perf_counter() - t0
             yield Step(step, cfg.steps, 1, 1, losses, busy, step * cfg.batch_size / max(busy, 1e-9))
@@ -177,6 +151,30 @@ class SRTrainer(Trainer):
                 yield self._preview(view_lr, view_hr)
         yield Snapshot(self.steps_done, self.state_numpy())
         return TrainResult(self.steps_done, 1.0)
+
+    def _step(self, low: torch.Tensor, truth: torch.Tensor, step: int) -> dict[str, float]:
+        cfg = self.config
+        sr = self.model(low)
+        logits = self.critic(sr) if self.critic is not None else None
+        terms = perceptual_terms(sr, truth, logits, self.features, cfg.adversarial)
+        losses = {k: float(v.detach()) for k, v in terms.items()}
+        check_step(self.dist, losses.values(),
+                   f"The loss became {losses['loss']} at step {step}. Training stopped; the "
+                   f"model keeps the weights of step {self.steps_done}.", step)
+        self.opt.zero_grad(set_to_none=True)
+        terms["loss"].backward()
+        self.opt.step()
+        if self.critic is not None:
+            d_loss = (F.softplus(-self.critic(truth)).mean()
+                      + F.softplus(self.critic(sr.detach())).mean())
+            losses["d_loss"] = float(d_loss.detach())
+            check_step(self.dist, [losses["d_loss"]], f"The discriminator's loss became "
+                       f"{losses['d_loss']} at step {step}. Training stopped; the model keeps "
+                       f"the weights of step {self.steps_done}.", step, can_stop=False)
+            self.opt_critic.zero_grad(set_to_none=True)
+            d_loss.backward()
+            self.opt_critic.step()
+        return losses
 
     @torch.no_grad()
     def _preview(self, low: torch.Tensor, truth: torch.Tensor) -> SRPreview:
