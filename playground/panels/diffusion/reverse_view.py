@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFileDialog, QMessageBox,
+from PySide6.QtWidgets import (QMessageBox,
                                QScrollArea, QSplitter, QTabWidget, QVBoxLayout,
                                QWidget)
 
@@ -19,6 +19,7 @@ from models.imaging import save_png
 
 from ... import keys
 from ... import settings as app_settings
+from ...widgets import ask_save_path
 from ...worker import JobRunner
 from .chain_view import ChainView
 from .compare_view import CompareView
@@ -223,13 +224,7 @@ class ReverseView(ModelSourceMixin, LiveTrainingMixin, QWidget):
 
     # ------------------------------------------------------------------ export
     def _ask_path(self, title: str, name: str, filt: str) -> str | None:
-        start = Path(EXPORT_DIR.get() or Path.home())
-        path, _ = QFileDialog.getSaveFileName(self, title, str(start / name), filt)
-        if not path:
-            return None
-        EXPORT_DIR.set(str(Path(path).parent))
-        suffix = Path(name).suffix
-        return path if path.lower().endswith(suffix) else path + suffix
+        return ask_save_path(self, EXPORT_DIR, title, name, filt)
 
     def export_gif(self, path: str | None = None, fps: float | None = None) -> bool:
         """Write the recorded chain (x_t | x̂_0 per frame) as a GIF, as a job."""
