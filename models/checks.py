@@ -16,3 +16,12 @@ def whole(name: str, value, low: int, high: int) -> int:
     if not low <= value <= high:
         raise ValueError(f"{name} must be in {low}..{high}, not {value}")
     return value
+
+
+def from_fields(cls, d):
+    """A frozen config dataclass from a checkpoint's JSON object: its known fields, each then
+    checked by the class itself. Anything but an object is refused (a string would pass
+    `in` tests and quietly give the defaults)."""
+    if not isinstance(d, dict):
+        raise ValueError(f"a {cls.__name__} is a JSON object, not {type(d).__name__}")
+    return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})

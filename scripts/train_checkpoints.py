@@ -69,8 +69,10 @@ def recipes() -> list:
 
 def fill(arg: str, data: str) -> str:
     """A recipe's argument with {data} (the MNIST folder, mnist-full/) and {datasets} (the
-    folder holding it, for fashion-mnist/) filled in."""
-    return arg.replace("{datasets}", str(Path(data).parent)).replace("{data}", data)
+    folder holding it, for fashion-mnist/) and {checkpoints} (this repository's checkpoints/,
+    for a recipe that starts from another one: SRGAN from SRResNet) filled in."""
+    return arg.replace("{datasets}", str(Path(data).parent)).replace("{data}", data) \
+        .replace("{checkpoints}", str(ROOT / "checkpoints"))
 
 
 def rebuild(recipe, data: str) -> int:

@@ -7,7 +7,7 @@ import pytest
 import models.translation.cyclegan_training as ct
 from job_events import run_all
 from models.events import Snapshot, Status, Step, TrainResult
-from models.trainer import TrainingDiverged
+from models.trainer import TrainingDiverged, state_to_numpy
 from models.translation.cyclegan import CycleGANConfig
 from models.translation.cyclegan_training import (CycleGANTrainer, CycleTrainConfig,
                                                   TranslationPreview)
@@ -24,7 +24,7 @@ def tiny_trainer(**train) -> CycleGANTrainer:
 
 def test_the_job_yields_small_numpy_events_and_trains_every_network():
     trainer = tiny_trainer()
-    before = {k: v.copy() for k, v in trainer.state_numpy().items()}
+    before = {k: v.copy() for k, v in state_to_numpy(trainer.model).items()}
     events, result = run_all(trainer.run())
     kinds = [type(e) for e in events]
     assert kinds[0] is Status and kinds.count(Step) == 3 and kinds.count(Snapshot) == 2
@@ -38,7 +38,7 @@ def test_the_job_yields_small_numpy_events_and_trains_every_network():
         x = getattr(preview, name)
         assert isinstance(x, np.ndarray) and x.shape == (2, 32, 32, 3)
         assert 0 <= x.min() and x.max() <= 1
-    after = trainer.state_numpy()
+    after = state_to_numpy(trainer.model)
     for net in ("G.", "F.", "D_A.", "D_B."):
         assert any(not np.array_equal(before[k], after[k]) for k in before if k.startswith(net))
 
@@ -68,9 +68,9 @@ def test_a_nan_stops_before_any_weight_changes(monkeypatch):
     with pytest.raises(TrainingDiverged, match="step 2"):
         for event in gen:
             if isinstance(event, Step):
-                kept = {k: v.copy() for k, v in trainer.state_numpy().items()}
+                kept = {k: v.copy() for k, v in state_to_numpy(trainer.model).items()}
     assert trainer.steps_done == 1
-    now = trainer.state_numpy()
+    now = state_to_numpy(trainer.model)
     assert all(np.array_equal(kept[k], now[k]) for k in kept)
 
 

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..checks import whole
+from ..checks import from_fields, whole
 from ..pix2pix.networks import PATCHES, PatchDiscriminator, patch_fits
 
 
@@ -47,6 +47,10 @@ class CycleGANConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "CycleGANConfig":
+        return from_fields(cls, d)
 
 
 @dataclass(frozen=True)

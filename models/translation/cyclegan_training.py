@@ -1,5 +1,6 @@
-"""The CycleGAN training job on the unpaired landscapes (issue 16 groundwork; no CLI, panel or
-checkpoint family yet): a generator of small events, as every trainer in models/ is.
+"""The CycleGAN training job: a generator of small events, as every trainer in models/ is. The
+two domains come from a source in domains.py (the landscapes by default, the digits, or a
+user's folders A/ and B/), loaded on the job's thread.
 
 Each step draws a batch of A images and, independently, a batch of B images (no pairs exist),
 updates G and F together on generator_terms, then D_A and D_B on discriminator_terms with
@@ -21,8 +22,8 @@ from ..distributed import SINGLE, check_step
 from ..events import Snapshot, Status, Step, TrainResult
 from ..trainer import Trainer, state_to_numpy
 from .cyclegan import CycleGAN, CycleGANConfig, CycleWeights, discriminator_terms, generator_terms
+from .domains import LandscapeDomains, UnpairedData, grey_to_rgb
 from .pool import ImagePool
-from .unpaired import UnpairedLandscapes
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class CycleTrainConfig:
                 raise ValueError(f"{name} must be a whole number in {low}..{high}, not {value!r}")
         if not (math.isfinite(self.lr) and 0 < self.lr <= 1):
             raise ValueError(f"learning rate must be in (0, 1], not {self.lr}")
-        if not (math.isfinite(self.preview_every_s) and self.preview_every_s > 0):
+        if not self.preview_every_s > 0:            # inf: never (the command line)
             raise ValueError("preview_every_s must be a positive number of seconds")
         CycleWeights(self.cycle, self.identity)            # its own checks
 
@@ -73,7 +74,9 @@ class TranslationPreview:
 
 
 def to_tensor(images: np.ndarray, device) -> torch.Tensor:
-    """N×H×W×3 uint8 → N×3×H×W float in [−1, 1]."""
+    """N×H×W×C uint8 → N×C×H×W float in [−1, 1]."""
+    if not images.flags.writeable:          # a dataset's read-only view: torch wants its own
+        images = images.copy()
     return torch.from_numpy(images).to(device).permute(0, 3, 1, 2).float().div(127.5).sub(1)
 
 
@@ -86,8 +89,14 @@ class CycleGANTrainer(Trainer):
     dist = SINGLE
 
     def __init__(self, model_config: CycleGANConfig = CycleGANConfig(),
-                 train_config: CycleTrainConfig = CycleTrainConfig(), device="auto"):
+                 train_config: CycleTrainConfig = CycleTrainConfig(), device="auto",
+                 domains=None):
         super().__init__(model_config, train_config, None, device)
+        # the source of the two domains (domains.py); the landscapes unless told
+        self.domains = domains if domains is not None else LandscapeDomains(
+            train_config.train_images, model_config.size, train_config.seed,
+            train_config.preview_images)
+        self.data: UnpairedData | None = None
         torch.manual_seed(train_config.seed)
         self.model = CycleGAN(model_config).to(self.device)
         m, lr = self.model, train_config.lr
@@ -98,21 +107,23 @@ class CycleGANTrainer(Trainer):
         self.pools = ImagePool(train_config.pool), ImagePool(train_config.pool)
 
     def state_numpy(self) -> dict[str, np.ndarray]:
-        return state_to_numpy(self.model)
+        """The two generators only: what translates (the discriminators stay out of a
+        checkpoint, as in the paper's released models)."""
+        return {k: v for k, v in state_to_numpy(self.model).items() if k[:2] in ("G.", "F.")}
 
     def _render(self) -> Generator[object, None, tuple[torch.Tensor, torch.Tensor, tuple]]:
-        cfg, size = self.config, self.model_config.size
-        data = UnpairedLandscapes(cfg.train_images, size, cfg.seed)
-        a = np.empty((cfg.train_images, size, size, 3), np.uint8)
-        b = np.empty_like(a)
-        for i in range(cfg.train_images):
-            a[i], b[i] = data.unpaired(i)
-            if i % 50 == 0:
-                yield Status(f"Rendering the two domains… {i:,}/{cfg.train_images:,}",
-                             i / cfg.train_images)
-        held = [data.paired(i) for i in range(cfg.preview_images)]
-        return (to_tensor(a, self.device), to_tensor(b, self.device),
-                tuple(np.stack([h[k] for h in held]) for k in (0, 1)))
+        data = yield from self.domains.load()
+        size = self.model_config.size
+        rgb = [grey_to_rgb(x) if x.shape[-1] == 1 else x
+               for x in (data.train_a, data.train_b, data.held_a, data.held_b)]
+        if rgb[0].shape[1:3] != (size, size) or rgb[1].shape[1:3] != (size, size):
+            raise ValueError(f"the domains hold {rgb[0].shape[2]}×{rgb[0].shape[1]} images; this "
+                             f"model is built for {size}×{size}")
+        self.data = data
+        for note in data.notes:
+            yield Status(note)
+        return (to_tensor(rgb[0], self.device), to_tensor(rgb[1], self.device),
+                (rgb[2], rgb[3]))
 
     def run(self) -> Generator[object, None, TrainResult]:
         cfg, dev, m = self.config, self.device, self.model
@@ -169,6 +180,5 @@ class CycleGANTrainer(Trainer):
     def checkpoint_meta(self, result: TrainResult | None = None) -> dict:
         return {"family": self.family, "config": self.model_config.to_dict(),
                 "training": self.config.to_dict(),
-                "dataset": {"name": "landscapes-unpaired",
-                            "split": f"{self.config.train_images:,} per domain, unpaired"},
+                "dataset": self.data.record() if self.data is not None else {},
                 "steps": self.steps_done}

@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..checks import whole
+from ..checks import from_fields, whole
 
 ADVERSARIAL_WEIGHT = 1e-3
 
@@ -46,6 +46,10 @@ class SRConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SRConfig":
+        return from_fields(cls, d)
 
 
 class _Residual(nn.Module):

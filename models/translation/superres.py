@@ -74,7 +74,9 @@ class SRTrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise ValueError(f"{name} must be a whole number in {low}..{high}, not {value!r}")
-        for name in ("lr", "adversarial", "preview_every_s"):
+        if not self.preview_every_s > 0:            # inf: never (the command line)
+            raise ValueError("preview_every_s must be a positive number of seconds")
+        for name in ("lr", "adversarial"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be a finite number ≥ 0, not {value!r}")
@@ -102,8 +104,13 @@ class SRTrainer(Trainer):
 
     def __init__(self, model_config: SRConfig = SRConfig(),
                  train_config: SRTrainConfig = SRTrainConfig(), device="auto",
-                 features: nn.Module | None = None, initial: dict | None = None):
+                 features: nn.Module | None = None, initial: dict | None = None,
+                 feature_job=None, content: str = ""):
+        """features: a frozen network for the content loss, or feature_job: a callable whose
+        generator trains one on the job's thread and returns (network, its accuracy);
+        content: the words a checkpoint records for it."""
         super().__init__(model_config, train_config, None, device)
+        self.feature_job, self.content = feature_job, content
         if train_config.hr_size % model_config.scale:
             raise ValueError(f"{train_config.hr_size}-px photos do not shrink by "
                              f"{model_config.scale}×: pick a multiple of the scale")
@@ -117,6 +124,10 @@ class SRTrainer(Trainer):
             self.critic = SRDiscriminator(model_config.critic_width).to(self.device)
             self.opt_critic = torch.optim.Adam(self.critic.parameters(), train_config.lr,
                                                betas=(0.9, 0.999))
+        self.feature_accuracy = None
+        self._set_features(features)
+
+    def _set_features(self, features: nn.Module | None) -> None:
         self.features = features.to(self.device).eval() if features is not None else None
         if self.features is not None:
             for p in self.features.parameters():
@@ -127,6 +138,9 @@ class SRTrainer(Trainer):
 
     def run(self) -> Generator[object, None, TrainResult]:
         cfg, dev, scale = self.config, self.device, self.model_config.scale
+        if self.feature_job is not None and self.features is None:
+            features, self.feature_accuracy = yield from self.feature_job()
+            self._set_features(features)
         yield Status(f"Rendering {cfg.train_images:,} landscape photos…", 0.0)
         hr = landscape_photos(cfg.train_images, cfg.hr_size, cfg.seed)
         held = landscape_photos(cfg.held_out, cfg.hr_size, HELD_OUT_OFFSET + cfg.seed)
@@ -190,6 +204,10 @@ class SRTrainer(Trainer):
     def checkpoint_meta(self, result: TrainResult | None = None) -> dict:
         return {"family": self.family, "config": self.model_config.to_dict(),
                 "training": self.config.to_dict(),
+                "content": self.content or ("feature maps" if self.features is not None
+                                            else "pixels (MSE)"),
+                **({"feature_accuracy": round(self.feature_accuracy, 4)}
+                   if self.feature_accuracy is not None else {}),
                 "dataset": {"name": "landscapes", "split": f"{self.config.train_images:,} "
                             f"training photos at {self.config.hr_size} px"},
                 "steps": self.steps_done}

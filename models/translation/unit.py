@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..checks import whole
+from ..checks import from_fields, whole
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,10 @@ class UNITConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "UNITConfig":
+        return from_fields(cls, d)
 
 
 @dataclass(frozen=True)
