@@ -38,6 +38,9 @@ class Family:
     panel: str | None = None          # "module:Class" of its Qt panel (takes device=, data_dir=)
     rebuild: str | None = None        # "module:function" → list[Recipe] for its shipped checkpoints
     help: str = ""                    # one line: what the family is
+    # kinds of image its panel takes from other panels (playground/panels: hand-off), e.g.
+    # "photo/upscale"; a panel that sends one never names who receives it
+    receives: tuple[str, ...] = ()
 
     def __post_init__(self):
         # read-only, so a frozen Family stays what it declared

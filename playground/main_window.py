@@ -100,6 +100,8 @@ class MainWindow(QMainWindow):
         self.statusBar().repaint()                       # the build below blocks the loop
         panel = spec.build(self.device, self.data_dir)
         panel.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
+        if hasattr(panel, "sendImage"):                  # hand-off (playground/panels)
+            panel.sendImage.connect(self.deliver_image)
         self.panels[key] = panel
         i = self._index(key)
         placeholder, current = self.tabs.widget(i), self.tabs.currentIndex()
@@ -119,6 +121,17 @@ class MainWindow(QMainWindow):
         if specs is not None and name in specs:
             return self.panel(name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def deliver_image(self, kind: str, image, caption: str) -> bool:
+        """Show the panel that takes pictures of `kind` and give it the picture."""
+        targets = [spec.key for spec in self.specs.values() if kind in spec.receives]
+        if not targets:
+            self.statusBar().showMessage(f"No panel takes a picture to {kind.split('/')[-1]}.", 6000)
+            return False
+        panel = self.panel(targets[0])
+        self.tabs.setCurrentIndex(self._index(targets[0]))
+        panel.receive(kind, image, caption)
+        return True
 
     def current_panel(self) -> QWidget:
         return self.panel(list(self.specs)[self.tabs.currentIndex()])

@@ -28,7 +28,8 @@ def tiny_diffusion(tmp_path_factory):
 def test_every_family_has_a_tab(make_window):
     w = make_window()
     titles = [w.tabs.tabText(i) for i in range(w.tabs.count())]
-    assert titles == ["Autoencoders", "Diffusion", "GANs", "pix2pix", "Likelihood"]
+    assert titles == ["Autoencoders", "Diffusion", "GANs", "pix2pix", "Translation",
+                      "Likelihood"]
     views = w.diffusion.views
     assert [views.tabText(i) for i in range(views.count())] == [
         "Forward process", "Reverse process", "2-D particles"]
@@ -152,7 +153,7 @@ def test_only_the_shown_panel_is_built_at_start(make_window, qtbot):
     from PySide6.QtCore import Qt
     w = make_window()
     assert list(w.panels) == ["autoencoder"]
-    assert w.tabs.count() == 5                                # the tab bar is complete at once
+    assert w.tabs.count() == 6                                # the tab bar is complete at once
     assert w.tabs.widget(1).objectName() == "placeholder-diffusion"
     bar = w.tabs.tabBar()
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(2).center())
@@ -190,7 +191,8 @@ def test_the_main_window_names_no_family():
     from playground.panels import registry
     source = (Path(__file__).resolve().parents[1] / "playground" / "main_window.py").read_text()
     specs = registry()
-    assert [s.title for s in specs] == ["Autoencoders", "Diffusion", "GANs", "pix2pix", "Likelihood"]
+    assert [s.title for s in specs] == ["Autoencoders", "Diffusion", "GANs", "pix2pix", "Translation",
+                                         "Likelihood"]
     for spec in specs:
         for word in (spec.key, spec.title, *spec.families):
             assert f'"{word}"' not in source and f"'{word}'" not in source and f".{word}" not in source

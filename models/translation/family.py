@@ -8,6 +8,8 @@ FAMILY = Family(
                  "unit": "models.translation.api:UNITModel",
                  "superres": "models.translation.api:SRModel"},
     cli="models.translation.cli",
+    panel="playground.panels.translation.panel:TranslationPanel",
+    receives=("photo/translate", "photo/upscale"),
     rebuild=f"{__name__}:recipes",
     help="unpaired translation (CycleGAN, UNIT) and 4× super-resolution (SRGAN)")
 

@@ -23,6 +23,7 @@ class PanelSpec:
     factory: str                 # "module:Class"; the class takes (device=, data_dir=)
     families: tuple[str, ...]    # checkpoint families ("family" in config.json) it opens
     order: int                   # place in the tab bar, smallest first
+    receives: tuple[str, ...] = ()   # image kinds it takes from other panels (hand-off)
 
     def build(self, device: str, data_dir: str | None):
         module, name = self.factory.split(":")
@@ -34,4 +35,18 @@ def registry() -> list[PanelSpec]:
     from models.family import families
 
     return [PanelSpec(key=f.name, title=f.title, factory=f.panel, families=tuple(f.checkpoints),
-                      order=f.order) for f in families() if f.panel]
+                      order=f.order, receives=tuple(f.receives))
+            for f in families() if f.panel]
+
+
+# Hand-off: a panel passes a picture to whichever panel takes its kind, naming neither.
+# The sender has a `sendImage = Signal(str, object, str)` (kind, H×W×3 uint8 numpy, caption);
+# the main window finds the panel whose family `receives` that kind, shows it and calls its
+# `receive(kind, image, caption)`. Kinds so far:
+PHOTO_TRANSLATE = "photo/translate"     # an RGB picture to translate to another domain
+PHOTO_UPSCALE = "photo/upscale"         # an RGB picture to upscale
+
+
+def receivers(kind: str) -> list[PanelSpec]:
+    """The panels that take pictures of `kind` (a sender enables its button by this)."""
+    return [spec for spec in registry() if kind in spec.receives]

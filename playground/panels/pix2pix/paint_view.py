@@ -22,6 +22,7 @@ from models.pix2pix.landscapes import CLASSES, render_label_map, render_photo, v
 from ... import keys
 from ... import settings as app_settings
 from ...widgets import ImageView
+from .. import PHOTO_TRANSLATE, PHOTO_UPSCALE, receivers
 from .canvas import LabelCanvas
 from .paint_files import PaintFilesMixin
 from .paint_source import KEY, PaintSourceMixin
@@ -66,6 +67,7 @@ def resize_nearest(label_map: np.ndarray, size: int) -> np.ndarray:
 class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
     message = Signal(str)
     outputShown = Signal(int, float)      # request id, seconds from the request to the picture
+    sendImage = Signal(str, object, str)  # hand-off (playground/panels): kind, picture, caption
 
     def __init__(self, *, device: str = "auto", data_dir: str | None = None,
                  parent: QWidget | None = None):
@@ -157,6 +159,21 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
         self.export_btn = QPushButton("Export picture…")
         self.export_btn.setToolTip(keys.tip("Save the generated picture as PNG", keys.EXPORT))
         self.export_btn.clicked.connect(lambda: self.export_output())
+        # hand the generated picture on, to whichever panel translates or upscales pictures
+        self.send_buttons = {}
+        for kind, text, tip in (
+                (PHOTO_TRANSLATE, "Translate →",
+                 "Send the generated picture to the Translation panel: CycleGAN turns it into "
+                 "the other style and back"),
+                (PHOTO_UPSCALE, "Upscale 4× →",
+                 "Send the generated picture to Super-resolution: bicubic, SRResNet and SRGAN "
+                 "side by side (paint → pix2pix → SRGAN)")):
+            button = QPushButton(text)
+            takers = receivers(kind)
+            button.setToolTip(tip if takers else f"{tip}. No panel takes it in this build.")
+            button.setEnabled(bool(takers))
+            button.clicked.connect(lambda _=False, k=kind: self.send_output(k))
+            self.send_buttons[kind] = button
         self.random_btn = QPushButton("Random example")
         self.random_btn.setToolTip("Replace the map with a random landscape layout from the "
                                    f"dataset ({keys.RANDOM.native()}); undo brings yours back")
@@ -179,7 +196,7 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
             actions.addWidget(w)
         actions.addStretch(1)
         for w in (self.noise_box, self.new_noise_btn, self.batch_stats_box, self.reference_box,
-                  self.export_btn):
+                  self.export_btn, *self.send_buttons.values()):
             actions.addWidget(w)
         self.status = QLabel()
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -208,6 +225,15 @@ class PaintView(PaintSourceMixin, PaintFilesMixin, QWidget):
                                    (keys.SAVE_INPUT, self.save_map, "Save the label map")):
             keys.shortcut(action, self, lambda s=slot: s(), what,
                           Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    def send_output(self, kind: str) -> bool:
+        """Hand the generated picture to the panel that takes `kind` (hand-off)."""
+        if self.output_image is None:
+            self.message.emit("There is no generated picture to send yet: paint a map first.")
+            return False
+        self.sendImage.emit(kind, np.array(self.output_image, np.uint8, copy=True),
+                            f"pix2pix's picture of your map ({self.output_image.shape[1]} px)")
+        return True
 
     # ------------------------------------------------------------------ the map
     def _restore_map(self) -> None:

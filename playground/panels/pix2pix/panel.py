@@ -19,6 +19,7 @@ VIEW = app_settings.Setting("pix2pix/view", 0, app_settings.integer(0, 1))
 
 class Pix2PixPanel(QWidget):
     message = Signal(str)
+    sendImage = Signal(str, object, str)      # the Paint view's pictures, handed on
     title = "pix2pix"
     families = ("pix2pix",)
 
@@ -39,6 +40,7 @@ class Pix2PixPanel(QWidget):
             i = self.views.addTab(view, name)
             self.views.setTabToolTip(i, tip)
             view.message.connect(self.message)
+        self.paint.sendImage.connect(self.sendImage)
         self.train.modelTrained.connect(self._trained)
         self.train.runner.stateChanged.connect(self._train_state)
         self.views.setCurrentIndex(VIEW.get())

@@ -1,0 +1,58 @@
+"""Hand-off between panels: pix2pix's painted picture goes to whichever panel takes it
+(the Translation panel here), named by kind, never by panel."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6.QtCore import Qt  # noqa: E402
+
+from playground.panels import PHOTO_TRANSLATE, PHOTO_UPSCALE, receivers  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+
+def test_the_translation_family_takes_both_kinds():
+    assert [s.key for s in receivers(PHOTO_TRANSLATE)] == ["translation"]
+    assert [s.key for s in receivers(PHOTO_UPSCALE)] == ["translation"]
+    assert receivers("photo/nothing") == []
+
+
+@pytest.mark.parametrize("kind, view", [(PHOTO_TRANSLATE, "translate"),
+                                        (PHOTO_UPSCALE, "superres")])
+def test_a_painted_picture_reaches_the_view_that_takes_it(make_window, qtbot, monkeypatch,
+                                                           kind, view):
+    w = make_window()
+    w.tabs.setCurrentWidget(w.pix2pix)
+    paint = w.pix2pix.paint
+    got = []
+    target = getattr(w.translation, view)
+    monkeypatch.setattr(target, "receive", lambda image, caption: got.append((image, caption)))
+    picture = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    paint.output_image = picture
+    button = paint.send_buttons[kind]
+    assert button.isEnabled()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert w.tabs.currentWidget() is w.translation
+    assert w.translation.views.currentWidget() is target
+    assert len(got) == 1 and np.array_equal(got[0][0], picture)
+    assert got[0][0] is not picture                     # a copy: the painter keeps its own
+    assert "pix2pix" in got[0][1]
+
+
+def test_nothing_to_send_is_a_message_not_a_switch(make_window, qtbot):
+    w = make_window()
+    w.tabs.setCurrentWidget(w.pix2pix)
+    paint = w.pix2pix.paint
+    paint.output_image = None
+    with qtbot.waitSignal(paint.message) as blocker:
+        qtbot.mouseClick(paint.send_buttons[PHOTO_UPSCALE], Qt.MouseButton.LeftButton)
+    assert "no generated picture" in blocker.args[0]
+    assert w.tabs.currentWidget() is w.pix2pix
+
+
+def test_a_kind_no_panel_takes_is_said_in_the_status_bar(make_window):
+    w = make_window()
+    assert w.deliver_image("photo/paint", np.zeros((8, 8, 3), np.uint8), "x") is False
+    assert "No panel takes" in w.statusBar().currentMessage()
