@@ -155,7 +155,7 @@ def _srgan(args):
     if mode == "gan" and args.content == "features":
         # called on the job's thread, once the trainer (and its device) exists
         feature_job = lambda: landscape_features(args.hr_size, device=trainer.device)  # noqa: E731
-        content = DESCRIPTION.format(pairs=FEATURE_PAIRS, epochs=FEATURE_EPOCHS)
+        content = DESCRIPTION.format(pairs=FEATURE_PAIRS, epochs=FEATURE_EPOCHS, size=args.hr_size)
     trainer = SRTrainer(model_config, train_config, args.device, initial=initial,
                         feature_job=feature_job, content=content)
     name = "SRGAN" if mode == "gan" else "SRResNet"

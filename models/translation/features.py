@@ -10,9 +10,16 @@ pixels, which is what lets a content loss on them prefer a plausible texture ove
 average of all textures. Its limits: it has only seen this one world, and it is a few hundred
 thousand weights, not VGG's 20 million.
 
-    net = yield from landscape_features(size=128)    # a frozen nn.Module: image → features
+    net, accuracy = yield from landscape_features(size=128)   # a frozen module: image → features
+
+The paper rescales its VGG maps (by 1/12.75) "to obtain VGG losses of a scale comparable to the
+MSE loss", which is what makes 10⁻³ × adversarial the right weight beside them. The same is done
+here by measurement: the maps are multiplied by the factor that makes the feature MSE of bicubic
+upscales equal to their pixel MSE (`calibrate`, on photos no training uses).
 """
 from __future__ import annotations
+
+import math
 
 import torch
 from torch import nn
@@ -22,16 +29,18 @@ from ..events import Status, Step
 FEATURE_PAIRS = 1000
 FEATURE_EPOCHS = 3
 DESCRIPTION = ("the landscape segmenter's encoder (deepest maps, 64 channels at ¼ side), "
-               "trained here on {pairs:,} 128-px photos for {epochs} epochs")
+               "trained here on {pairs:,} {size}-px photos for {epochs} epochs, its maps scaled "
+               "so that bicubic upscales score the same feature MSE as pixel MSE")
 
 
 class SegmenterFeatures(nn.Module):
     """The segmenter's encoder up to its deepest level: N×3×H×W in [−1, 1] → N×4w×H/4×W/4.
     Frozen, in eval mode (batch norm uses its running statistics)."""
 
-    def __init__(self, net):
+    def __init__(self, net, scale: float = 1.0):
         super().__init__()
         self.stem, self.down1, self.down2 = net.stem, net.down1, net.down2
+        self.scale = float(scale)
         self.eval()
         for p in self.parameters():
             p.requires_grad_(False)
@@ -43,7 +52,27 @@ class SegmenterFeatures(nn.Module):
         n, _, h, w = x.shape
         rows = torch.linspace(-1, 1, h, device=x.device, dtype=x.dtype)
         x = torch.cat([x, rows.view(1, 1, h, 1).expand(n, 1, h, w)], 1)
-        return self.down2(self.down1(self.stem(x)))
+        return self.down2(self.down1(self.stem(x))) * self.scale
+
+
+CALIBRATION_SEED = 3_000_000      # photos apart from SR training (0…), held-out (2·10⁹…), segmenter (10⁶…)
+
+
+@torch.no_grad()
+def calibrate(features: SegmenterFeatures, size: int, n: int = 32, scale: int = 4) -> float:
+    """The factor c with MSE(c·φ(bicubic), c·φ(truth)) = MSE(bicubic, truth) over n photos."""
+    from .cyclegan_training import to_tensor
+    from .srgan import bicubic
+    from .superres import downscale, landscape_photos
+    device = next(features.parameters()).device
+    hr = landscape_photos(n, size, CALIBRATION_SEED)
+    truth = to_tensor(hr, device)
+    up = bicubic(to_tensor(downscale(hr, scale), device), scale)
+    features.scale = 1.0
+    feature_mse = torch.mean((features(up) - features(truth)) ** 2).item()
+    pixel_mse = torch.mean((up - truth) ** 2).item()
+    features.scale = math.sqrt(pixel_mse / feature_mse) if feature_mse > 0 else 1.0
+    return features.scale
 
 
 def landscape_features(size: int = 128, pairs: int = FEATURE_PAIRS, epochs: int = FEATURE_EPOCHS,
@@ -64,6 +93,9 @@ def landscape_features(size: int = 128, pairs: int = FEATURE_PAIRS, epochs: int 
         elif isinstance(event, Status):
             yield event
     accuracy = seg.meta.get("metrics", {}).get("val_accuracy")
-    yield Status(f"Feature network ready: held-out pixel accuracy {accuracy:.1%}"
-                 if accuracy is not None else "Feature network ready")
-    return SegmenterFeatures(seg.module).to(device), accuracy
+    features = SegmenterFeatures(seg.module).to(device)
+    factor = calibrate(features, size)
+    yield Status(f"Feature network ready: held-out pixel accuracy {accuracy:.1%}, maps scaled "
+                 f"by {factor:.3g} to the pixel MSE's scale" if accuracy is not None
+                 else "Feature network ready")
+    return features, accuracy

@@ -208,6 +208,8 @@ class SRTrainer(Trainer):
                                             else "pixels (MSE)"),
                 **({"feature_accuracy": round(self.feature_accuracy, 4)}
                    if self.feature_accuracy is not None else {}),
+                **({"feature_scale": round(float(self.features.scale), 5)}
+                   if hasattr(self.features, "scale") else {}),
                 "dataset": {"name": "landscapes", "split": f"{self.config.train_images:,} "
                             f"training photos at {self.config.hr_size} px"},
                 "steps": self.steps_done}
