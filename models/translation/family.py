@@ -37,7 +37,7 @@ def recipes() -> list[Recipe]:
                "4× landscapes, 32 → 128 px, pixel MSE, 1,500 steps of 8"),
         Recipe("srgan", "landscapes-srgan",
                (*sr, "--loss", "perceptual", "--init", "{checkpoints}/landscapes-srresnet",
-                "--steps", "1000"), 45,
+                "--steps", "600"), 30,
                "SRGAN from the SRResNet: content on the segmenter's features + 10⁻³ × "
-               "adversarial, 1,000 steps of 8"),
+               "adversarial, 600 steps of 8"),
     ]
