@@ -123,6 +123,23 @@ def test_cyclegan_saves_and_loads_to_the_same_outputs(cyc, tmp_path):
     np.testing.assert_array_equal(back.cycle(x, "BtoA"), cyc.cycle(x, "BtoA"))
 
 
+def test_read_only_images_are_copied_before_torch_sees_them(cyc, unit, sr, monkeypatch):
+    """A dataset's images are read-only views; torch.from_numpy on one warns that writing
+    would be undefined (once per process, so it is checked here directly)."""
+    real = torch.from_numpy
+
+    def strict(a):
+        assert a.flags.writeable, "a read-only array reached torch.from_numpy"
+        return real(a)
+    monkeypatch.setattr(torch, "from_numpy", strict)
+    x = images(2, 28, 28)
+    x.flags.writeable = False
+    cyc.translate(x)
+    unit.translate(x)
+    sr.upscale(x)
+    sr.bicubic(x)
+
+
 # ------------------------------------------------------------------ UNIT
 
 def test_unit_a_is_grey_and_b_is_rgb(unit):

@@ -69,6 +69,8 @@ def as_batch(x, channels: int, multiple: int = 1, max_side: int = MAX_SIDE,
 
 
 def _to_tensor(batch: np.ndarray, device) -> torch.Tensor:
+    if not batch.flags.writeable:       # a dataset's read-only view: torch warns, wants its own
+        batch = batch.copy()
     return torch.from_numpy(batch).to(device).permute(0, 3, 1, 2).float().div(127.5).sub(1)
 
 
