@@ -60,7 +60,8 @@ def test_a_wide_image_becomes_its_centred_square_resized_bicubically(tmp_path):
     # and a tall one: rows 10..19 of 10×30
     tall = np.ascontiguousarray(pixels.transpose(1, 0, 2))
     got = _one(tmp_path, Image.fromarray(tall), name="tall.png")
-    want = np.asarray(Image.fromarray(tall[10:20].copy()).resize((16, 16), Image.Resampling.BICUBIC))
+    want = np.asarray(Image.fromarray(tall[10:20].copy())
+                      .resize((16, 16), Image.Resampling.BICUBIC))
     np.testing.assert_array_equal(got, want)
 
 

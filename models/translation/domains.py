@@ -10,8 +10,9 @@ The rules for a user's folder (A/ and B/ beside each other), stated once, here a
 help: every readable image is taken in name order; it becomes RGB (grey and palette images are
 expanded, 16-bit grey is scaled to 8 bits, transparency is laid on white); its largest
 centred square is cut out and resized to `size` (bicubic), so mixed sizes and aspect ratios
-are fine. Files that cannot be read are skipped and reported; one side over MAX_SIDE pixels is refused from the header alone; a side
-with fewer than MIN_IMAGES usable images is refused with the reason. The files are only read.
+are fine. Files that cannot be read or converted are skipped and reported; one side over
+MAX_SIDE pixels is refused from the header alone; a side with fewer than MIN_IMAGES usable
+images is refused with the reason. The files are only read.
 """
 from __future__ import annotations
 
