@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..checkpoint import CheckpointError
 from ..weights import WeightsMixin
 from .cyclegan import CycleGANConfig, ResnetGenerator
 from .srgan import SRConfig, SRResNet, bicubic
@@ -24,6 +25,7 @@ from .unit import UNIT, UNITConfig
 DIRECTIONS = ("AtoB", "BtoA")
 MAX_SIDE = 512          # translators: larger inputs are refused (memory, and seconds a picture)
 MAX_LOW_SIDE = 256      # super-resolution input: 256 px becomes 1024 px at 4×
+MIN_SIDE = 8            # CycleGAN: two halvings leave 2 px, the least its reflection padding takes
 
 
 def _direction(direction: str) -> str:
@@ -33,12 +35,15 @@ def _direction(direction: str) -> str:
 
 
 def as_batch(x, channels: int, multiple: int = 1, max_side: int = MAX_SIDE,
-             size: int | None = None) -> tuple[np.ndarray, bool]:
+             size: int | None = None, min_side: int = 1) -> tuple[np.ndarray, bool]:
     """A uint8 image or batch → (N×H×W×channels, was it one image). Grey becomes RGB when
     RGB is wanted; RGB is refused where grey is wanted (which grey would it be?)."""
     x = np.asarray(x)
     if x.dtype != np.uint8:
         raise ValueError(f"give uint8 images (0–255), not {x.dtype}")
+    if x.ndim == 3 and x.shape[-1] == 4:          # RGBA, not a grey batch 4 pixels wide
+        raise ValueError(f"give RGB or grey images, not 4 channels (shape {x.shape}): lay "
+                         "a transparent image on a background first")
     single = x.ndim == 2 or (x.ndim == 3 and x.shape[-1] in (1, 3))   # H×W×C, not N×H×W
     batch = x[None] if single else x
     if batch.ndim == 3:                                    # N×H×W grey
@@ -55,6 +60,8 @@ def as_batch(x, channels: int, multiple: int = 1, max_side: int = MAX_SIDE,
         raise ValueError(f"this model takes {size}×{size} images, not {w}×{h}")
     if h % multiple or w % multiple or h < multiple or w < multiple:
         raise ValueError(f"image sides must be multiples of {multiple}, not {w}×{h}")
+    if min(h, w) < min_side:
+        raise ValueError(f"{w}×{h} is smaller than the {min_side}×{min_side} this model takes")
     if max(h, w) > max_side:
         raise ValueError(f"{w}×{h} is larger than the {max_side}×{max_side} this model takes; "
                          "shrink it first")
@@ -62,6 +69,8 @@ def as_batch(x, channels: int, multiple: int = 1, max_side: int = MAX_SIDE,
 
 
 def _to_tensor(batch: np.ndarray, device) -> torch.Tensor:
+    if not batch.flags.writeable:       # a dataset's read-only view: torch warns, wants its own
+        batch = batch.copy()
     return torch.from_numpy(batch).to(device).permute(0, 3, 1, 2).float().div(127.5).sub(1)
 
 
@@ -82,7 +91,19 @@ class Translators(nn.Module):
         self.F = ResnetGenerator(config.width, config.blocks)
 
 
-class CycleGANModel(WeightsMixin):
+class _OwnFamily(WeightsMixin):
+    """Refuses another family's checkpoint by name before reading its configuration (its
+    fields may even parse as this family's, and then only the weight names would differ)."""
+
+    @classmethod
+    def config_from_meta(cls, meta: dict, source):
+        family = meta.get("family", cls.family)
+        if family != cls.family:
+            raise CheckpointError(f"{source} is a {family!r} checkpoint, not a {cls.family!r} one.")
+        return super().config_from_meta(meta, source)
+
+
+class CycleGANModel(_OwnFamily):
     config_class = CycleGANConfig
     family = "cyclegan"
 
@@ -96,7 +117,7 @@ class CycleGANModel(WeightsMixin):
         return float(self.meta.get("training", {}).get("cycle", 10.0))
 
     def _run(self, x, nets) -> np.ndarray:
-        batch, single = as_batch(x, 3, multiple=4)
+        batch, single = as_batch(x, 3, multiple=4, min_side=MIN_SIDE)
         t = _to_tensor(batch, self.device)
         with torch.no_grad():
             for net in nets:
@@ -115,14 +136,17 @@ class CycleGANModel(WeightsMixin):
         """x → G → F for AtoB (F → G for BtoA): the reconstruction the cycle loss compares with x."""
         return self._run(x, self._nets(direction))
 
+    @torch.no_grad()
     def round_trip(self, x, direction: str = "AtoB") -> tuple[np.ndarray, np.ndarray]:
-        """(translation, reconstruction) in one pass of each generator."""
+        """(translation, reconstruction) in one pass of each generator: exactly
+        (translate(x), cycle(x)), the second network taking the first's output unrounded."""
         first, second = self._nets(direction)
-        there = self._run(x, (first,))
-        return there, self._run(there, (second,))
+        batch, single = as_batch(x, 3, multiple=4, min_side=MIN_SIDE)
+        there = first(_to_tensor(batch, self.device))
+        return _to_uint8(there, single), _to_uint8(second(there), single)
 
 
-class UNITModel(WeightsMixin):
+class UNITModel(_OwnFamily):
     config_class = UNITConfig
     family = "unit"
 
@@ -164,7 +188,7 @@ class UNITModel(WeightsMixin):
         return self.translate(x, direction), self.cycle(x, direction)
 
 
-class SRModel(WeightsMixin):
+class SRModel(_OwnFamily):
     """SRResNet or SRGAN (the same generator; meta["training"]["mode"] says which loss)."""
     config_class = SRConfig
     family = "superres"

@@ -8,10 +8,11 @@ thread by a generator (Status events while it works) that returns an `UnpairedDa
 
 The rules for a user's folder (A/ and B/ beside each other), stated once, here and in the
 help: every readable image is taken in name order; it becomes RGB (grey and palette images are
-expanded, transparency is laid on white); its largest centred square is cut out and resized to
-`size` (bicubic), so mixed sizes and aspect ratios are fine. Files that cannot be read are
-skipped and reported; one side over MAX_SIDE pixels is refused from the header alone; a side
-with fewer than MIN_IMAGES usable images is refused with the reason. The files are only read.
+expanded, 16-bit grey is scaled to 8 bits, transparency is laid on white); its largest
+centred square is cut out and resized to `size` (bicubic), so mixed sizes and aspect ratios
+are fine. Files that cannot be read or converted are skipped and reported; one side over
+MAX_SIDE pixels is refused from the header alone; a side with fewer than MIN_IMAGES usable
+images is refused with the reason. The files are only read.
 """
 from __future__ import annotations
 
@@ -128,7 +129,12 @@ def square_rgb(image, size: int) -> np.ndarray:
     largest centred square, resized bicubically."""
     from PIL import Image
     im = image
-    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+    if im.mode in ("I", "I;16", "I;16L", "I;16B", "I;16N"):
+        # 16-bit grey (PNG, TIFF): Pillow's own conversion clips at 255, which turns almost
+        # every such photo white; scale 0..65535 onto 0..255 instead
+        deep = np.asarray(im, np.float64)
+        im = Image.fromarray((np.clip(deep, 0, 65535) / 257 + 0.5).astype(np.uint8), mode="L")
+    if im.mode in ("RGBA", "LA", "PA", "RGBa") or (im.mode == "P" and "transparency" in im.info):
         im = im.convert("RGBA")
         white = Image.new("RGBA", im.size, (255, 255, 255, 255))
         im = Image.alpha_composite(white, im)
@@ -157,6 +163,8 @@ def read_domain(folder: Path, size: int, progress=None) -> tuple[np.ndarray, lis
             images.append(square_rgb(im, size))
         except DomainError as exc:
             skipped.append((path.name, str(exc)))
+        except (ValueError, OSError) as exc:      # a mode Pillow cannot convert, say
+            skipped.append((path.name, f"{path.name} cannot be converted to RGB: {exc}"))
         if progress is not None:
             progress(k + 1, min(len(files), MAX_IMAGES))
     if len(images) < MIN_IMAGES:
