@@ -149,7 +149,7 @@ def main(argv=None) -> int:
                             "(options given explicitly still win)")
     args = _common.parse_args(__doc__.splitlines()[0], extra, needs_data=False, argv=argv)
     # (n, seg_pairs, seg_epochs, seg_val): the full protocol, or the smoke run's
-    defaults = (16, 64, 1, 16) if args.quick else (500, 2000, 5, 200)
+    defaults = (16, 64, 1, 8) if args.quick else (500, 2000, 5, 200)
     args.n = defaults[0] if args.n is None else args.n
     args.seg_pairs = defaults[1] if args.seg_pairs is None else args.seg_pairs
     args.seg_epochs = defaults[2] if args.seg_epochs is None else args.seg_epochs
