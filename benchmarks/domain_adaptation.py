@@ -118,8 +118,8 @@ def main(argv=None) -> int:
     print()
     print(markdown("Domain adaptation: the MNIST classifier on textured test digits, as they are "
                    "and translated to MNIST", ["Method", "Accuracy", "Digits"], rows))
-    print("\nUNIT's paper (Table 3) reports 90.53 % for SVHN → MNIST, with the classifier "
-          "trained jointly on the shared latent space; here a fixed classifier judges "
+    print("\nUNIT's paper (Table 3) reports 90.53 % for SVHN → MNIST, with a classifier "
+          "trained together with the UNIT networks; here a fixed classifier judges "
           "translated pictures, on another pair of domains: compare the ordering, not the "
           "values.")
     print(_common.load_line())
