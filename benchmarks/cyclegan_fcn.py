@@ -17,7 +17,8 @@ TARGET style: pix2pix's segmenter (models/pix2pix/segmentation.py, the settings 
 benchmarks/pix2pix_fcn.py: --seg-pairs photos of seeds 1,000,000… for --seg-epochs
 epochs) was trained on summer photos, and would misread snow as sand or sky, so a second one
 trains the same way on the winter renderings of the same maps
-(`render_style(label, seed, "winter")`). Both are cached in --cache. "Ground truth" segments
+(`render_style(label, seed, "winter")`); a RESULT line shows the summer one misreading real
+winter photos. Both are cached in --cache. "Ground truth" segments
 the real photo of the other style (the ceiling each segmenter allows). Beyond the paper:
 the L1 distance of each translation to its paired truth, and the cycle reconstruction error
 |x − F(G(x))| (and |y − G(F(y))|), both as mean absolute pixel differences in [−1, 1] units
@@ -186,6 +187,11 @@ def main(argv=None) -> int:
         print(f"RESULT ground truth {DIRECTIONS[direction]} (real {TARGET[direction]} photos, "
               f"{TARGET[direction]} segmenter): per-pixel {r['per_pixel_acc']:.3f}, per-class "
               f"{r['per_class_acc']:.3f}, class IoU {r['class_iou']:.3f}", flush=True)
+    # why each style needs its own judge: the summer segmenter reading real winter photos
+    r = fcn_score(segs["summer"], b, labels)
+    print(f"RESULT summer segmenter on real winter photos (the wrong judge): per-pixel "
+          f"{r['per_pixel_acc']:.3f}, per-class {r['per_class_acc']:.3f}, class IoU "
+          f"{r['class_iou']:.3f}", flush=True)
     for name, model in models.items():
         if model is None:
             continue

@@ -138,6 +138,7 @@ def test_cyclegan_fcn_tables(bench, tmp_path, capsys):
     assert fcn.main(argv) == 0
     out = capsys.readouterr().out
     assert f"MISSING checkpoint {tmp_path / 'landscapes-cyclegan-nocycle'}" in out
+    assert "RESULT summer segmenter on real winter photos (the wrong judge)" in out
     found = tables(out)
     assert len(found) == 3
     titles = list(found)
