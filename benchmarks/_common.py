@@ -24,14 +24,15 @@ if str(ROOT) not in sys.path:
 
 
 def parse_args(description: str, extra=None, needs_data: bool = True,
-               data_default: str = "mnist") -> argparse.Namespace:
+               data_default: str = "mnist", argv=None) -> argparse.Namespace:
+    """The shared options; `argv` (default: the command line) lets a test call a script's main()."""
     default = DATASETS / data_default
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--data", default=str(default),
                    help=f"folder with the MNIST IDX files (default: {default})")
     if extra is not None:
         extra(p)
-    args = p.parse_args()
+    args = p.parse_args(argv)
     args.data = str(Path(args.data).expanduser().resolve())
     if needs_data and not Path(args.data).is_dir():
         p.error(f"no data folder at {args.data}; pass --data")
