@@ -329,7 +329,7 @@ class TrainForm(QWidget):
         metrics = self.folder_label.fontMetrics()
         width = max(60, self.folder_label.width() or 160)
         self.folder_label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideLeft, width)
-                                  if text else "(none chosen)")
+                                  if text else "(none)")
         self.folder_label.setToolTip((text + "\n\n" if text else "") + FOLDER_RULE)
         self.domain_note.setText({
             LANDSCAPES: "Rendered here from seeds; the previews show held-out scenes in both "

@@ -81,17 +81,18 @@ class PreviewGrid(QWidget):
             label = QLabel(ROWS["cyclegan"][r])
             label.setToolTip(tip)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            grid.addWidget(label, r, 0)
+            g = r + (r >= 3)            # grid row 3 is a gap between the A and B halves
+            grid.addWidget(label, g, 0)
             self.labels.append(label)
             row = []
             for c in range(EXAMPLES):
                 v = RGBView(min_side=40)
                 v.setToolTip(f"{tip}; example {c + 1}")
-                grid.addWidget(v, r, c + 1)
+                grid.addWidget(v, g, c + 1)
                 row.append(v)
-            grid.setRowStretch(r, 1)
+            grid.setRowStretch(g, 1)
             self.views.append(row)
-        grid.setRowMinimumHeight(3, 48)
+        grid.setRowMinimumHeight(3, 8)
         for c in range(EXAMPLES):
             grid.setColumnStretch(c + 1, 1)
         lay = QVBoxLayout(self)
@@ -145,8 +146,12 @@ class PreviewGrid(QWidget):
 def _chart(title: str, names: tuple[str, ...], tip: str, level: float | None = None,
            level_text: str = "") -> CurveChart:
     c = CurveChart(title, "loss", {n: COLOURS[n] for n in names}, smooth=SMOOTH,
-                   min_size=(200, 140))
+                   min_size=(200, 140), legend_opts={"brush": pg.mkBrush(255, 255, 255, 200)})
     c.setToolTip(tip)
+    # said on the chart when the run reports none of its series (the cycle loss off)
+    c.note = pg.TextItem("", color="#777", anchor=(0.5, 0.5))
+    c.note.setPos(0.5, 0.5)
+    c.addItem(c.note, ignoreBounds=True)
     if level is not None:
         line = pg.InfiniteLine(level, angle=0, movable=False,
                                pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DashLine),
@@ -197,6 +202,8 @@ class LossCharts(QWidget):
             for name in plot.series:
                 plot.show_series(name, name in shown)
         off = "" if cycle else " (off: λ = 0)"
+        for plot in (self.cycle, self.identity):
+            plot.note.setText("" if cycle else "cycle loss off: nothing to plot")
         if kind == "unit":
             self.cycle.setTitle("Reconstruction and cycle", size="9pt", color="#333")
             self.identity.setTitle("KL terms", size="9pt", color="#333")
