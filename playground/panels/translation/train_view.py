@@ -48,6 +48,7 @@ class TrainView(QWidget):
         self._box: _JobBox | None = None
         self._checked: FoldersChecked | None = None
         self._start_after_check = False
+        self._check_key: tuple | None = None      # the choices the running check reads
         self._build()
         self._connect()
 
@@ -82,6 +83,7 @@ class TrainView(QWidget):
         self.form.stopRequested.connect(self.stop)
         self.form.saveRequested.connect(lambda: self.save_checkpoint())
         self.form.foldersChosen.connect(lambda: self.check_folders())
+        self.form.size.currentIndexChanged.connect(self._size_changed)
         self.preview.exportRequested.connect(lambda: self.export_preview())
         self.runner.events.connect(self._on_events)
         self.runner.finished.connect(self._on_finished)
@@ -161,21 +163,35 @@ class TrainView(QWidget):
     # ------------------------------------------------------------------ folders
     def check_folders(self, then_start: bool = False) -> bool:
         """Read the chosen folders by the rule on a worker; the verdict goes to the form's
-        label (and, if it fails, a message box). With `then_start`, train once they pass."""
-        values = self.form.values()
+        label (and, if it fails, a message box). With `then_start`, train once they pass.
+        A check already running is let finish (reading cannot be interrupted mid-folder);
+        its result is then for other choices, and the folders are checked again."""
         if not self.form.has_folders() or self.runner.busy:
             return False
-        if self.checker.busy:
-            self.checker.stop()
-            self.checker.shutdown()
         self._checked = None
-        self._start_after_check = then_start
-        self._check_values = values
+        self._start_after_check = self._start_after_check or then_start
         self.form.set_folder_check("Checking the folders…")
         self.form.set_status("Checking your folders…")
         self.form.start_btn.setEnabled(False)
-        self.checker.start(lambda: check_folders_job(values))
+        if not self.checker.busy:
+            values = self.form.values()
+            self._check_key = folder_key(values)
+            self.checker.start(lambda: check_folders_job(values))
         return True
+
+    def _size_changed(self) -> None:
+        """The folders are cut to the size: check them again, so the label stays true."""
+        values = self.form.values()
+        if values["domains"] == FOLDER and self.form.has_folders() and not self.runner.busy \
+                and (self._checked is None or self._checked.key != folder_key(values)):
+            self.check_folders()
+
+    def _stale(self) -> bool:
+        """The folder choices changed while the check ran: check again instead."""
+        values = self.form.values()
+        if values["domains"] != FOLDER or not self.form.has_folders():
+            return False
+        return self._check_key != folder_key(values)
 
     def _on_check_events(self, events: list) -> None:
         for ev in events:
@@ -184,23 +200,30 @@ class TrainView(QWidget):
 
     def _on_checked(self, result) -> None:
         self.form.start_btn.setEnabled(not self.runner.busy)
-        start, self._start_after_check = self._start_after_check, False
         if not isinstance(result, FoldersChecked):      # stopped
+            self._start_after_check = False
             self.form.set_folder_check("Not checked (stopped).")
             self.form.set_status("Ready.")
             return
+        if self._stale():
+            self.check_folders()
+            return
+        start, self._start_after_check = self._start_after_check, False
         self._checked = result
         d = result.data
         skipped = f"; {len(d.notes)} file(s) skipped (see the tooltip)" if d.notes else ""
         self.form.set_folder_check(f"✓ {len(d.train_a):,} A and {len(d.train_b):,} B images, "
                                    f"cut to {d.train_a.shape[1]} px{skipped}", ok=True)
         self.form.folder_check.setToolTip("\n".join(d.notes) if d.notes else "")
-        self.form.set_status("Folders checked." if not start else "Folders checked; starting…")
-        if start and folder_key(self.form.values()) == result.key:
+        self.form.set_status("Folders checked; starting…" if start else "Folders checked.")
+        if start:
             self._start(self.form.values())
 
     def _on_check_failed(self, message: str) -> None:
         self.form.start_btn.setEnabled(not self.runner.busy)
+        if self._stale():
+            self.check_folders()
+            return
         self._start_after_check = False
         self._checked = None
         self.form.set_folder_check(f"✗ {message}", ok=False)
