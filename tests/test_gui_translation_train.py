@@ -366,3 +366,26 @@ def test_the_help_page_states_the_formulas_and_renders(qtbot):
     doc = QTextDocument()
     doc.setHtml(text)
     assert "round trip" in doc.toPlainText()
+
+
+def test_keys_start_pause_resume_and_stop(qtbot, view, messages):
+    """Ctrl+T starts, Ctrl+P pauses (the button says Resume) and resumes, Ctrl+. stops."""
+    view.form.set_values({"steps": 5000})
+    view.resize(1280, 820)
+    view.show()
+    qtbot.waitExposed(view)
+    view.activateWindow()               # window shortcuts need an active window
+    qtbot.waitUntil(view.isActiveWindow, timeout=2000)
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    with qtbot.waitSignal(view.runner.stateChanged, check_params_cb=lambda s: s == "running"):
+        qtbot.keyClick(view, Qt.Key.Key_T, ctrl)
+    qtbot.waitUntil(lambda: view.charts.point_count("gan") >= 1, timeout=120_000)
+    with qtbot.waitSignal(view.runner.stateChanged, check_params_cb=lambda s: s == "paused"):
+        qtbot.keyClick(view, Qt.Key.Key_P, ctrl)
+    assert view.form.pause_btn.text() == "Resume"
+    with qtbot.waitSignal(view.runner.stateChanged, check_params_cb=lambda s: s == "running"):
+        qtbot.keyClick(view, Qt.Key.Key_P, ctrl)
+    with qtbot.waitSignal(view.runner.finished, timeout=60_000) as blocker:
+        qtbot.keyClick(view, Qt.Key.Key_Period, ctrl)
+    assert blocker.args == [None] and not messages
+    assert view.last is not None and view.last.meta["stopped_early"]

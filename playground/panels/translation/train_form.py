@@ -143,7 +143,6 @@ class TrainForm(QWidget):
         self.folder_check.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.folder_check.setToolTip(FOLDER_RULE)
         folder_row = QHBoxLayout()
-        folder_row.addWidget(self.folder_label, 1)
         folder_row.addWidget(self.folder_btn)
         folder_row.addWidget(self.two_btn)
         self.train_images = _spin(8, 100_000, "Images per domain: landscapes rendered before "
@@ -189,13 +188,22 @@ class TrainForm(QWidget):
                           "the same settings and seed train the same way")
 
         data_box = QGroupBox("Data")
-        f = QFormLayout(data_box)
+        # the wrapped notes sit in a box layout: a form layout's spanning rows do not grow
+        # with their text's height for width, and long verdicts were cut off
+        box = QVBoxLayout(data_box)
+        f = QFormLayout()
         f.addRow("Model", self.model)
         f.addRow("Domains", self.domains)
-        f.addRow(self.domain_note)
+        box.addLayout(f)
+        box.addWidget(self.domain_note)
+        f = QFormLayout()
         f.addRow("Folders", folder_row)
-        f.addRow(self.folder_check)
+        box.addLayout(f)
+        box.addWidget(self.folder_label)
+        box.addWidget(self.folder_check)
+        f = QFormLayout()
         f.addRow("Images / domain", self.train_images)
+        box.addLayout(f)
         self.cyc_box = QGroupBox("CycleGAN")
         f = QFormLayout(self.cyc_box)
         f.addRow("Size", self.size)
@@ -292,11 +300,13 @@ class TrainForm(QWidget):
     def has_folders(self) -> bool:
         return bool(self.folder or (self.folder_a and self.folder_b))
 
-    def folder_text(self) -> str:
+    def folder_text(self, full: bool = False) -> str:
+        """The chosen folders, by name (`full`: their paths, for the tooltip)."""
+        name = (lambda p: p) if full else (lambda p: Path(p).name or p)
         if self.folder:
-            return f"{self.folder} (A/ and B/)"
+            return f"{name(self.folder)} (A/ and B/)"
         if self.folder_a and self.folder_b:
-            return f"A: {self.folder_a} · B: {self.folder_b}"
+            return f"A: {name(self.folder_a)} · B: {name(self.folder_b)}"
         return ""
 
     def _fill_sizes(self, wanted=None) -> None:
@@ -327,10 +337,11 @@ class TrainForm(QWidget):
         folder = domains == FOLDER
         text = self.folder_text()
         metrics = self.folder_label.fontMetrics()
-        width = max(60, self.folder_label.width() or 160)
-        self.folder_label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideLeft, width)
-                                  if text else "(none)")
-        self.folder_label.setToolTip((text + "\n\n" if text else "") + FOLDER_RULE)
+        width = max(120, self.folder_label.width() or 300)
+        self.folder_label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, width)
+                                  if text else "No folders chosen")
+        full = self.folder_text(full=True)
+        self.folder_label.setToolTip((full + "\n\n" if full else "") + FOLDER_RULE)
         self.domain_note.setText({
             LANDSCAPES: "Rendered here from seeds; the previews show held-out scenes in both "
                         "styles (the same map on both rows, for comparison only).",
@@ -345,6 +356,7 @@ class TrainForm(QWidget):
         for w in (self.folder_label, self.folder_btn, self.two_btn):
             w.setEnabled(idle and (folder or w is not self.folder_label))
         self.folder_check.setVisible(folder)
+        self.folder_label.setVisible(folder)
         self.train_images.setEnabled(idle and not folder)
         self.cyc_box.setVisible(not unit)
         self.unit_box.setVisible(unit)
