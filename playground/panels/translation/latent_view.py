@@ -53,6 +53,7 @@ class LatentView(TranslatorSource, QWidget):
         self.picked: tuple[str, int] | None = None
         self._cache: dict[int, tuple[object, SharedCodes]] = {}   # id(model) → (model, codes)
         self._accept_from = 0
+        self._answered = 0             # the newest request answered (shown, dropped or failed)
         self.worker = LatestWorker("latent-view", self)
         self.worker.done.connect(self._on_done)
         self.worker.failed.connect(self._on_failed)
@@ -181,6 +182,7 @@ class LatentView(TranslatorSource, QWidget):
         self.side.hide()
 
     def _on_done(self, result, rid: int, seconds: float) -> None:
+        self._answered = max(self._answered, rid)
         if rid < self._accept_from:
             return
         model, codes = result
@@ -192,6 +194,7 @@ class LatentView(TranslatorSource, QWidget):
                             f"{seconds:.1f} s · {codes.source}")
 
     def _on_failed(self, text: str, rid: int) -> None:
+        self._answered = max(self._answered, rid)
         if rid < self._accept_from:
             return
         self.status.setText(f"<span style='color:#b00020'>Could not encode: {text}</span>")
@@ -259,6 +262,10 @@ class LatentView(TranslatorSource, QWidget):
     def receive(self, image, caption: str) -> None:
         self.message.emit("The Shared latent view plots held-out digits; send pictures to "
                           "the Translate view.")
+
+    def settled(self) -> bool:
+        """Every request made so far has been answered (tests wait for it)."""
+        return self._answered >= self.worker.last_id
 
     def help_topic(self) -> str:
         return "translation-latent"

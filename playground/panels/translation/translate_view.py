@@ -54,6 +54,7 @@ class TranslateView(TranslatorSource, QWidget):
         self.result: dict | None = None
         self._shown_id = 0
         self._accept_from = 0
+        self._answered = 0             # the newest request answered (shown, dropped or failed)
         self.worker = LatestWorker("translate-view", self)
         self.worker.done.connect(self._on_done)
         self.worker.failed.connect(self._on_failed)
@@ -251,10 +252,17 @@ class TranslateView(TranslatorSource, QWidget):
         if model is None:
             return None
         source, direction = self.source, self.direction
+        if source.is_example and not has_examples(model):
+            self._clear()
+            self.status.setText("This model trained on your own folders, so there are no "
+                                "held-out examples of its domains: open an image "
+                                f"({keys.LOAD_INPUT.native()}) or send one from another panel.")
+            return None
         self.status.setText("Translating…")
         return self.worker.submit(lambda: round_trip(model, source, direction))
 
     def _on_done(self, result: dict, rid: int, seconds: float) -> None:
+        self._answered = max(self._answered, rid)
         if rid < self._accept_from or rid < self._shown_id:
             return
         self._shown_id = rid
@@ -280,6 +288,7 @@ class TranslateView(TranslatorSource, QWidget):
                              f"({mean * 255:.1f} of 255 levels) · largest {error.max():.3f}")
 
     def _on_failed(self, text: str, rid: int) -> None:
+        self._answered = max(self._answered, rid)
         if rid < self._accept_from:
             return
         self.status.setText(f"<span style='color:#b00020'>Could not translate: {text}</span>")
@@ -309,6 +318,10 @@ class TranslateView(TranslatorSource, QWidget):
             self.message.emit(f"Saved {path}")
             return True
         return False
+
+    def settled(self) -> bool:
+        """Every request made so far has been answered (tests wait for it)."""
+        return self._answered >= self.worker.last_id
 
     # ------------------------------------------------------------------ the panel's hooks
     def help_topic(self) -> str:
