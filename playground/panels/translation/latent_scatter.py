@@ -17,18 +17,20 @@ SYMBOL_TEXT = {"A": "●", "B": "▲"}
 
 
 class _ClickBox(pg.ViewBox):
-    """Left click: pick a point. Drag with the middle or right button, or the wheel, to zoom."""
+    """Left button: pick a point. Middle drag pans; right drag and the wheel zoom."""
 
     def __init__(self, owner: "SharedScatter"):
         super().__init__()
         self._owner = owner
 
-    def mouseClickEvent(self, ev):  # noqa: N802 (pyqtgraph name)
+    def mousePressEvent(self, ev):  # noqa: N802 (Qt name)
+        # the press picks, as in the other latent plots (a scatter item would otherwise take
+        # pyqtgraph's click event for itself)
         if ev.button() == Qt.MouseButton.LeftButton:
             ev.accept()
             self._owner._clicked(self.mapToView(ev.pos()))
         else:
-            super().mouseClickEvent(ev)
+            super().mousePressEvent(ev)
 
 
 class SharedScatter(QWidget):
