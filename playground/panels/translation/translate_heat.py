@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ...widgets import ImageView, rgb_qimage
 
@@ -30,52 +30,45 @@ def heat_rgb(error: np.ndarray, top: float) -> np.ndarray:
 
 
 class ColourBar(QWidget):
-    """A vertical bar of the colour map, labelled with the scale's ends."""
+    """A horizontal bar of the colour map, labelled with the scale's ends; it sits under the
+    row of pictures, so the error map is as large as the pictures beside it."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.top = 0.5
-        self._bar = rgb_qimage(np.ascontiguousarray(_LUT[::-1][:, None, :].repeat(4, axis=1)))
-        self.setFixedWidth(52)
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
-        self.setToolTip("The colour scale: black is no error, pale yellow is the top of the "
-                        "scale (or more). 1 = a difference of 255 levels")
+        self._bar = rgb_qimage(np.ascontiguousarray(_LUT[None, :, :].repeat(4, axis=0)))
+        self.setFixedSize(230, 22)
+        self.setToolTip("The colour scale of the cycle error map: black is no error, pale "
+                        "yellow the top of the scale (or more); 1 = a difference of 255 levels")
 
     def set_top(self, top: float) -> None:
         self.top = top
         self.update()
 
     def sizeHint(self) -> QSize:
-        return QSize(52, 120)
+        return QSize(230, 22)
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         p = QPainter(self)
-        h = self.height()
-        bar = QRect(2, 8, 12, max(10, h - 16))
+        bar = QRect(22, 5, self.width() - 22 - 56, 12)
         p.drawImage(bar, self._bar)
         p.setPen(QColor("#888"))
         p.drawRect(bar.adjusted(0, 0, -1, -1))
         p.setPen(self.palette().windowText().color())
-        top = f"{self.top:.3g}"
-        p.drawText(QRect(18, 0, 34, 18), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                   ("≥" if self.top < 1 else "") + top)
-        p.drawText(QRect(18, h - 18, 34, 18),
-                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "0")
+        p.drawText(QRect(0, 0, 18, self.height()),
+                   Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "0")
+        p.drawText(QRect(bar.right() + 5, 0, 52, self.height()),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                   ("≥ " if self.top < 1 else "") + f"{self.top:.3g}")
         p.end()
 
 
-class ErrorMap(QWidget):
-    """The heat map and its colour bar side by side; `set_error(None)` clears it."""
+class ErrorMap(ImageView):
+    """The heat map; its colour bar (`bar`) is placed by the view. `set_error(None)` clears."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.image = ImageView(min_side=96)
+        super().__init__(min_side=128, parent=parent)
         self.bar = ColourBar()
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.image, 1)
-        layout.addWidget(self.bar)
         self.error: np.ndarray | None = None
         self.top = 0.5
 
@@ -83,8 +76,7 @@ class ErrorMap(QWidget):
         self.error = error
         self.top = scale_top(error, top)
         self.bar.set_top(self.top)
-        self.image.set_image(None if error is None else heat_rgb(error, self.top))
+        self.set_image(None if error is None else heat_rgb(error, self.top))
 
     def heat(self) -> np.ndarray | None:
-        return self.image.image()
-
+        return self.image()
