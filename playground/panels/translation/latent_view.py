@@ -49,6 +49,7 @@ class LatentView(TranslatorSource, QWidget):
         self.device, self.data_dir = device, data_dir
         self.n_digits = n_digits
         self._live = False
+        self._stale = False
         self.codes: SharedCodes | None = None
         self.picked: tuple[str, int] | None = None
         self._cache: dict[int, tuple[object, SharedCodes]] = {}   # id(model) → (model, codes)
@@ -172,6 +173,10 @@ class LatentView(TranslatorSource, QWidget):
         if cached is not None and cached[0] is model:
             self._show_codes(cached[1])
             return
+        if not self.isVisible():
+            self._stale = True          # encoded when the view is first shown, not at app start
+            return
+        self._stale = False
         n = self.n_digits
         self.status.setText(f"Encoding {n} held-out digits in both domains…")
         self.worker.submit(lambda: (model, shared_codes(model, n)))
@@ -262,6 +267,11 @@ class LatentView(TranslatorSource, QWidget):
     def receive(self, image, caption: str) -> None:
         self.message.emit("The Shared latent view plots held-out digits; send pictures to "
                           "the Translate view.")
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        if self._stale:
+            self._model_shown(self.current_key(), self.current_model())
 
     def settled(self) -> bool:
         """Every request made so far has been answered (tests wait for it)."""

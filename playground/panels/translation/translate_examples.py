@@ -157,7 +157,7 @@ def picture_from_array(image) -> object:
 
 def cycle_error(x: np.ndarray, back: np.ndarray) -> np.ndarray:
     """|x − F(G(x))| per pixel, averaged over the channels, in [0, 1] (1 = 255 levels)."""
-    d = np.abs(np.asarray(x, np.float32) - np.asarray(back, np.float32)) / 255.0
+    d = np.abs(np.asarray(x, np.float64) - np.asarray(back, np.float64)) / 255.0
     return d.mean(axis=-1) if d.ndim == 3 else d
 
 

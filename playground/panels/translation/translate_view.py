@@ -49,6 +49,7 @@ class TranslateView(TranslatorSource, QWidget):
         # folder is unused (the examples are made here). Kept for the panel's one constructor.
         self.device, self.data_dir = device, data_dir
         self._live = False
+        self._stale = False            # a request waits for the view to be shown
         self.direction = DIRECTION.get()
         self.source = Source(index=random.randrange(10_000))
         self.result: dict | None = None
@@ -259,6 +260,12 @@ class TranslateView(TranslatorSource, QWidget):
         model = self.current_model()
         if model is None:
             return None
+        if not self.isVisible():
+            # made when the view is first shown: an app start must not spend a core on a tab
+            # nobody opened (texturing the digits alone takes seconds)
+            self._stale = True
+            return None
+        self._stale = False
         source, direction = self.source, self.direction
         if source.is_example and not has_examples(model):
             self._clear()
@@ -326,6 +333,11 @@ class TranslateView(TranslatorSource, QWidget):
             self.message.emit(f"Saved {path}")
             return True
         return False
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        if self._stale:
+            self.request()
 
     def settled(self) -> bool:
         """Every request made so far has been answered (tests wait for it)."""
