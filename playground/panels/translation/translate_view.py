@@ -14,7 +14,6 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QHBoxLayout, QLabel,
                                QMessageBox, QPushButton, QSizePolicy, QVBoxLayout, QWidget)

@@ -48,7 +48,7 @@ class LatestWorker(QObject):
         with self._cv:
             return self._pending is not None or self._running
 
-    def shutdown(self, timeout_s: float = 5.0) -> bool:
+    def shutdown(self, timeout_s: float = 2.0) -> bool:
         """Stop after the running request (its result is dropped); True when the thread ended."""
         with self._cv:
             self._closing = True
