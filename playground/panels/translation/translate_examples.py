@@ -76,6 +76,12 @@ def held_digits() -> HeldDigits:
         return _digits
 
 
+def digits_ready() -> bool:
+    """Whether held_digits() is made already (else the first call takes seconds). Read
+    without the lock, which the worker holds while it textures: the GUI must not wait."""
+    return _digits is not None
+
+
 @dataclass(frozen=True)
 class Source:
     """What the user chose: example `index`, or `picture` (a PIL image) with its caption."""

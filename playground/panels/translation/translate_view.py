@@ -22,10 +22,11 @@ from ... import keys
 from ... import settings as app_settings
 from ...widgets import ImageView, ask_save_path, save_widget_png
 from ..pix2pix.picture_row import PictureRow
-from .translate_examples import (GREY_RULE, SQUARE_RULE, InputError, Source, has_examples,
-                                 open_picture, picture_from_array, round_trip)
+from .translate_examples import (GREY_RULE, N_DIGITS, SQUARE_RULE, InputError, Source,
+                                 digits_ready, has_examples, open_picture, picture_from_array,
+                                 round_trip)
 from .translate_heat import SCALES, ErrorMap
-from .translate_source import TranslatorSource, domain_names
+from .translate_source import DIGITS, TranslatorSource, data_kind, domain_names
 from .translate_worker import LatestWorker
 
 KEY = "translation/translate/"
@@ -266,13 +267,15 @@ class TranslateView(TranslatorSource, QWidget):
             return None
         self._stale = False
         source, direction = self.source, self.direction
+        slow = source.is_example and data_kind(model) == DIGITS and not digits_ready()
         if source.is_example and not has_examples(model):
             self._clear()
             self.status.setText("This model trained on your own folders, so there are no "
                                 "held-out examples of its domains: open an image "
                                 f"({keys.LOAD_INPUT.native()}) or send one from another panel.")
             return None
-        self.status.setText("Translating…")
+        self.status.setText(f"Texturing the {N_DIGITS} held-out digits (once, a few seconds)…"
+                            if slow else "Translating…")
         return self.worker.submit(lambda: round_trip(model, source, direction))
 
     def _on_done(self, result: dict, rid: int, seconds: float) -> None:
