@@ -81,9 +81,9 @@ class LatentView(TranslatorSource, QWidget):
         self.export_btn.clicked.connect(lambda: self.export_png())
 
         self.scatter = SharedScatter()
-        self.scatter.setToolTip("Each held-out digit twice: ● as MNIST (A), ▲ textured (B), both "
-                                "encoded by UNIT and projected with one PCA. Click a point to see "
-                                "that digit; wheel or right-drag to zoom")
+        self.scatter.setToolTip("Each held-out digit twice: ● as MNIST, domain A; ▲ textured, "
+                                "domain B; both encoded by UNIT and projected with one PCA. Click "
+                                "a point to see that digit; wheel or right-drag to zoom")
         self.scatter.pointClicked.connect(self._picked)
         self.empty = QLabel()
         self.empty.setWordWrap(True)

@@ -187,11 +187,12 @@ class TranslateView(TranslatorSource, QWidget):
             button.setToolTip(keys.tip(f"Translate {text}", keys.SWAP))
         there, back = ("G", "F") if self.direction == "AtoB" else ("F", "G")
         src, dst = (a, b) if self.direction == "AtoB" else (b, a)
-        self.captions["x"].setText(f"x ({src})")
-        self.captions["y"].setText(f"{there}(x) ({dst})")
-        self.captions["back"].setText(f"{back}({there}(x)) ({src} again)")
+        # "x: summer", never "x (A)": a bracketed capital reads as a shortcut key
+        self.captions["x"].setText(f"x: {src}")
+        self.captions["y"].setText(f"{there}(x): {dst}")
+        self.captions["back"].setText(f"{back}({there}(x)): {src} again")
         self.captions["error"].setText(f"|x − {back}({there}(x))|")
-        self.captions["truth"].setText(f"truth ({dst})")
+        self.captions["truth"].setText(f"truth: {dst}")
         examples = model is not None and has_examples(model)
         self.random_btn.setEnabled(examples)
         self.random_btn.setToolTip(keys.tip(
