@@ -302,7 +302,8 @@ class TranslateView(TranslatorSource, QWidget):
             self.summary.setText("")
             return
         mean = float(error.mean())
-        self.summary.setText(f"mean cycle error |x − F(G(x))| = <b>{mean:.4f}</b> "
+        what = self.captions["error"].text()          # |x − F(G(x))|, or |x − G(F(x))| for B → A
+        self.summary.setText(f"mean cycle error {what} = <b>{mean:.4f}</b> "
                              f"({mean * 255:.1f} of 255 levels) · largest {error.max():.3f}")
 
     def _on_failed(self, text: str, rid: int) -> None:
