@@ -1,0 +1,82 @@
+"""One background thread that runs the newest request only: the Translate and Shared latent
+views hand it a function (make the input, run the model) and get the result back on the GUI
+thread. A request not yet started is replaced by a newer one, so clicking through examples or
+switching the direction quickly never builds a queue; a result of an overtaken request is
+still delivered with its id, and the view drops what is older than what it shows.
+
+The thread owns the models while it runs them: the GUI thread hands a model over and never
+calls it itself. One torch thread: the other core stays with the GUI (and the trainings).
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable
+
+from PySide6.QtCore import QObject, Signal
+
+
+class LatestWorker(QObject):
+    """`submit(fn)` → `done(result, id, seconds)` or `failed(message, id)`, on the GUI thread."""
+    done = Signal(object, int, float)
+    failed = Signal(str, int)
+
+    def __init__(self, name: str, parent: QObject | None = None):
+        super().__init__(parent)
+        self._cv = threading.Condition()
+        self._pending: tuple[int, Callable, float] | None = None
+        self._running = False
+        self._closing = False
+        self._next_id = 0
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[[], object]) -> int:
+        with self._cv:
+            self._next_id += 1
+            self._pending = (self._next_id, fn, time.perf_counter())
+            self._cv.notify()
+            return self._next_id
+
+    @property
+    def last_id(self) -> int:
+        with self._cv:
+            return self._next_id
+
+    @property
+    def busy(self) -> bool:
+        with self._cv:
+            return self._pending is not None or self._running
+
+    def shutdown(self, timeout_s: float = 2.0) -> bool:
+        """Stop after the running request (its result is dropped); True when the thread ended."""
+        with self._cv:
+            self._closing = True
+            self._pending = None
+            self._cv.notify()
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+    def _loop(self) -> None:
+        import torch
+        torch.set_num_threads(1)
+        while True:
+            with self._cv:
+                while self._pending is None and not self._closing:
+                    self._cv.wait()
+                if self._closing:
+                    return
+                (rid, fn, asked), self._pending = self._pending, None
+                self._running = True
+            try:
+                result, error = fn(), None
+            except Exception as exc:    # bad input or a broken model reaches the user, not the thread
+                result, error = None, str(exc) or type(exc).__name__
+            with self._cv:
+                self._running = False
+                if self._closing:
+                    return
+            if error is None:
+                self.done.emit(result, rid, time.perf_counter() - asked)
+            else:
+                self.failed.emit(error, rid)
