@@ -60,7 +60,7 @@ def test_every_view_of_every_panel_has_a_page(make_window):
     all_pages()
     w = make_window()
     seen = set()
-    for panel in (w.autoencoder, w.diffusion, w.gan, w.pix2pix, w.likelihood):
+    for panel in [w.panel(key) for key in w.specs]:          # every panel, the new ones too
         w.tabs.setCurrentWidget(panel)
         for tabs in panel.findChildren(QTabWidget):
             for i in range(tabs.count()):
@@ -91,7 +91,7 @@ def test_help_menu_links_and_the_generated_shortcuts_page(qtbot, make_window):
         assert e.description in text or digit_pattern(e) in text, e
     assert "0–9" in text and "Draw class k (conditional models)" in text
     assert re.search(r"Ctrl\+Shift\+Z\W+or\W+Ctrl\+Y", text)   # one row: same action
-    for title in ("Autoencoders", "Diffusion", "GANs", "pix2pix", "Likelihood", "Reverse process › Chain"):
+    for title in ("Autoencoders", "Diffusion", "GANs", "pix2pix", "Translation", "Likelihood", "Reverse process › Chain"):
         assert title in text
     # the contents page links every page; following a link shows it
     help_window.show_topic("index")

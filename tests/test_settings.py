@@ -274,7 +274,7 @@ def test_the_app_starts_whatever_the_settings_hold(case, qtbot, settings_file, c
         qtbot.waitExposed(w)
     try:
         assert [w.tabs.tabText(i) for i in range(w.tabs.count())] == [
-            "Autoencoders", "Diffusion", "GANs", "pix2pix", "Likelihood"]
+            "Autoencoders", "Diffusion", "GANs", "pix2pix", "Translation", "Likelihood"]
         for i in range(w.tabs.count()):
             w.tabs.setCurrentIndex(i)
             assert w.tabs.currentWidget().isVisible()

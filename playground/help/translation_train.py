@@ -138,4 +138,4 @@ training stops with a message and the last snapshot stays usable.</p>
 {see_also(("pix2pix-train", "Paired translation: pix2pix"), ("gan-digits#train", "GAN training tips"))}
 """
 
-PAGES = [Page("translation-train", "Translation: Train", TRAIN, order=46)]
+PAGES = [Page("translation-train", "Translation: Train", TRAIN, order=43)]

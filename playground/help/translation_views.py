@@ -137,5 +137,5 @@ one the view says so instead of plotting.</p>
 {see_also(("translation", "Translate: CycleGAN's cycle"))}
 """
 
-PAGES = [Page("translation", "Translation: Translate", TRANSLATE, order=50),
-         Page("translation-latent", "Translation: Shared latent", LATENT, order=52)]
+PAGES = [Page("translation", "Translation: Translate", TRANSLATE, order=42),
+         Page("translation-latent", "Translation: Shared latent", LATENT, order=44)]

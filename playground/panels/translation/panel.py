@@ -47,11 +47,18 @@ class TranslationPanel(QWidget):
             i = self.views.addTab(view, name)
             self.views.setTabToolTip(i, tip)
             view.message.connect(self.message)
+        # every snapshot of a run in the Train tab becomes "Trained here" in the other views
+        self.train.modelTrained.connect(self._trained)
         self.views.setCurrentIndex(VIEW.get())
         self.views.currentChanged.connect(VIEW.set)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.views)
+
+    def _trained(self, state, meta) -> None:
+        live = self.train.busy()
+        for view in (self.translate, self.latent):
+            view.set_trained(state, meta, live)
 
     def receive(self, kind: str, image, caption: str) -> None:
         """A picture handed over by another panel (hand-off)."""
