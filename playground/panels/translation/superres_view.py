@@ -146,19 +146,22 @@ class SuperResView(QWidget):
                                               "double-click: fit"))
             row.addWidget(pane)
 
+        # QShortcuts rather than button shortcuts: a button's shortcut clicks it 100 ms
+        # later (animateClick), and a held key should zoom on at the key's repeat rate
         self.zoom_out_btn = QPushButton("−")
-        keys.bind_button(self.zoom_out_btn, keys.ZOOM_OUT, "Zoom out, in every pane")
-        self.zoom_out_btn.clicked.connect(lambda: self.zoom.zoom_by(1 / WHEEL_STEP))
+        self.zoom_out_btn.setToolTip(keys.tip("Zoom out, in every pane", keys.ZOOM_OUT))
+        self.zoom_out_btn.clicked.connect(self.zoom_out)
         self.zoom_in_btn = QPushButton("+")
-        keys.bind_button(self.zoom_in_btn, keys.ZOOM_IN, "Zoom in on the centre, in every "
-                         "pane (the wheel zooms where the cursor is)")
-        self.zoom_in_btn.clicked.connect(lambda: self.zoom.zoom_by(WHEEL_STEP))
-        keys.shortcut(keys.ZOOM_IN, self, lambda: self.zoom.zoom_by(WHEEL_STEP),
-                      "Zoom in (the key without Shift)", Qt.ShortcutContext.WidgetWithChildrenShortcut,
-                      only="Ctrl+=")
+        self.zoom_in_btn.setToolTip(keys.tip("Zoom in on the centre, in every pane (the wheel "
+                                             "zooms where the cursor is)", keys.ZOOM_IN))
+        self.zoom_in_btn.clicked.connect(self.zoom_in)
         self.fit_btn = QPushButton("Fit")
-        keys.bind_button(self.fit_btn, keys.FIT, "Show the whole picture in every pane")
+        self.fit_btn.setToolTip(keys.tip("Show the whole picture in every pane", keys.FIT))
         self.fit_btn.clicked.connect(self.zoom.fit)
+        for action, slot, what in ((keys.ZOOM_IN, self.zoom_in, "Zoom in on every pane"),
+                                   (keys.ZOOM_OUT, self.zoom_out, "Zoom out of every pane"),
+                                   (keys.FIT, self.zoom.fit, "Show the whole picture")):
+            keys.shortcut(action, self, slot, what, Qt.ShortcutContext.WidgetWithChildrenShortcut)
         for b in (self.zoom_out_btn, self.zoom_in_btn):
             b.setFixedWidth(36)
         self.zoom_label = QLabel()
@@ -419,6 +422,12 @@ class SuperResView(QWidget):
         return self.upscaler.busy
 
     # ------------------------------------------------------------------ zoom
+    def zoom_in(self) -> None:
+        self.zoom.zoom_by(WHEEL_STEP)
+
+    def zoom_out(self) -> None:
+        self.zoom.zoom_by(1 / WHEEL_STEP)
+
     def _zoom_changed(self) -> None:
         self.zoom_label.setText(f"{self.zoom.zoom:.1f}×")
         self.fit_btn.setEnabled(self.zoom.zoom > 1.0001)
