@@ -363,3 +363,21 @@ def test_the_help_page():
     page = {p.key: p for p in PAGES}["superres"]
     for words in ("SRResNet", "10<sup>−3</sup>", "PSNR", "SSIM", "segmenter", "mean"):
         assert words in page.body, words
+
+
+def test_poisoned_settings_start_on_the_defaults(checkpoints, make_view, tmp_path):
+    from playground import settings as app_settings
+    s = app_settings.settings()
+    s.setValue("superres/held_out", "[1, 2")                 # not JSON
+    s.setValue("superres/source", '"file"')
+    s.setValue("superres/input_file", str(tmp_path))          # a folder, not a picture
+    s.setValue("superres/model_srgan", str(tmp_path / "gone"))
+    s.setValue("superres/model_srresnet", str(checkpoints / "landscapes-srgan"))  # wrong kind
+    s.setValue("superres/export_pane", '"Nearest"')
+    s.sync()
+    v = make_view()
+    truth = landscape_photos(1, 128, HELD_OUT_OFFSET + 0)[0]
+    assert np.array_equal(v.low.truth, truth)
+    assert "landscapes-srresnet (shipped)" in v.model_info.text()
+    assert "landscapes-srgan (shipped)" in v.model_info.text()
+    assert v.export_pick.currentText() == "SRGAN"

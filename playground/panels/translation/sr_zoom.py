@@ -182,7 +182,7 @@ class ZoomPane(QWidget):
         area, target = self.area(), self.target_rect()
         # the title just above the picture and the figures just under it, wherever the
         # picture's aspect leaves it in a tall pane
-        frame = target if not target.isEmpty() and self._image is not None else area
+        frame = target if not target.isEmpty() else area
         font = QFont(self.font())
         font.setBold(True)
         p.setFont(font)
@@ -203,13 +203,13 @@ class ZoomPane(QWidget):
             p.restore()
             p.setPen(QPen(QColor("#999")))
             p.drawRect(target.adjusted(-0.5, -0.5, 0.5, 0.5))
-        else:
-            p.fillRect(area, QColor("#eceff1"))
+        else:                           # the note in a box the picture's size
+            p.fillRect(frame, QColor("#eceff1"))
             p.setPen(QColor("#555"))
-            p.drawText(area.adjusted(8, 8, -8, -8), Qt.AlignmentFlag.AlignCenter
+            p.drawText(frame.adjusted(8, 8, -8, -8), Qt.AlignmentFlag.AlignCenter
                        | Qt.TextFlag.TextWordWrap, self.note or "—")
         if self.busy:
-            veil = target if not target.isEmpty() and self._image is not None else area
+            veil = frame
             p.fillRect(veil, QColor(255, 255, 255, 150))
             p.setPen(QColor("#1a4d8f"))
             p.drawText(veil, Qt.AlignmentFlag.AlignCenter, "working…")

@@ -348,7 +348,7 @@ class SuperResView(QWidget):
         self.zoom.set_size(SCALE * w, SCALE * h)
         self.zoom.fit()
         self.input_pane.set_image(low.image)
-        self.input_pane.set_figures([f"{w}×{h} px, shown {SCALE}× with square pixels", ""])
+        self.input_pane.set_figures([f"{w}×{h} px, drawn with square pixels", ""])
         self.truth_pane.setVisible(low.truth is not None)
         if low.truth is not None:
             from models.translation.quality import sharpness
@@ -372,6 +372,9 @@ class SuperResView(QWidget):
         self.numbers.clear()
         for name, pane in self.panes.items():
             if name == BICUBIC or self.models[name] is not None:
+                # an earlier picture's output and figures would read as this one's
+                pane.set_note("")
+                pane.set_figures(["", ""])
                 pane.set_busy(True)
             else:
                 pane.set_busy(False)
