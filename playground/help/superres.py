@@ -17,10 +17,9 @@ CRITIC = ("max<sub>D</sub> &nbsp; E[log D(I<sup>HR</sup>)] + E[log(1 − D(G(I<s
 MEAN = ("argmin<sub>f</sub> E ‖I<sup>HR</sup> − f(I<sup>LR</sup>)‖² &nbsp; = &nbsp; "
         "f*(I<sup>LR</sup>) = E[I<sup>HR</sup> | I<sup>LR</sup>]")
 PSNR = "PSNR = 10 log<sub>10</sub>(255² / MSE) &nbsp; dB"
-SSIM = ("SSIM(x, y) = <sup>(2μ<sub>x</sub>μ<sub>y</sub> + C<sub>1</sub>)(2σ<sub>xy</sub> + "
-        "C<sub>2</sub>)</sup>&frasl;<sub>(μ<sub>x</sub>² + μ<sub>y</sub>² + C<sub>1</sub>)"
-        "(σ<sub>x</sub>² + σ<sub>y</sub>² + C<sub>2</sub>)</sub>, &nbsp; "
-        "C<sub>1</sub> = (0.01·255)², C<sub>2</sub> = (0.03·255)²")
+SSIM = ("SSIM(x, y) = (2μ<sub>x</sub>μ<sub>y</sub> + C<sub>1</sub>)(2σ<sub>xy</sub> + C<sub>2</sub>)"
+        " / ((μ<sub>x</sub>² + μ<sub>y</sub>² + C<sub>1</sub>)(σ<sub>x</sub>² + σ<sub>y</sub>² + "
+        "C<sub>2</sub>)),<br>C<sub>1</sub> = (0.01·255)², C<sub>2</sub> = (0.03·255)²")
 SHARPNESS = "sharpness = Var(∇²Y), &nbsp; ∇²Y<sub>x,y</sub> = Y<sub>x−1,y</sub> + " \
             "Y<sub>x+1,y</sub> + Y<sub>x,y−1</sub> + Y<sub>x,y+1</sub> − 4Y<sub>x,y</sub>"
 
@@ -96,8 +95,9 @@ allows a texture that is right in kind without being right pixel for pixel.</p>
 <p>PSNR is a pixel error, so it rewards the conditional mean: SRResNet usually has the best
 PSNR and the blurriest picture. A texture that is plausible but shifted costs twice its
 variance in squared error, so SRGAN's sharper outputs often score <i>lower</i> PSNR than
-SRResNet's, sometimes lower than bicubic's. SSIM compares local structure and is kinder to
-SRGAN, but still prefers the right pixels. Sharpness says how much detail there is, not
+SRResNet's, sometimes lower than bicubic's. SSIM compares local structure (brightness,
+contrast and correlation in each window) rather than single pixels, but it too prefers the
+right texture to a plausible one. Sharpness says how much detail there is, not
 whether it is right: noise is sharp too. Read them together: a good output has a sharpness
 near the truth's and a PSNR not far below SRResNet's. (That both cannot be maximised at once
 is the perception–distortion trade-off, Blau &amp; Michaeli 2018.)</p>
