@@ -381,3 +381,9 @@ def test_poisoned_settings_start_on_the_defaults(checkpoints, make_view, tmp_pat
     assert "landscapes-srresnet (shipped)" in v.model_info.text()
     assert "landscapes-srgan (shipped)" in v.model_info.text()
     assert v.export_pick.currentText() == "SRGAN"
+
+
+def test_the_model_line_says_what_each_model_is(view):
+    tip = view.model_info.toolTip()
+    assert "SRResNet: landscapes-srresnet (shipped): 4 channels, 0 residual blocks, 4×" in tip
+    assert "SRGAN: landscapes-srgan (shipped)" in tip

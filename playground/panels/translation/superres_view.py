@@ -31,6 +31,7 @@ from ... import keys
 from ... import settings as app_settings
 from ...widgets import ask_checkpoint, ask_save_path, save_widget_png, write_or_warn
 from .. import CHECKPOINTS
+from ..model_source import training_facts
 from .sr_input import HR_SIZE, MAX_LOW, SCALE, LowRes, from_array, held_out, open_low_res
 from .sr_upscaler import BICUBIC, Upscaler
 from .sr_zoom import WHEEL_STEP, ZoomGroup, ZoomPane
@@ -257,8 +258,12 @@ class SuperResView(QWidget):
             else:
                 c = m.config
                 parts.append(f"{kind}: <b>{escape(self.model_names[kind])}</b>")
-                tips.append(f"{kind}: {self.model_names[kind]}, {c.channels} channels, "
-                            f"{c.blocks} residual blocks, {c.scale}×")
+                content = m.meta.get("content")
+                facts = [f"{c.channels} channels", f"{c.blocks} residual blocks", f"{c.scale}×",
+                         *training_facts(m.meta)]
+                if isinstance(content, str) and content:
+                    facts.append(f"content loss on {content}")
+                tips.append(f"{kind}: {self.model_names[kind]}: {', '.join(facts)}")
         self.model_info.setText(" · ".join(parts))
         self.model_info.setToolTip("\n".join(tips))
 
