@@ -215,7 +215,9 @@ class ZoomPane(QWidget):
             p.drawText(veil, Qt.AlignmentFlag.AlignCenter, "working…")
         p.setPen(pal.windowText().color())
         y = frame.bottom() + 3
-        for line in self.figures[: self._lines]:
+        metrics = p.fontMetrics()
+        for line in self.figures[: self._lines]:        # a narrow pane cuts a line with "…"
+            line = metrics.elidedText(line, Qt.TextElideMode.ElideRight, self.width() - 4)
             p.drawText(QRectF(0, y, self.width(), self.LINE_H), Qt.AlignmentFlag.AlignCenter, line)
             y += self.LINE_H
         p.end()

@@ -133,9 +133,9 @@ class SuperResView(QWidget):
 
         self.zoom = ZoomGroup(self)
         self.zoom.changed.connect(self._zoom_changed)
-        self.input_pane = ZoomPane("Input", self.zoom, pixelated=True)
-        self.panes = {name: ZoomPane(name, self.zoom) for name in OUTPUTS}
-        self.truth_pane = ZoomPane("Truth", self.zoom)
+        self.input_pane = ZoomPane("Input", self.zoom, pixelated=True, lines=3)
+        self.panes = {name: ZoomPane(name, self.zoom, lines=3) for name in OUTPUTS}
+        self.truth_pane = ZoomPane("Truth", self.zoom, lines=3)
         self.pane_row = QWidget()
         row = QHBoxLayout(self.pane_row)
         row.setContentsMargins(0, 0, 0, 0)
@@ -192,7 +192,7 @@ class SuperResView(QWidget):
         bottom.addWidget(self.save_output_btn)
 
         self.status = QLabel()
-        self.status.setWordWrap(True)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.status.setStyleSheet("QLabel { color: #555; }")
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -353,12 +353,13 @@ class SuperResView(QWidget):
         self.zoom.set_size(SCALE * w, SCALE * h)
         self.zoom.fit()
         self.input_pane.set_image(low.image)
-        self.input_pane.set_figures([f"{w}×{h} px, drawn with square pixels", ""])
+        self.input_pane.set_figures(["the input", f"{w}×{h} px", "pixels drawn square"])
         self.truth_pane.setVisible(low.truth is not None)
         if low.truth is not None:
             from models.translation.quality import sharpness
             self.truth_pane.set_image(low.truth)
-            self.truth_pane.set_figures([f"the photo, {low.truth.shape[1]} px",
+            th, tw = low.truth.shape[:2]
+            self.truth_pane.set_figures(["the photo", f"{tw}×{th} px",
                                          f"sharpness {sharpness(low.truth):,.0f}"])
         text = f"<b>Input:</b> {escape(low.source)}"
         if low.note:
@@ -379,13 +380,13 @@ class SuperResView(QWidget):
             if name == BICUBIC or self.models[name] is not None:
                 # an earlier picture's output and figures would read as this one's
                 pane.set_note("")
-                pane.set_figures(["", ""])
+                pane.set_figures([])
                 pane.set_busy(True)
             else:
                 pane.set_busy(False)
         self._shown_id = self.upscaler.request(self.low.image, self.low.truth,
                                                {k: self.models[k] for k in KINDS})
-        self.status.setText("Upscaling… (SRResNet and SRGAN take a moment on a CPU)")
+        self._say("Upscaling… (SRResNet and SRGAN take a moment on a CPU)")
 
     def _on_output(self, rid: int, name: str, image, numbers, seconds: float) -> None:
         if rid != self._shown_id:
@@ -398,10 +399,10 @@ class SuperResView(QWidget):
 
     def _figure_lines(self, numbers: dict, seconds: float) -> list[str]:
         if "psnr" in numbers:
-            first = f"PSNR {numbers['psnr']:.2f} dB · SSIM {numbers['ssim']:.3f}"
+            lines = [f"PSNR {numbers['psnr']:.2f} dB", f"SSIM {numbers['ssim']:.3f}"]
         else:
-            first = "no truth: no PSNR / SSIM"
-        return [first, f"sharpness {numbers['sharpness']:,.0f} · {seconds * 1000:,.0f} ms"]
+            lines = ["no truth, so", "no PSNR or SSIM"]
+        return lines + [f"sharpness {numbers['sharpness']:,.0f} · {seconds * 1000:,.0f} ms"]
 
     def _on_failed(self, rid: int, name: str, text: str) -> None:
         if rid != self._shown_id:
@@ -418,12 +419,17 @@ class SuperResView(QWidget):
             pane.set_busy(False)
         h, w = self.low.image.shape[:2]
         done = [n for n in OUTPUTS if n in self.outputs]
-        self.status.setText(f"{w}×{h} → {SCALE * w}×{SCALE * h} px by {', '.join(done)}. "
+        self._say(f"{w}×{h} → {SCALE * w}×{SCALE * h} px by {', '.join(done)}. "
                             "Wheel or drag on any pane to zoom and pan all of them; "
                             "double-click or Fit to see the whole picture."
                             + ("" if self.low.truth is not None else
                                " There is no truth for this picture, so only sharpness is "
                                "measured."))
+
+    def _say(self, text: str) -> None:
+        """The status line (one line; a narrow window cuts it, the tooltip keeps it all)."""
+        self.status.setText(text)
+        self.status.setToolTip(text)
 
     @property
     def busy(self) -> bool:
