@@ -387,3 +387,12 @@ def test_the_model_line_says_what_each_model_is(view):
     tip = view.model_info.toolTip()
     assert "SRResNet: landscapes-srresnet (shipped): 4 channels, 0 residual blocks, 4×" in tip
     assert "SRGAN: landscapes-srgan (shipped)" in tip
+
+
+def test_the_panes_are_busy_until_their_output_arrives(view, qtbot):
+    view.show_held_out(9)
+    assert all(p.busy and p.array is None for p in view.panes.values())
+    assert "Upscaling" in view.status.text()
+    settle(qtbot, view)
+    assert not any(p.busy for p in view.panes.values())
+    assert "128×128 px by Bicubic, SRResNet, SRGAN" in view.status.text()
