@@ -95,6 +95,11 @@ CLEAR = Action("Clear drawing", ("Ctrl+Backspace",), "Erase what you drew")
 UNDO = Action("Undo", ("Ctrl+Z",), "Undo the last stroke")
 REDO = Action("Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo what was undone")
 
+# ---------------------------------------------------------------------- looking closer
+ZOOM_IN = Action("Zoom in", ("Ctrl++", "Ctrl+="), "Zoom in on a picture (the wheel does too)")
+ZOOM_OUT = Action("Zoom out", ("Ctrl+-",), "Zoom out of a picture")
+FIT = Action("Fit", ("Ctrl+0",), "Show the whole picture again")
+
 # ---------------------------------------------------------------------- tools and modes
 EXPLORE = Action("Explore tool", ("V",), "Click or drag to look at one point (V as the "
                  "pointer tool of drawing programs)")
