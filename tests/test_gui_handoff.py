@@ -56,3 +56,19 @@ def test_a_kind_no_panel_takes_is_said_in_the_status_bar(make_window):
     w = make_window()
     assert w.deliver_image("photo/paint", np.zeros((8, 8, 3), np.uint8), "x") is False
     assert "No panel takes" in w.statusBar().currentMessage()
+
+
+def test_file_open_routes_each_translation_family_to_its_view(make_window, tmp_path):
+    from models.translation.api import CycleGANModel, SRModel
+    from models.translation.cyclegan import CycleGANConfig
+    from models.translation.srgan import SRConfig
+    sr, cyc = tmp_path / "sr", tmp_path / "cyc"
+    SRModel(SRConfig(channels=4, blocks=0)).save(sr)
+    CycleGANModel(CycleGANConfig(width=4, blocks=0)).save(cyc)
+    w = make_window()
+    t = w.translation
+    t.views.setCurrentWidget(t.train)
+    assert w.open_checkpoint(str(sr)) is True
+    assert t.views.currentWidget() is t.superres
+    assert w.open_checkpoint(str(cyc)) is True
+    assert t.views.currentWidget() is t.translate

@@ -82,7 +82,7 @@ def test_help_menu_links_and_the_generated_shortcuts_page(qtbot, make_window):
     texts = [a.text().replace("&", "") for a in menu.actions()]
     assert texts == ["What am I seeing?", "Keyboard shortcuts", "About"]
     next(a for a in menu.actions() if a.text() == "&Keyboard shortcuts").trigger()
-    assert w.tabs.count() == 5
+    assert w.tabs.count() == 6
     help_window = w._help
     assert help_window.topic == "shortcuts"
     text = help_window.browser.toPlainText()

@@ -125,4 +125,4 @@ is the perception–distortion trade-off, Blau &amp; Michaeli 2018.)</p>
           ("gan-digits", "GANs: the adversarial loss"))}
 """
 
-PAGES = [Page("superres", "Translation: Super-resolution", BODY, order=64)]
+PAGES = [Page("superres", "Translation: Super-resolution", BODY, order=45)]

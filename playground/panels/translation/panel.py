@@ -75,7 +75,20 @@ class TranslationPanel(QWidget):
         return getattr(view, "help_topic", lambda: "translation")()
 
     def open_checkpoint(self, path: str | None = None) -> bool:
+        """A super-resolution checkpoint opens in Super-resolution, a translator in Translate
+        (or Shared latent when that is showing); with no path, the view showing asks."""
         view = self.views.currentWidget()
+        if path is not None:
+            from models.checkpoint import CheckpointError, read_meta
+            try:
+                family = read_meta(path).get("family")
+            except (CheckpointError, OSError, ValueError):
+                family = None                  # the view's own opener says what is wrong
+            if family == "superres":
+                view = self.superres
+            elif family in ("cyclegan", "unit") and view not in (self.translate, self.latent):
+                view = self.translate
+        self.views.setCurrentWidget(view)
         opener = getattr(view, "open_checkpoint", None) or self.translate.open_checkpoint
         return opener(path)
 
