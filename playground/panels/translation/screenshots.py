@@ -34,7 +34,7 @@ def translation_shots(app, win, out: Path, train: bool = True) -> None:
     p.views.setCurrentWidget(sr)
     sr.use_shipped()
     sr.show_held_out(3)
-    wait_for(app, lambda: not sr.busy())
+    wait_for(app, lambda: not sr.busy)
     settle(app)
     win.grab().save(str(out / "translation-superres.png"))
     names.append("translation-superres.png")
