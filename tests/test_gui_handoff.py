@@ -72,3 +72,16 @@ def test_file_open_routes_each_translation_family_to_its_view(make_window, tmp_p
     assert t.views.currentWidget() is t.superres
     assert w.open_checkpoint(str(cyc)) is True
     assert t.views.currentWidget() is t.translate
+
+
+def test_the_view_shown_takes_the_keyboard(make_window, qtbot):
+    """A fresh window focuses the tab bar; switching views hands the keyboard to the view,
+    so its shortcuts work before any click into it."""
+    from PySide6.QtWidgets import QApplication
+    w = make_window()
+    w.tabs.setCurrentWidget(w.translation)
+    p = w.translation
+    p.views.setCurrentWidget(p.superres)
+    p.views.setCurrentWidget(p.translate)
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is p.translate)

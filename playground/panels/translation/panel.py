@@ -7,7 +7,7 @@ other panels (hand-off, playground/panels) go to Translate or Super-resolution.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from ... import settings as app_settings
@@ -51,9 +51,20 @@ class TranslationPanel(QWidget):
         self.train.modelTrained.connect(self._trained)
         self.views.setCurrentIndex(VIEW.get())
         self.views.currentChanged.connect(VIEW.set)
+        # the view shown takes the keyboard, so its shortcuts (X, Ctrl+R, Ctrl++ …) work at
+        # once, not only after a click into it (a fresh window focuses the tab bar)
+        self.views.currentChanged.connect(lambda _i: self._focus_view())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.views)
+
+    def _focus_view(self) -> None:
+        if self.isVisible():
+            self.views.currentWidget().setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        self._focus_view()
 
     def _trained(self, state, meta) -> None:
         live = self.train.busy()
