@@ -23,7 +23,7 @@ from .latent_codes import SharedCodes, shared_codes
 from .latent_scatter import SYMBOL_TEXT, SharedScatter
 from .translate_examples import N_DIGITS
 from .translate_source import TranslatorSource, domain_names
-from .translate_worker import LatestWorker
+from ...latest_worker import LatestWorker
 
 KEY = "translation/latent/"
 COLOUR_BY = app_settings.Setting(KEY + "colour_by", "domain", app_settings.one_of("domain", "class"))

@@ -7,7 +7,7 @@ domains, a picture file, or a picture handed over by another panel (pix2pix's pa
 re-made for every model and direction (translate_examples). Making the input and running the
 two generators takes 0.1–1 s on a busy CPU (measured: a 64-px ResNet of the shipped size is
 ~0.7 s for the round trip on one thread while trainings run), so it all runs on a worker
-thread (translate_worker), and the newest request wins.
+thread (playground/latest_worker.py), and the newest request wins.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from .translate_examples import (GREY_RULE, N_DIGITS, SQUARE_RULE, InputError, S
                                  round_trip)
 from .translate_heat import SCALES, ErrorMap
 from .translate_source import DIGITS, TranslatorSource, data_kind, domain_names
-from .translate_worker import LatestWorker
+from ...latest_worker import LatestWorker
 
 KEY = "translation/translate/"
 DIRECTION = app_settings.Setting(KEY + "direction", "AtoB", app_settings.one_of("AtoB", "BtoA"))

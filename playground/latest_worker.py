@@ -1,11 +1,14 @@
-"""One background thread that runs the newest request only: the Translate and Shared latent
-views hand it a function (make the input, run the model) and get the result back on the GUI
-thread. A request not yet started is replaced by a newer one, so clicking through examples or
+"""One background thread that runs the newest request only, shared by the views that run a
+model on demand (Translate, Shared latent, Super-resolution): they hand it a function (make
+the input, run the model) and get the result back on the GUI thread. A request not yet started is replaced by a newer one, so clicking through examples or
 switching the direction quickly never builds a queue; a result of an overtaken request is
 still delivered with its id, and the view drops what is older than what it shows.
 
 The thread owns the models while it runs them: the GUI thread hands a model over and never
-calls it itself. One torch thread: the other core stays with the GUI (and the trainings).
+calls it itself. One torch thread by default: the other core stays with the GUI (and the
+trainings); `threads=None` gives a request the cores a training job would get instead.
+A request of several steps (Super-resolution's three methods) asks `overtaken()` between them
+and stops early when a newer request waits.
 """
 from __future__ import annotations
 
@@ -21,8 +24,9 @@ class LatestWorker(QObject):
     done = Signal(object, int, float)
     failed = Signal(str, int)
 
-    def __init__(self, name: str, parent: QObject | None = None):
+    def __init__(self, name: str, parent: QObject | None = None, threads: int | None = 1):
         super().__init__(parent)
+        self.threads = threads          # torch threads per request; None: torch_threads' share
         self._cv = threading.Condition()
         self._pending: tuple[int, Callable, float] | None = None
         self._running = False
@@ -57,9 +61,17 @@ class LatestWorker(QObject):
         self._thread.join(timeout_s)
         return not self._thread.is_alive()
 
+    def overtaken(self) -> bool:
+        """A newer request waits (or the worker is closing): a long request may stop early."""
+        with self._cv:
+            return self._pending is not None or self._closing
+
     def _loop(self) -> None:
         import torch
-        torch.set_num_threads(1)
+
+        from .torch_threads import end_job_threads, use_job_threads
+        if self.threads is not None:
+            torch.set_num_threads(self.threads)
         while True:
             with self._cv:
                 while self._pending is None and not self._closing:
@@ -68,10 +80,15 @@ class LatestWorker(QObject):
                     return
                 (rid, fn, asked), self._pending = self._pending, None
                 self._running = True
+            if self.threads is None:
+                use_job_threads()       # the free cores, as a training job gets them
             try:
                 result, error = fn(), None
             except Exception as exc:    # bad input or a broken model reaches the user, not the thread
                 result, error = None, str(exc) or type(exc).__name__
+            finally:
+                if self.threads is None:
+                    end_job_threads()
             with self._cv:
                 self._running = False
                 if self._closing:
