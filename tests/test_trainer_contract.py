@@ -100,9 +100,35 @@ def toy_diffusion(_ds):
                       ToyTrainConfig(steps=10, batch_size=32, snapshot_every=4), "cpu")
 
 
+def cyclegan(_ds):
+    from models.translation.cyclegan import CycleGANConfig
+    from models.translation.cyclegan_training import CycleGANTrainer, CycleTrainConfig
+    return CycleGANTrainer(CycleGANConfig(size=16, width=4, blocks=0, critic_width=4, patch=16),
+                           CycleTrainConfig(steps=3, batch_size=2, train_images=4, pool=2,
+                                            preview_every_s=QUIET, preview_images=2), "cpu")
+
+
+def unit(ds):
+    from models.translation.domains import DigitDomains
+    from models.translation.unit import UNITConfig
+    from models.translation.unit_training import UNITTrainer, UnitTrainConfig
+    return UNITTrainer(UNITConfig(width=4, latent=2), UnitTrainConfig(steps=3, batch_size=4,
+                                                                      preview_every_s=QUIET),
+                       "cpu", DigitDomains(_images(ds), preview=2, limit=32))
+
+
+def superres(_ds):
+    from models.translation.srgan import SRConfig
+    from models.translation.superres import SRTrainConfig, SRTrainer
+    return SRTrainer(SRConfig(channels=4, blocks=0, critic_width=4),
+                     SRTrainConfig(mode="gan", steps=3, batch_size=2, hr_size=16, train_images=4,
+                                   held_out=1, preview_every_s=QUIET), "cpu")
+
+
 CHECKPOINT_FAMILIES = {"autoencoder": autoencoder, "diffusion": diffusion, "gan": gan,
                        "gan2d": gan2d, "pix2pix": pix2pix, "nade": nade, "pixelcnn": pixelcnn,
-                       "realnvp": realnvp}
+                       "realnvp": realnvp, "cyclegan": cyclegan, "unit": unit,
+                       "superres": superres}
 ALL = {**CHECKPOINT_FAMILIES, "toy-diffusion": toy_diffusion}
 # the 2-D GAN's run() trains until closed unless told how many steps
 RUN_ARGS = {"gan2d": {"steps": 10}}

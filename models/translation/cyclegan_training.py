@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from ..distributed import SINGLE, check_step
-from ..events import Snapshot, Status, Step, TrainResult
+from ..events import EpochEnd, Snapshot, Status, Step, TrainResult
 from ..trainer import Trainer, state_to_numpy
 from .cyclegan import CycleGAN, CycleGANConfig, CycleWeights, discriminator_terms, generator_terms
 from .domains import LandscapeDomains, UnpairedData, grey_to_rgb
@@ -91,11 +91,12 @@ class CycleGANTrainer(Trainer):
     def __init__(self, model_config: CycleGANConfig = CycleGANConfig(),
                  train_config: CycleTrainConfig = CycleTrainConfig(), device="auto",
                  domains=None):
-        super().__init__(model_config, train_config, None, device)
         # the source of the two domains (domains.py); the landscapes unless told
-        self.domains = domains if domains is not None else LandscapeDomains(
+        domains = domains if domains is not None else LandscapeDomains(
             train_config.train_images, model_config.size, train_config.seed,
             train_config.preview_images)
+        super().__init__(model_config, train_config, domains, device)
+        self.domains = domains
         self.data: UnpairedData | None = None
         torch.manual_seed(train_config.seed)
         self.model = CycleGAN(model_config).to(self.device)
@@ -131,7 +132,7 @@ class CycleGANTrainer(Trainer):
         view_a, view_b = to_tensor(held_a, dev), to_tensor(held_b, dev)
         g = torch.Generator().manual_seed(cfg.seed + 1)
         yield Snapshot(self.steps_done, self.state_numpy())
-        busy, last_preview = 0.0, -math.inf
+        busy, last_preview, sums, counted = 0.0, -math.inf, {}, 0
         while self.steps_done < cfg.steps:
             t0 = time.perf_counter()
             step = self.steps_done + 1
@@ -161,11 +162,17 @@ class CycleGANTrainer(Trainer):
             self.opt_d.step()
             self.steps_done = step
             busy += time.perf_counter() - t0
-            yield Step(step, cfg.steps, 1, 1, {**losses, **d_losses}, busy,
+            losses = {**losses, **d_losses}
+            counted += 1
+            for k, v in losses.items():
+                sums[k] = sums.get(k, 0.0) + v
+            yield Step(step, cfg.steps, 1, 1, losses, busy,
                        step * cfg.batch_size * 2 / max(busy, 1e-9))
             if busy - last_preview >= cfg.preview_every_s or step == cfg.steps:
                 last_preview = busy
                 yield self._preview(view_a, view_b)
+        # the run is one "epoch" of random unpaired draws: its mean losses
+        yield EpochEnd(1, 1, {k: v / max(1, counted) for k, v in sums.items()}, {})
         yield Snapshot(self.steps_done, self.state_numpy())
         return TrainResult(self.steps_done, 1.0)
 
@@ -181,4 +188,5 @@ class CycleGANTrainer(Trainer):
         return {"family": self.family, "config": self.model_config.to_dict(),
                 "training": self.config.to_dict(),
                 "dataset": self.data.record() if self.data is not None else {},
-                "steps": self.steps_done}
+                "steps": self.steps_done,
+                "stopped_early": bool(result.stopped_early) if result else False}

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..distributed import SINGLE, check_step
-from ..events import Snapshot, Status, Step, TrainResult
+from ..events import EpochEnd, Snapshot, Status, Step, TrainResult
 from ..pix2pix.landscapes import landscape_pair
 from ..trainer import Trainer, state_to_numpy, whole_step
 from .cyclegan_training import to_numpy, to_tensor
@@ -109,7 +109,8 @@ class SRTrainer(Trainer):
         """features: a frozen network for the content loss, or feature_job: a callable whose
         generator trains one on the job's thread and returns (network, its accuracy);
         content: the words a checkpoint records for it."""
-        super().__init__(model_config, train_config, None, device)
+        # the data: landscape photos rendered when the job starts, named for the contract
+        super().__init__(model_config, train_config, "landscapes", device)
         self.feature_job, self.content = feature_job, content
         if train_config.hr_size % model_config.scale:
             raise ValueError(f"{train_config.hr_size}-px photos do not shrink by "
@@ -148,7 +149,7 @@ class SRTrainer(Trainer):
         view_hr, view_lr = to_tensor(held, dev), to_tensor(downscale(held, scale), dev)
         g = torch.Generator().manual_seed(cfg.seed + 1)
         yield Snapshot(self.steps_done, self.state_numpy())
-        busy, last_preview = 0.0, -math.inf
+        busy, last_preview, sums, counted = 0.0, -math.inf, {}, 0
         while self.steps_done < cfg.steps:
             t0 = time.perf_counter()
             step = self.steps_done + 1
@@ -159,10 +160,15 @@ class SRTrainer(Trainer):
                 losses = self._step(lr_t[idx], hr_t[idx], step)
             self.steps_done = step
             busy += time.perf_counter() - t0
+            counted += 1
+            for k, v in losses.items():
+                sums[k] = sums.get(k, 0.0) + v
             yield Step(step, cfg.steps, 1, 1, losses, busy, step * cfg.batch_size / max(busy, 1e-9))
             if busy - last_preview >= cfg.preview_every_s or step == cfg.steps:
                 last_preview = busy
                 yield self._preview(view_lr, view_hr)
+        # the run is one "epoch" of random draws from the photos: its mean losses
+        yield EpochEnd(1, 1, {k: v / max(1, counted) for k, v in sums.items()}, {})
         yield Snapshot(self.steps_done, self.state_numpy())
         return TrainResult(self.steps_done, 1.0)
 
@@ -212,4 +218,5 @@ class SRTrainer(Trainer):
                    if hasattr(self.features, "scale") else {}),
                 "dataset": {"name": "landscapes", "split": f"{self.config.train_images:,} "
                             f"training photos at {self.config.hr_size} px"},
-                "steps": self.steps_done}
+                "steps": self.steps_done,
+                "stopped_early": bool(result.stopped_early) if result else False}

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ..distributed import SINGLE, check_step
-from ..events import Snapshot, Status, Step, TrainResult
+from ..events import EpochEnd, Snapshot, Status, Step, TrainResult
 from ..trainer import Trainer, state_to_numpy, whole_step
 from .cyclegan_training import TranslationPreview, to_numpy, to_tensor
 from .domains import UnpairedData
@@ -72,9 +72,9 @@ class UNITTrainer(Trainer):
 
     def __init__(self, model_config: UNITConfig = UNITConfig(),
                  train_config: UnitTrainConfig = UnitTrainConfig(), device="auto", domains=None):
-        super().__init__(model_config, train_config, None, device)
         if domains is None:
             raise ValueError("UNIT needs its two domains (domains.DigitDomains with the MNIST digits)")
+        super().__init__(model_config, train_config, domains, device)
         self.domains = domains
         self.data: UnpairedData | None = None
         torch.manual_seed(train_config.seed)
@@ -103,7 +103,7 @@ class UNITTrainer(Trainer):
         noise = torch.Generator(dev).manual_seed(cfg.seed + 2)
         weights = cfg.weights()
         yield Snapshot(self.steps_done, self.state_numpy())
-        busy, last_preview = 0.0, -math.inf
+        busy, last_preview, sums, counted = 0.0, -math.inf, {}, 0
         while self.steps_done < cfg.steps:
             t0 = time.perf_counter()
             step = self.steps_done + 1
@@ -114,11 +114,16 @@ class UNITTrainer(Trainer):
                 losses = self._step(a, b, weights, noise, step)
             self.steps_done = step
             busy += time.perf_counter() - t0
+            counted += 1
+            for k, v in losses.items():
+                sums[k] = sums.get(k, 0.0) + v
             yield Step(step, cfg.steps, 1, 1, losses, busy,
                        step * cfg.batch_size * 2 / max(busy, 1e-9))
             if busy - last_preview >= cfg.preview_every_s or step == cfg.steps:
                 last_preview = busy
                 yield self._preview(view_a, view_b)
+        # the run is one "epoch" of random unpaired draws: its mean losses
+        yield EpochEnd(1, 1, {k: v / max(1, counted) for k, v in sums.items()}, {})
         yield Snapshot(self.steps_done, self.state_numpy())
         return TrainResult(self.steps_done, 1.0)
 
@@ -157,4 +162,5 @@ class UNITTrainer(Trainer):
         return {"family": self.family, "config": self.model_config.to_dict(),
                 "training": self.config.to_dict(),
                 "dataset": self.data.record() if self.data is not None else {},
-                "steps": self.steps_done}
+                "steps": self.steps_done,
+                "stopped_early": bool(result.stopped_early) if result else False}
