@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import keys as k
 from . import Page
-from .markup import experiments, formula, key, look_for, misprint, section, see_also
+from .markup import experiments, formula, key, look_for, section, see_also
 
 MSE = ("l<sub>MSE</sub> = <sup>1</sup>&frasl;<sub>r²WH</sub> "
        "Σ<sub>x=1</sub><sup>rW</sup> Σ<sub>y=1</sub><sup>rH</sup> "
@@ -60,10 +60,6 @@ convolutions, every other one strided, then a dense verdict) and the perceptual 
 {formula(ADVERSARIAL, "−log D rather than log(1 − D): the non-saturating form, strong "
          "gradients while D still rejects G's outputs easily.")}
 {formula(CRITIC, "D learns to tell true photos (target 1) from upscaled ones (target 0).")}
-{misprint("l<sup>SR</sup> = 10<sup>−3</sup> · l<sub>content</sub> + l<sub>adv</sub>",
-          "The small weight belongs to the adversarial term. With the content term scaled "
-          "down instead, G would be trained almost only to fool D: textures that look like "
-          "photos but need not match the input at all.")}
 <p><b>What replaces VGG here.</b> The paper compares VGG19 feature maps, trained on ImageNet;
 those weights are a download of over 500 MB and this app works offline. Here φ is the encoder
 of the landscape segmenter that pix2pix's FCN-score uses, trained in this app on 128-px

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import keys as k
 from . import Page
-from .markup import experiments, formula, key, look_for, misprint, see_also
+from .markup import experiments, formula, key, look_for, see_also
 
 # CycleGAN as models/translation/cyclegan.py codes it: LSGAN, cycle λ = 10, identity 0.5 λ.
 FULL = ("L(G, F, D<sub>A</sub>, D<sub>B</sub>) = L<sub>GAN</sub>(G, D<sub>B</sub>) + "
@@ -18,12 +18,6 @@ CYCLE = ("L<sub>cyc</sub> = E<sub>a</sub>‖F(G(a)) − a‖<sub>1</sub> + "
          "L<sub>id</sub> = E<sub>b</sub>‖G(b) − b‖<sub>1</sub> + E<sub>a</sub>‖F(a) − a‖<sub>1</sub>")
 ERROR = ("e(p) = (1/3) Σ<sub>c</sub> |x<sub>c</sub>(p) − F(G(x))<sub>c</sub>(p)| / 255, &nbsp; "
          "mean error = (1/HW) Σ<sub>p</sub> e(p)")
-WRONG_CYCLE = "L<sub>cyc</sub> = E<sub>a</sub>‖G(F(a)) − a‖<sub>1</sub> + E<sub>b</sub>‖F(G(b)) − b‖<sub>1</sub>"
-WHY_CYCLE = ("G takes A to B and F takes B to A, so an A picture must go through G first: "
-             "F(G(a)). G(F(a)) feeds an A picture to F, which was never trained on A pictures; "
-             "the loss would compare nothing meaningful. Each way round starts with the "
-             "generator that takes its own domain.")
-
 TRANSLATE = f"""
 <p>Unpaired translation (Zhu et al. 2017): a picture x of one domain (a summer landscape, an
 MNIST digit), the generator's translation into the other domain, the way back, and where the
@@ -38,8 +32,8 @@ colour channels, on a scale where 1 means 255 levels apart. Black: back exactly;
 off by the top of the scale (the bar beside it; pick a fixed scale to compare models by eye,
 or fit it to the picture):</p>
 {formula(ERROR, "Training measures the same on images scaled to [−1, 1], so this picture's "
-         "cycle term there is twice the mean shown. F(G(x)) is computed from G(x) as "
-         "shown (rounded to 8-bit), as a chain of pictures would be.")}
+         "cycle term there is twice the mean shown. F(G(x)) is computed from G(x) "
+         "before it is rounded to 8-bit for display, as training computes it.")}
 <p><b>The objective.</b> Two generators, G: A → B and F: B → A, two discriminators D<sub>A</sub>,
 D<sub>B</sub> (70×70 PatchGANs, one score per patch), least-squares GAN losses:</p>
 {formula(FULL)}
@@ -49,7 +43,6 @@ D<sub>B</sub> (70×70 PatchGANs, one score per patch), least-squares GAN losses:
          "adversarial losses alone only ask G(a) to look like <i>some</i> B picture: any "
          "mapping onto the B distribution wins, including one that forgets what a showed. "
          "The identity term keeps colours when a picture is already of the target domain.")}
-{misprint(WRONG_CYCLE, WHY_CYCLE)}
 <p><b>Inputs.</b> <b>Random example</b> ({key(k.RANDOM)}): a held-out pair of the model's
 domains (landscapes: both styles of one map no training picture used; digits: the held-out
 MNIST digits of assets/datasets/mnist-sample, as they are and textured). <b>Open image…</b>
