@@ -9,10 +9,8 @@ losses) only the last snapshot is kept: the trainer's weights may already be dam
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFileDialog, QMessageBox, QScrollArea, QSplitter, QVBoxLayout,
                                QWidget)
@@ -24,27 +22,13 @@ from models.pix2pix.api import Pix2PixModel
 from models.pix2pix.training import Pix2PixPreview, Pix2PixTrainer
 
 from ... import settings as app_settings
+from ...trained_weights import JobBox, TrainedWeights
 from ...worker import JobRunner
 from .train_form import FOLDER, TrainForm, configs_from
 from .train_live import LossCharts, PreviewGrid
 
 EXPORT_DIR_KEY = "pix2pix/train/export_dir"
 EXPORT_DIR = app_settings.Setting(EXPORT_DIR_KEY, "", app_settings.path, kind="str")
-
-
-@dataclass(frozen=True)
-class TrainedWeights:
-    """A numpy copy of G's weights and the checkpoint meta that goes with them."""
-    step: int
-    state: dict[str, np.ndarray]
-    meta: dict
-
-
-class _JobBox:
-    """What the job leaves behind on its own thread, read by the GUI once it has ended."""
-
-    def __init__(self):
-        self.final: TrainedWeights | None = None
 
 
 def _meta(trainer: Pix2PixTrainer, values: dict, step: int, result=None,
@@ -61,7 +45,7 @@ def _meta(trainer: Pix2PixTrainer, values: dict, step: int, result=None,
     return meta
 
 
-def training_job(values: dict, device: str, box: _JobBox):
+def training_job(values: dict, device: str, box: JobBox):
     """The generator the JobRunner drives: data, trainer and run, all on the job's thread."""
     model_config, train_config = configs_from(values)
     if values["dataset"] == FOLDER:
@@ -108,7 +92,7 @@ class TrainView(QWidget):
         self.runner = JobRunner(self)
         self.last: TrainedWeights | None = None     # the newest weights handed out
         self._run_weights: TrainedWeights | None = None    # of the current / latest run
-        self._box: _JobBox | None = None
+        self._box: JobBox | None = None
         self._build()
         self._connect()
 
@@ -170,7 +154,7 @@ class TrainView(QWidget):
         except ValueError as exc:
             QMessageBox.warning(self, "Cannot train", str(exc))
             return False
-        self._box = box = _JobBox()
+        self._box = box = JobBox()
         self._run_weights = None
         device = self.device
         self.preview.clear("Preparing the training pairs…")

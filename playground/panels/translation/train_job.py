@@ -4,14 +4,13 @@ training a CycleGAN or a UNIT.
 Everything that leaves a job is numpy or plain Python. The trainer's models stay on the job's
 thread: a Snapshot, and every preview (about every 2 s), become a TrainedWeights event whose
 weights and checkpoint meta are read there, between steps; when the job is stopped (closed at a
-yield) the weights of its last finished step are left in a _JobBox for the GUI to pick up.
+yield) the weights of its last finished step are left in a JobBox for the GUI to pick up.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 
 from models.data import DataError, load_dataset, read_folder
 from models.events import Snapshot, Status
@@ -20,17 +19,10 @@ from models.translation.domains import (DigitDomains, FolderDomains, LandscapeDo
                                         UnpairedData)
 from models.translation.unit_training import UNITTrainer
 
+from ...trained_weights import JobBox, TrainedWeights
 from .train_form import CYCLEGAN, DIGITS, FOLDER, configs_from
 
 SAMPLE_MNIST = Path(__file__).resolve().parents[3] / "assets" / "datasets" / "mnist-sample"
-
-
-@dataclass(frozen=True)
-class TrainedWeights:
-    """A numpy copy of the translator's weights and the checkpoint meta that goes with them."""
-    step: int
-    state: dict[str, np.ndarray]
-    meta: dict
 
 
 @dataclass(frozen=True)
@@ -38,13 +30,6 @@ class FoldersChecked:
     """A user's folders read by the folder rule: the data, ready to train on."""
     key: tuple
     data: UnpairedData
-
-
-class _JobBox:
-    """What the job leaves behind on its own thread, read by the GUI once it has ended."""
-
-    def __init__(self):
-        self.final: TrainedWeights | None = None
 
 
 class _Loaded:
@@ -105,7 +90,7 @@ def _weights(trainer, extra: dict, stopped: bool = False) -> TrainedWeights:
     return TrainedWeights(step, trainer.state_numpy(), _meta(trainer, step, extra, stopped))
 
 
-def training_job(values: dict, device: str, data_dir: str | None, box: _JobBox,
+def training_job(values: dict, device: str, data_dir: str | None, box: JobBox,
                  checked: FoldersChecked | None = None):
     """The generator the JobRunner drives: data, trainer and run, all on the job's thread."""
     kind, model_config, train_config = configs_from(values)

@@ -25,8 +25,8 @@ from ... import settings as app_settings
 from ...widgets import ask_save_path
 from ...worker import JobRunner
 from .train_form import FOLDER, MODELS, TrainForm, configs_from
-from .train_job import (FoldersChecked, TrainedWeights, _JobBox, check_folders_job, folder_key,
-                        training_job)
+from ...trained_weights import JobBox, TrainedWeights
+from .train_job import FoldersChecked, check_folders_job, folder_key, training_job
 from .train_live import LossCharts, PreviewGrid
 
 EXPORT_DIR = app_settings.Setting("translation/train/export_dir", "", app_settings.path,
@@ -45,7 +45,7 @@ class TrainView(QWidget):
         self.checker = JobRunner(self)            # reads a user's folders before training
         self.last: TrainedWeights | None = None   # the newest snapshot handed out
         self._run_weights: TrainedWeights | None = None
-        self._box: _JobBox | None = None
+        self._box: JobBox | None = None
         self._checked: FoldersChecked | None = None
         self._start_after_check = False
         self._check_key: tuple | None = None      # the choices the running check reads
@@ -137,7 +137,7 @@ class TrainView(QWidget):
     def _start(self, values: dict) -> None:
         kind, _, train_config = configs_from(values)
         checked = self._checked if values["domains"] == FOLDER else None
-        self._box = box = _JobBox()
+        self._box = box = JobBox()
         self._run_weights = None
         device, data_dir = self.device, self.data_dir
         cycle = kind == "unit" or train_config.cycle > 0
