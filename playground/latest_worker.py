@@ -24,9 +24,11 @@ class LatestWorker(QObject):
     done = Signal(object, int, float)
     failed = Signal(str, int)
 
-    def __init__(self, name: str, parent: QObject | None = None, threads: int | None = 1):
+    def __init__(self, name: str, parent: QObject | None = None, threads: int | None = 1,
+                 typed_errors: bool = False):
         super().__init__(parent)
         self.threads = threads          # torch threads per request; None: torch_threads' share
+        self.typed_errors = typed_errors    # failed() says "ValueError: …", not just "…"
         self._cv = threading.Condition()
         self._pending: tuple[int, Callable, float] | None = None
         self._running = False
@@ -61,6 +63,12 @@ class LatestWorker(QObject):
         self._thread.join(timeout_s)
         return not self._thread.is_alive()
 
+    @property
+    def waiting(self) -> bool:
+        """A request waits that has not started (a new one will replace it)."""
+        with self._cv:
+            return self._pending is not None
+
     def overtaken(self) -> bool:
         """A newer request waits (or the worker is closing): a long request may stop early."""
         with self._cv:
@@ -85,7 +93,8 @@ class LatestWorker(QObject):
             try:
                 result, error = fn(), None
             except Exception as exc:    # bad input or a broken model reaches the user, not the thread
-                result, error = None, str(exc) or type(exc).__name__
+                kind = type(exc).__name__
+                result, error = None, (f"{kind}: {exc}" if self.typed_errors else str(exc) or kind)
             finally:
                 if self.threads is None:
                     end_job_threads()

@@ -143,7 +143,7 @@ def test_closing_stops_jobs_in_every_panel(make_window, qtbot, small_mnist):
     assert rev.train_runner.busy and toy.runner.busy and p2p.busy()
     w.close()
     assert not rev.train_runner.busy and not toy.runner.busy and not p2p.busy()
-    assert not painter.translator._thread.is_alive()
+    assert not painter.translator.worker._thread.is_alive()
     assert QThreadPool.globalInstance().activeThreadCount() == 0
     w.close()                                           # a second close is harmless
     assert not rev.train_runner.busy and not toy.runner.busy

@@ -103,5 +103,5 @@ def test_shutdown_ends_the_thread_even_with_work_pending(qtbot):
     t.request(model, np.ones((2, 2)), seed=0)
     model.gate.set()
     assert t.shutdown()
-    assert not t._thread.is_alive()
+    assert not t.worker._thread.is_alive()
     assert len(model.calls) <= 1           # the pending request was dropped, not run
