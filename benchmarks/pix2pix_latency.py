@@ -72,7 +72,7 @@ def latency(app, view, strokes: int, rng: random.Random) -> list[float]:
         t0 = time.perf_counter()
         send_mouse(view.canvas, "release", x, y)
         # the release's own request is the newest; wait for the picture it asked for
-        target = view.translator._next_id
+        target = view.translator.last_id
         while not shown[before:] or shown[-1] < target:
             app.processEvents()
             time.sleep(0.0002)
