@@ -18,6 +18,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..checks import from_fields
+
 
 @dataclass(frozen=True)
 class GANConfig:
@@ -54,8 +56,7 @@ class GANConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "GANConfig":
-        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
-        return cls(**known)
+        return from_fields(cls, d)
 
 
 class Generator(nn.Module):

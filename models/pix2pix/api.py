@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
+from ..checks import from_fields
 from ..weights import WeightsMixin
 from .landscapes import CLASSES, validate_label_map
 from .networks import UNetConfig, UNetGenerator, batch_stats_at_inference, keep_dropout_on, seed_dropout
@@ -48,7 +49,7 @@ class Pix2PixConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Pix2PixConfig":
-        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+        return from_fields(cls, d)
 
 
 def encode_inputs(a: np.ndarray, config: Pix2PixConfig) -> torch.Tensor:

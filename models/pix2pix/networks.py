@@ -23,6 +23,8 @@ from typing import Iterator
 import torch
 from torch import nn
 
+from ..checks import from_fields
+
 PATCHES = {1: 0, 16: 1, 34: 2, 70: 3, 142: 4, 286: 5}   # receptive field → strided layers
 GENERATORS = {"unet_128": 7, "unet_256": 8}                # name → depth (levels)
 
@@ -52,7 +54,7 @@ class UNetConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "UNetConfig":
-        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+        return from_fields(cls, d)
 
 
 class SeededDropout(nn.Dropout):

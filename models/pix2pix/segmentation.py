@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..checks import from_fields
 from ..checkpoint import CheckpointError, open_checkpoint
 from ..events import EpochEnd, Status, Step
 from ..weights import WeightsMixin
@@ -62,7 +63,7 @@ class SegmenterConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "SegmenterConfig":
-        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+        return from_fields(cls, d)
 
 
 def _cbr(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
