@@ -99,3 +99,26 @@ def test_the_cycle_switch_removes_the_cycle_terms():
     step = next(e for e in events if isinstance(e, Step))
     assert "cycle" not in step.losses and "identity" not in step.losses
     assert step.losses["loss"] == pytest.approx(step.losses["gan"])
+
+
+def test_a_nan_in_a_discriminator_loss_puts_back_the_generators_step_too(monkeypatch):
+    real = ct.discriminator_terms
+    calls = {"n": 0}
+
+    def flaky(model, a, b, fake_a, fake_b):
+        calls["n"] += 1
+        terms = real(model, a, b, fake_a, fake_b)
+        if calls["n"] == 2:                     # G and F have already stepped by now
+            terms["d_a"] = terms["d_a"] * float("nan")
+        return terms
+
+    monkeypatch.setattr(ct, "discriminator_terms", flaky)
+    trainer = tiny_trainer()
+    kept = None
+    with pytest.raises(TrainingDiverged, match="step 2"):
+        for event in trainer.run():
+            if isinstance(event, Step):
+                kept = {k: v.copy() for k, v in state_to_numpy(trainer.model).items()}
+    assert trainer.steps_done == 1
+    now = state_to_numpy(trainer.model)
+    assert all(np.array_equal(kept[k], now[k]) for k in kept)

@@ -11,7 +11,6 @@ schedule, in steps rather than epochs).
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import asdict, dataclass
 from typing import Generator
 
@@ -19,11 +18,12 @@ import numpy as np
 import torch
 
 from ..distributed import SINGLE, check_step
-from ..events import EpochEnd, Snapshot, Status, Step, TrainResult
-from ..trainer import Trainer, state_to_numpy
+from ..events import Status, TrainResult
+from ..trainer import Trainer, state_to_numpy, whole_step
 from .cyclegan import CycleGAN, CycleGANConfig, CycleWeights, discriminator_terms, generator_terms
 from .domains import LandscapeDomains, UnpairedData, grey_to_rgb
 from .pool import ImagePool
+from .step_loop import step_loop
 
 
 @dataclass(frozen=True)
@@ -131,50 +131,44 @@ class CycleGANTrainer(Trainer):
         train_a, train_b, (held_a, held_b) = yield from self._render()
         view_a, view_b = to_tensor(held_a, dev), to_tensor(held_b, dev)
         g = torch.Generator().manual_seed(cfg.seed + 1)
-        yield Snapshot(self.steps_done, self.state_numpy())
-        busy, last_preview, sums, counted = 0.0, -math.inf, {}, 0
-        while self.steps_done < cfg.steps:
-            t0 = time.perf_counter()
-            step = self.steps_done + 1
-            for opt in (self.opt_g, self.opt_d):
-                for group in opt.param_groups:
-                    group["lr"] = cfg.lr_at(step)
+
+        def one_step(step: int) -> dict[str, float]:
             ia = torch.randint(len(train_a), (cfg.batch_size,), generator=g)
             ib = torch.randint(len(train_b), (cfg.batch_size,), generator=g)   # unpaired
-            a, b = train_a[ia.to(dev)], train_b[ib.to(dev)]
-            gt = generator_terms(m, a, b, self.weights)
-            losses = {k: float(v.detach()) for k, v in gt.items() if v.ndim == 0}
-            check_step(self.dist, losses.values(),
-                       f"The generators' loss became {losses['loss']} at step {step}. Training "
-                       f"stopped; the model keeps the weights of step {self.steps_done}.", step)
-            self.opt_g.zero_grad(set_to_none=True)
-            gt["loss"].backward()
-            self.opt_g.step()
-            fake_a = self.pools[0].query(gt["fake_a"].detach(), g)
-            fake_b = self.pools[1].query(gt["fake_b"].detach(), g)
-            dt = discriminator_terms(m, a, b, fake_a, fake_b)
-            d_losses = {k: float(v.detach()) for k, v in dt.items() if k != "loss"}
-            check_step(self.dist, d_losses.values(),
-                       f"A discriminator's loss became NaN or infinite at step {step}. Training "
-                       "stopped.", step, can_stop=False)
-            self.opt_d.zero_grad(set_to_none=True)
-            dt["loss"].backward()
-            self.opt_d.step()
-            self.steps_done = step
-            busy += time.perf_counter() - t0
-            losses = {**losses, **d_losses}
-            counted += 1
-            for k, v in losses.items():
-                sums[k] = sums.get(k, 0.0) + v
-            yield Step(step, cfg.steps, 1, 1, losses, busy,
-                       step * cfg.batch_size * 2 / max(busy, 1e-9))
-            if busy - last_preview >= cfg.preview_every_s or step == cfg.steps:
-                last_preview = busy
-                yield self._preview(view_a, view_b)
-        # the run is one "epoch" of random unpaired draws: its mean losses
-        yield EpochEnd(1, 1, {k: v / max(1, counted) for k, v in sums.items()}, {})
-        yield Snapshot(self.steps_done, self.state_numpy())
-        return TrainResult(self.steps_done, 1.0)
+            # G and F step before the discriminators' loss is checked: a NaN there puts
+            # all four networks back as they were (the pool keeps what it took in)
+            with whole_step(self.model):
+                return self._step(train_a[ia.to(dev)], train_b[ib.to(dev)], g, step)
+
+        return (yield from step_loop(self, cfg.steps, 2 * cfg.batch_size, one_step,
+                                     lambda: self._preview(view_a, view_b), cfg.preview_every_s))
+
+    def _step(self, a: torch.Tensor, b: torch.Tensor, g: torch.Generator,
+              step: int) -> dict[str, float]:
+        cfg, m = self.config, self.model
+        for opt in (self.opt_g, self.opt_d):
+            for group in opt.param_groups:
+                group["lr"] = cfg.lr_at(step)
+        gt = generator_terms(m, a, b, self.weights)
+        losses = {k: float(v.detach()) for k, v in gt.items() if v.ndim == 0}
+        check_step(self.dist, losses.values(),
+                   f"The generators' loss became {losses['loss']} at step {step}. Training "
+                   f"stopped; the model keeps the weights of step {self.steps_done}.", step)
+        self.opt_g.zero_grad(set_to_none=True)
+        gt["loss"].backward()
+        self.opt_g.step()
+        fake_a = self.pools[0].query(gt["fake_a"].detach(), g)
+        fake_b = self.pools[1].query(gt["fake_b"].detach(), g)
+        dt = discriminator_terms(m, a, b, fake_a, fake_b)
+        d_losses = {k: float(v.detach()) for k, v in dt.items() if k != "loss"}
+        check_step(self.dist, d_losses.values(),
+                   f"A discriminator's loss became NaN or infinite at step {step}. Training "
+                   f"stopped; the model keeps the weights of step {self.steps_done}.", step,
+                   can_stop=False)       # a stop request waits for the step's end
+        self.opt_d.zero_grad(set_to_none=True)
+        dt["loss"].backward()
+        self.opt_d.step()
+        return {**losses, **d_losses}
 
     @torch.no_grad()
     def _preview(self, a: torch.Tensor, b: torch.Tensor) -> TranslationPreview:

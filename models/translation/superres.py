@@ -14,7 +14,6 @@ weights.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import asdict, dataclass
 from typing import Generator
 
@@ -24,11 +23,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..distributed import SINGLE, check_step
-from ..events import EpochEnd, Snapshot, Status, Step, TrainResult
+from ..events import Status, TrainResult
 from ..pix2pix.landscapes import landscape_pair
 from ..trainer import Trainer, state_to_numpy, whole_step
 from .cyclegan_training import to_numpy, to_tensor
 from .srgan import ADVERSARIAL_WEIGHT, SRConfig, SRDiscriminator, SRResNet, perceptual_terms
+from .step_loop import step_loop
 
 HELD_OUT_OFFSET = 2_000_000_000     # held-out photos' seeds: never a training photo's
 MODES = ("mse", "gan")
@@ -148,29 +148,16 @@ class SRTrainer(Trainer):
         hr_t, lr_t = to_tensor(hr, dev), to_tensor(downscale(hr, scale), dev)
         view_hr, view_lr = to_tensor(held, dev), to_tensor(downscale(held, scale), dev)
         g = torch.Generator().manual_seed(cfg.seed + 1)
-        yield Snapshot(self.steps_done, self.state_numpy())
-        busy, last_preview, sums, counted = 0.0, -math.inf, {}, 0
-        while self.steps_done < cfg.steps:
-            t0 = time.perf_counter()
-            step = self.steps_done + 1
+
+        def one_step(step: int) -> dict[str, float]:
             idx = torch.randint(len(hr_t), (cfg.batch_size,), generator=g).to(dev)
             # batch norm's running statistics move in the forward pass, before the loss is
             # checked: whole_step puts them (and the critic) back if the step fails
             with whole_step(*[m for m in (self.model, self.critic) if m is not None]):
-                losses = self._step(lr_t[idx], hr_t[idx], step)
-            self.steps_done = step
-            busy += time.perf_counter() - t0
-            counted += 1
-            for k, v in losses.items():
-                sums[k] = sums.get(k, 0.0) + v
-            yield Step(step, cfg.steps, 1, 1, losses, busy, step * cfg.batch_size / max(busy, 1e-9))
-            if busy - last_preview >= cfg.preview_every_s or step == cfg.steps:
-                last_preview = busy
-                yield self._preview(view_lr, view_hr)
-        # the run is one "epoch" of random draws from the photos: its mean losses
-        yield EpochEnd(1, 1, {k: v / max(1, counted) for k, v in sums.items()}, {})
-        yield Snapshot(self.steps_done, self.state_numpy())
-        return TrainResult(self.steps_done, 1.0)
+                return self._step(lr_t[idx], hr_t[idx], step)
+
+        return (yield from step_loop(self, cfg.steps, cfg.batch_size, one_step,
+                                     lambda: self._preview(view_lr, view_hr), cfg.preview_every_s))
 
     def _step(self, low: torch.Tensor, truth: torch.Tensor, step: int) -> dict[str, float]:
         cfg = self.config

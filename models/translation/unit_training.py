@@ -9,7 +9,6 @@ training.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import asdict, dataclass
 from typing import Generator
 
@@ -17,10 +16,11 @@ import numpy as np
 import torch
 
 from ..distributed import SINGLE, check_step
-from ..events import EpochEnd, Snapshot, Status, Step, TrainResult
+from ..events import TrainResult
 from ..trainer import Trainer, state_to_numpy, whole_step
 from .cyclegan_training import TranslationPreview, to_numpy, to_tensor
 from .domains import UnpairedData
+from .step_loop import step_loop
 from .unit import UNIT, UNITConfig, UNITWeights, discriminator_terms, generator_terms, unit_discriminator
 
 
@@ -102,30 +102,15 @@ class UNITTrainer(Trainer):
         g = torch.Generator().manual_seed(cfg.seed + 1)
         noise = torch.Generator(dev).manual_seed(cfg.seed + 2)
         weights = cfg.weights()
-        yield Snapshot(self.steps_done, self.state_numpy())
-        busy, last_preview, sums, counted = 0.0, -math.inf, {}, 0
-        while self.steps_done < cfg.steps:
-            t0 = time.perf_counter()
-            step = self.steps_done + 1
+
+        def one_step(step: int) -> dict[str, float]:
             ia = torch.randint(len(train_a), (cfg.batch_size,), generator=g).to(dev)
             ib = torch.randint(len(train_b), (cfg.batch_size,), generator=g).to(dev)  # unpaired
-            a, b = train_a[ia], train_b[ib]
             with whole_step(self.model, self.d_a, self.d_b):
-                losses = self._step(a, b, weights, noise, step)
-            self.steps_done = step
-            busy += time.perf_counter() - t0
-            counted += 1
-            for k, v in losses.items():
-                sums[k] = sums.get(k, 0.0) + v
-            yield Step(step, cfg.steps, 1, 1, losses, busy,
-                       step * cfg.batch_size * 2 / max(busy, 1e-9))
-            if busy - last_preview >= cfg.preview_every_s or step == cfg.steps:
-                last_preview = busy
-                yield self._preview(view_a, view_b)
-        # the run is one "epoch" of random unpaired draws: its mean losses
-        yield EpochEnd(1, 1, {k: v / max(1, counted) for k, v in sums.items()}, {})
-        yield Snapshot(self.steps_done, self.state_numpy())
-        return TrainResult(self.steps_done, 1.0)
+                return self._step(train_a[ia], train_b[ib], weights, noise, step)
+
+        return (yield from step_loop(self, cfg.steps, 2 * cfg.batch_size, one_step,
+                                     lambda: self._preview(view_a, view_b), cfg.preview_every_s))
 
     def _step(self, a, b, weights, noise, step: int) -> dict[str, float]:
         gt = generator_terms(self.model, self.d_a, self.d_b, a, b, weights, noise)
@@ -140,7 +125,8 @@ class UNITTrainer(Trainer):
         d_losses = {k: float(v.detach()) for k, v in dt.items() if k != "loss"}
         check_step(self.dist, d_losses.values(),
                    f"A discriminator's loss became NaN or infinite at step {step}. Training "
-                   f"stopped; the model keeps the weights of step {self.steps_done}.", step)
+                   f"stopped; the model keeps the weights of step {self.steps_done}.", step,
+                   can_stop=False)       # a stop request waits for the step's end
         self.opt_d.zero_grad(set_to_none=True)
         dt["loss"].backward()
         self.opt_d.step()
