@@ -43,6 +43,11 @@ class WeightsMixin:
     # ---------------------------------------------------------------- loading
     @classmethod
     def config_from_meta(cls, meta: dict, source: str | os.PathLike):
+        # another family's checkpoint is refused by name, before its configuration is read:
+        # its fields may even parse as this family's, and then only weight names would differ
+        family = meta.get("family", cls.family)
+        if family != cls.family:
+            raise CheckpointError(f"{source} is a {family!r} checkpoint, not a {cls.family!r} one.")
         try:
             return cls.config_class.from_dict(meta["config"])
         except (TypeError, ValueError, KeyError, OverflowError, RecursionError) as exc:

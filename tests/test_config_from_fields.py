@@ -28,3 +28,14 @@ def test_a_config_round_trips_and_ignores_unknown_keys(config):
 def test_anything_but_an_object_is_refused(config, bad):
     with pytest.raises(ValueError, match="JSON object"):
         type(config).from_dict(bad)
+
+
+def test_every_family_refuses_another_familys_checkpoint_by_name(tmp_path):
+    """models.weights: the family is checked before the configuration is read, for all."""
+    from models.checkpoint import CheckpointError, open_checkpoint
+    from models.gan.api import GANModel
+    from models.pix2pix.api import Pix2PixModel
+    GANModel(GANConfig(noise_dim=8, g_width=8, d_width=8)).save(tmp_path / "gan")
+    weights, tensors, meta = open_checkpoint(tmp_path / "gan")
+    with pytest.raises(CheckpointError, match="is a 'gan' checkpoint, not a 'pix2pix' one"):
+        Pix2PixModel.from_checkpoint(weights, tensors, meta, source="gan")

@@ -16,7 +16,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..checkpoint import CheckpointError
 from ..weights import WeightsMixin
 from .cyclegan import CycleGANConfig, ResnetGenerator
 from .srgan import SRConfig, SRResNet, bicubic
@@ -91,19 +90,7 @@ class Translators(nn.Module):
         self.F = ResnetGenerator(config.width, config.blocks)
 
 
-class _OwnFamily(WeightsMixin):
-    """Refuses another family's checkpoint by name before reading its configuration (its
-    fields may even parse as this family's, and then only the weight names would differ)."""
-
-    @classmethod
-    def config_from_meta(cls, meta: dict, source):
-        family = meta.get("family", cls.family)
-        if family != cls.family:
-            raise CheckpointError(f"{source} is a {family!r} checkpoint, not a {cls.family!r} one.")
-        return super().config_from_meta(meta, source)
-
-
-class CycleGANModel(_OwnFamily):
+class CycleGANModel(WeightsMixin):
     config_class = CycleGANConfig
     family = "cyclegan"
 
@@ -146,7 +133,7 @@ class CycleGANModel(_OwnFamily):
         return _to_uint8(there, single), _to_uint8(second(there), single)
 
 
-class UNITModel(_OwnFamily):
+class UNITModel(WeightsMixin):
     config_class = UNITConfig
     family = "unit"
 
@@ -188,7 +175,7 @@ class UNITModel(_OwnFamily):
         return self.translate(x, direction), self.cycle(x, direction)
 
 
-class SRModel(_OwnFamily):
+class SRModel(WeightsMixin):
     """SRResNet or SRGAN (the same generator; meta["training"]["mode"] says which loss)."""
     config_class = SRConfig
     family = "superres"
