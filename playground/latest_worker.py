@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 
 
 class LatestWorker(QObject):
@@ -34,8 +34,27 @@ class LatestWorker(QObject):
         self._running = False
         self._closing = False
         self._next_id = 0
+        # the newest id answered on the GUI thread (done or failed, shown or dropped by the
+        # view): connected first, so it is up to date when the view's own slots run
+        self.answered = 0
+        # (slots of this QObject, which lives on the GUI thread: the calls are queued there)
+        self.done.connect(self._answered_done)
+        self.failed.connect(self._answered_failed)
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
+
+    @Slot(object, int, float)
+    def _answered_done(self, _result, rid: int, _seconds: float) -> None:
+        self.answered = max(self.answered, rid)
+
+    @Slot(str, int)
+    def _answered_failed(self, _text: str, rid: int) -> None:
+        self.answered = max(self.answered, rid)
+
+    @property
+    def settled(self) -> bool:
+        """Every request made so far has been answered on the GUI thread (tests wait for it)."""
+        return self.answered >= self.last_id
 
     def submit(self, fn: Callable[[], object]) -> int:
         with self._cv:

@@ -54,7 +54,6 @@ class LatentView(TranslatorSource, QWidget):
         self.picked: tuple[str, int] | None = None
         self._cache: dict[int, tuple[object, SharedCodes]] = {}   # id(model) → (model, codes)
         self._accept_from = 0
-        self._answered = 0             # the newest request answered (shown, dropped or failed)
         self.worker = LatestWorker("latent-view", self)
         self.worker.done.connect(self._on_done)
         self.worker.failed.connect(self._on_failed)
@@ -187,7 +186,6 @@ class LatentView(TranslatorSource, QWidget):
         self.side.hide()
 
     def _on_done(self, result, rid: int, seconds: float) -> None:
-        self._answered = max(self._answered, rid)
         if rid < self._accept_from:
             return
         model, codes = result
@@ -199,7 +197,6 @@ class LatentView(TranslatorSource, QWidget):
                             f"{seconds:.1f} s · {codes.source}")
 
     def _on_failed(self, text: str, rid: int) -> None:
-        self._answered = max(self._answered, rid)
         if rid < self._accept_from:
             return
         self.status.setText(f"<span style='color:#b00020'>Could not encode: {text}</span>")
@@ -275,7 +272,7 @@ class LatentView(TranslatorSource, QWidget):
 
     def settled(self) -> bool:
         """Every request made so far has been answered (tests wait for it)."""
-        return self._answered >= self.worker.last_id
+        return self.worker.settled
 
     def help_topic(self) -> str:
         return "translation-latent"

@@ -55,7 +55,6 @@ class TranslateView(TranslatorSource, QWidget):
         self.result: dict | None = None
         self._shown_id = 0
         self._accept_from = 0
-        self._answered = 0             # the newest request answered (shown, dropped or failed)
         self.worker = LatestWorker("translate-view", self)
         self.worker.done.connect(self._on_done)
         self.worker.failed.connect(self._on_failed)
@@ -280,7 +279,6 @@ class TranslateView(TranslatorSource, QWidget):
         return self.worker.submit(lambda: round_trip(model, source, direction))
 
     def _on_done(self, result: dict, rid: int, seconds: float) -> None:
-        self._answered = max(self._answered, rid)
         if rid < self._accept_from or rid < self._shown_id:
             return
         self._shown_id = rid
@@ -307,7 +305,6 @@ class TranslateView(TranslatorSource, QWidget):
                              f"({mean * 255:.1f} of 255 levels) · largest {error.max():.3f}")
 
     def _on_failed(self, text: str, rid: int) -> None:
-        self._answered = max(self._answered, rid)
         if rid < self._accept_from:
             return
         self.status.setText(f"<span style='color:#b00020'>Could not translate: {text}</span>")
@@ -345,7 +342,7 @@ class TranslateView(TranslatorSource, QWidget):
 
     def settled(self) -> bool:
         """Every request made so far has been answered (tests wait for it)."""
-        return self._answered >= self.worker.last_id
+        return self.worker.settled
 
     # ------------------------------------------------------------------ the panel's hooks
     def help_topic(self) -> str:
