@@ -184,3 +184,29 @@ def save_widget_png(parent: QWidget, widget: QWidget, path: str | None, name: st
         QMessageBox.warning(parent, "Could not save", f"Could not write an image to {path}.")
         return False
     return True
+
+
+def form_beside_live(form: QWidget, preview: QWidget, charts: QWidget, form_max_width: int,
+                     live_sizes: tuple[int, int] = (500, 320)) -> QWidget:
+    """A training view's body: the settings form in a scroll column on the left (never
+    narrower than it needs, never wider than form_max_width), and on the right the live
+    previews above the loss charts, each pair split so the user can resize."""
+    from PySide6.QtWidgets import QScrollArea, QSplitter
+    scroll = QScrollArea()
+    scroll.setWidget(form)
+    scroll.setWidgetResizable(True)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setMinimumWidth(form.minimumSizeHint().width() + 24)
+    scroll.setMaximumWidth(form_max_width)
+    right = QSplitter(Qt.Orientation.Vertical)
+    right.addWidget(preview)
+    right.addWidget(charts)
+    right.setStretchFactor(0, 3)
+    right.setStretchFactor(1, 2)
+    right.setSizes(list(live_sizes))
+    split = QSplitter(Qt.Orientation.Horizontal)
+    split.addWidget(scroll)
+    split.addWidget(right)
+    split.setStretchFactor(1, 1)
+    split.setSizes([scroll.minimumWidth(), 1000])
+    return split

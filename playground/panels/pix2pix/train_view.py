@@ -12,8 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFileDialog, QMessageBox, QScrollArea, QSplitter, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QVBoxLayout, QWidget
 
 from models import CheckpointError
 from models.events import EpochEnd, Snapshot, Status, Step
@@ -23,6 +22,7 @@ from models.pix2pix.training import Pix2PixPreview, Pix2PixTrainer
 
 from ... import settings as app_settings
 from ...trained_weights import JobBox, TrainedWeights
+from ...widgets import form_beside_live
 from ...worker import JobRunner
 from .train_form import FOLDER, TrainForm, configs_from
 from .train_live import LossCharts, PreviewGrid
@@ -99,27 +99,9 @@ class TrainView(QWidget):
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
         self.form = TrainForm()
-        scroll = QScrollArea()
-        scroll.setWidget(self.form)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(self.form.minimumSizeHint().width() + 24)
-        scroll.setMaximumWidth(420)
         self.preview = PreviewGrid()
         self.charts = LossCharts()
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.preview)
-        right.addWidget(self.charts)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 2)
-        right.setSizes([500, 320])
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(scroll)
-        split.addWidget(right)
-        split.setStretchFactor(1, 1)
-        split.setSizes([scroll.minimumWidth(), 1000])
-        lay = QVBoxLayout(self)
-        lay.addWidget(split)
+        QVBoxLayout(self).addWidget(form_beside_live(self.form, self.preview, self.charts, 420))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def _connect(self) -> None:

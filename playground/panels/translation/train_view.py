@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QMessageBox, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
 
 from models import CheckpointError
 from models.checkpoint import save_checkpoint as write_checkpoint
@@ -22,7 +22,7 @@ from models.events import Status, Step
 from models.translation.cyclegan_training import TranslationPreview
 
 from ... import settings as app_settings
-from ...widgets import ask_save_path
+from ...widgets import ask_save_path, form_beside_live
 from ...worker import JobRunner
 from .train_form import FOLDER, MODELS, TrainForm, configs_from
 from ...trained_weights import JobBox, TrainedWeights
@@ -55,26 +55,10 @@ class TrainView(QWidget):
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
         self.form = TrainForm()
-        scroll = QScrollArea()
-        scroll.setWidget(self.form)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(self.form.minimumSizeHint().width() + 24)
-        scroll.setMaximumWidth(440)
         self.preview = PreviewGrid()
         self.charts = LossCharts()
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.preview)
-        right.addWidget(self.charts)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 2)
-        right.setSizes([520, 260])
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(scroll)
-        split.addWidget(right)
-        split.setStretchFactor(1, 1)
-        split.setSizes([scroll.minimumWidth(), 1000])
-        QVBoxLayout(self).addWidget(split)
+        QVBoxLayout(self).addWidget(form_beside_live(self.form, self.preview, self.charts, 440,
+                                                     (520, 260)))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def _connect(self) -> None:
