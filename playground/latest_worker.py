@@ -23,6 +23,7 @@ class LatestWorker(QObject):
     """`submit(fn)` → `done(result, id, seconds)` or `failed(message, id)`, on the GUI thread."""
     done = Signal(object, int, float)
     failed = Signal(str, int)
+    _answered = Signal(int)         # after done/failed: see `answered`
 
     def __init__(self, name: str, parent: QObject | None = None, threads: int | None = 1,
                  typed_errors: bool = False):
@@ -34,21 +35,16 @@ class LatestWorker(QObject):
         self._running = False
         self._closing = False
         self._next_id = 0
-        # the newest id answered on the GUI thread (done or failed, shown or dropped by the
-        # view): connected first, so it is up to date when the view's own slots run
+        # the newest id answered on the GUI thread: counted by a signal the worker sends
+        # after done/failed, so it arrives after the views' own slots have shown (or dropped)
+        # the answer; a slot of this QObject, which lives on the GUI thread, so queued there
         self.answered = 0
-        # (slots of this QObject, which lives on the GUI thread: the calls are queued there)
-        self.done.connect(self._answered_done)
-        self.failed.connect(self._answered_failed)
+        self._answered.connect(self._count_answer)
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
 
-    @Slot(object, int, float)
-    def _answered_done(self, _result, rid: int, _seconds: float) -> None:
-        self.answered = max(self.answered, rid)
-
-    @Slot(str, int)
-    def _answered_failed(self, _text: str, rid: int) -> None:
+    @Slot(int)
+    def _count_answer(self, rid: int) -> None:
         self.answered = max(self.answered, rid)
 
     @property
@@ -125,3 +121,4 @@ class LatestWorker(QObject):
                 self.done.emit(result, rid, time.perf_counter() - asked)
             else:
                 self.failed.emit(error, rid)
+            self._answered.emit(rid)
